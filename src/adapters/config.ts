@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value && value.trim() !== '' ? value.trim() : undefined));
+
+/** DESIGN §7. Values come from app settings in Azure and from the environment locally. */
+export const configSchema = z.object({
+  AzureWebJobsStorage: optionalText.transform((value) => value ?? DEVELOPMENT_STORAGE),
+  REGISTRATION_STORAGE: optionalText,
+  META_GRAPH_URL: optionalText
+    .transform((value) => value ?? 'https://graph.facebook.com')
+    .pipe(z.url({ protocol: /^https?$/ })),
+  META_GRAPH_VERSION: optionalText
+    .transform((value) => value ?? 'v25.0')
+    .pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
+  META_ACCESS_TOKEN: optionalText,
+  META_APP_SECRET: optionalText,
+  META_WEBHOOK_VERIFY_TOKEN: optionalText,
+  REGISTRATION_PIN_SECRET: optionalText,
+  ACS_ENDPOINT: optionalText,
+  ACS_CONNECTION_STRING: optionalText,
+  EVENTGRID_TOPIC_ENDPOINT: optionalText,
+  EVENTGRID_TOPIC_KEY: optionalText,
+  RECONCILE_SCHEDULE: optionalText.transform((value) => value ?? '0 */15 * * * *'),
+  RECONCILE_TIME_BUDGET_SECONDS: optionalText
+    .transform((value) => value ?? '240')
+    .pipe(z.coerce.number<string>().int().min(5).max(3600)),
+  META_TIMEOUT_MS: optionalText.transform((value) => value ?? '10000').pipe(z.coerce.number<string>().int().min(100)),
+  PORT: optionalText.transform((value) => value ?? '7071').pipe(z.coerce.number<string>().int().min(0).max(65535)),
+  /** Set by App Service in Azure: there, secrets must be configured rather than defaulted. */
+  WEBSITE_SITE_NAME: optionalText,
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  storage: string;
+  meta: { graphUrl: string; version: string; accessToken: string | undefined; timeoutMs: number };
+  metaAppSecret: string | undefined;
+  metaWebhookVerifyToken: string | undefined;
+  pinSecret: string;
+  acs: { endpoint: string | undefined; connectionString: string | undefined };
+  eventGrid: { topicEndpoint: string | undefined; topicKey: string | undefined };
+  reconcile: { schedule: string; timeBudgetSeconds: number };
+  port: number;
+  runningInAzure: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Settings without which the service cannot work in Azure (locally the local host supplies them). */
+const REQUIRED_IN_AZURE = ['META_ACCESS_TOKEN', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN', 'REGISTRATION_PIN_SECRET'] as const;
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const raw = parsed.data;
+  const runningInAzure = raw.WEBSITE_SITE_NAME !== undefined;
+  if (runningInAzure) {
+    const missing = REQUIRED_IN_AZURE.filter((name) => raw[name] === undefined);
+    if (missing.length > 0) throw new ConfigError(`Missing required app setting(s): ${missing.join(', ')}`);
+  }
+  if (!raw.REGISTRATION_PIN_SECRET) {
+    throw new ConfigError('Missing REGISTRATION_PIN_SECRET (the local host generates one when it is unset).');
+  }
+  return {
+    storage: raw.REGISTRATION_STORAGE ?? raw.AzureWebJobsStorage,
+    meta: {
+      graphUrl: raw.META_GRAPH_URL.replace(/\/+$/, ''),
+      version: raw.META_GRAPH_VERSION,
+      accessToken: raw.META_ACCESS_TOKEN,
+      timeoutMs: raw.META_TIMEOUT_MS,
+    },
+    metaAppSecret: raw.META_APP_SECRET,
+    metaWebhookVerifyToken: raw.META_WEBHOOK_VERIFY_TOKEN,
+    pinSecret: raw.REGISTRATION_PIN_SECRET,
+    acs: { endpoint: raw.ACS_ENDPOINT, connectionString: raw.ACS_CONNECTION_STRING },
+    eventGrid: { topicEndpoint: raw.EVENTGRID_TOPIC_ENDPOINT, topicKey: raw.EVENTGRID_TOPIC_KEY },
+    reconcile: { schedule: raw.RECONCILE_SCHEDULE, timeBudgetSeconds: raw.RECONCILE_TIME_BUDGET_SECONDS },
+    port: raw.PORT,
+    runningInAzure,
+  };
+}
+
+export const isDevelopmentStorage = (connection: string): boolean =>
+  connection.replace(/\s/g, '').toLowerCase().startsWith(DEVELOPMENT_STORAGE.toLowerCase());

@@ -1,0 +1,107 @@
+/**
+ * Every piece of I/O the domain needs, as types. Adapters in src/adapters implement them; only
+ * src/app.ts knows which adapter serves which port.
+ */
+import type { MetaBusiness, MetaPhoneNumber, MetaWaba } from './meta';
+import type { Change, HistoryEntry, Registration, VerificationMethod } from './registration';
+import type { AccountStatus, Stage } from './stages';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newId(): string;
+}
+
+/** Structured logging; implementations must never receive secrets, and phone numbers go in masked. */
+export interface Logger {
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
+}
+
+export interface MetaGraph {
+  getBusiness(businessId: string): Promise<MetaBusiness>;
+  /** The WABA with all its phone numbers (field expansion, then paging past the first page). */
+  getWhatsAppBusinessAccount(wabaId: string): Promise<MetaWaba>;
+  getPhoneNumber(phoneNumberId: string): Promise<MetaPhoneNumber>;
+  addPhoneNumber(
+    wabaId: string,
+    input: { countryCode: string; phoneNumber: string; verifiedName: string },
+  ): Promise<{ id: string }>;
+  requestVerificationCode(phoneNumberId: string, method: VerificationMethod, language: string): Promise<void>;
+  verifyCode(phoneNumberId: string, code: string): Promise<void>;
+  /** Registers the number on the Cloud API with its two-step PIN, which the adapter derives and never stores. */
+  registerPhoneNumber(phoneNumberId: string): Promise<void>;
+  subscribeApp(wabaId: string): Promise<void>;
+  /** WABA ids the token is still granted `whatsapp_business_management` on (`debug_token`). */
+  grantedWabaIds(): Promise<string[]>;
+}
+
+export interface RegistrationFilter {
+  status?: AccountStatus;
+  stage?: Stage;
+  whatsAppBusinessAccountId?: string;
+  phoneNumber?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface UpdateOptions {
+  /** The version the client read (HTTP If-Match); a different current version fails with concurrency-conflict. */
+  ifMatchVersion?: number;
+  /**
+   * The id of the event that causes the change. The change is skipped when this event was already
+   * applied to the registration, and the event is recorded atomically with the change.
+   */
+  eventId?: string;
+}
+
+export interface UpdateResult {
+  registration: Registration;
+  changed: boolean;
+  /** The event in UpdateOptions.eventId had already been applied: nothing was done. */
+  duplicate: boolean;
+}
+
+export interface RegistrationRepository {
+  /**
+   * Stores a new registration and its first history entry, and claims its phone number.
+   * Fails with `phone-number-in-use` when another registration that is not Cancelled holds the
+   * number (also when several creates race: exactly one wins). Creating the same id again
+   * returns the stored registration (idempotent retries).
+   */
+  create(registration: Registration, history: HistoryEntry[]): Promise<Registration>;
+  get(id: string): Promise<Registration | null>;
+  /**
+   * Read, apply `mutate`, write conditionally on the etag read; on a concurrent write (412) read
+   * again and re-apply, a bounded number of times. History entries and outgoing events of the
+   * change are written in the same transaction. `mutate` may throw a DomainError to refuse.
+   * When `mutate` returns the registration it was given, nothing is written.
+   */
+  update(id: string, mutate: (current: Registration) => Change, options?: UpdateOptions): Promise<UpdateResult>;
+  history(id: string): Promise<HistoryEntry[]>;
+  list(filter: RegistrationFilter, page: { limit: number; cursor?: string }): Promise<Page<Registration>>;
+  /** Registrations on a WABA, for account-level events. */
+  listByWaba(wabaId: string): Promise<Registration[]>;
+  /** Registrations with this number (any stage), newest first. */
+  listByPhoneNumber(phoneNumber: string): Promise<Registration[]>;
+  /** Throws when storage does not answer. */
+  ping(): Promise<void>;
+}
+
+export interface IdempotencyStore {
+  /**
+   * Binds an Idempotency-Key to a registration id and a fingerprint of the request, or returns the
+   * binding a previous request made.
+   */
+  claim(key: string, binding: { registrationId: string; fingerprint: string }): Promise<{
+    registrationId: string;
+    fingerprint: string;
+    claimedNow: boolean;
+  }>;
+}

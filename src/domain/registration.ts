@@ -1,0 +1,187 @@
+import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
+import type { AccountStatus, Cause, Stage } from './stages';
+
+export type PhoneNumberSource = 'acs' | 'byo';
+export type VerificationMethod = 'SMS' | 'VOICE';
+
+export interface CompanyDetails {
+  companyName: string;
+  website: string;
+  businessEmail: string;
+  businessPhone: string;
+}
+
+export interface BusinessAccount {
+  /** Meta's business id; null while the business is still to be created in Embedded Signup. */
+  id: string | null;
+  name: string | null;
+  /** Details recorded to prefill Embedded Signup when the business does not exist yet. */
+  toCreate?: CompanyDetails;
+}
+
+export interface WhatsAppProfile {
+  category?: string;
+  description?: string;
+  website?: string;
+  email?: string;
+}
+
+export interface Verification {
+  method: VerificationMethod;
+  language: string;
+  requestedAt: string;
+  attempts: number;
+  verifiedAt: string | null;
+  rejectedCodes: number;
+}
+
+/** Progress of `POST /{phone}/register` after the code was verified. */
+export interface MetaRegistration {
+  registeredAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  /** Set after 133016 (72 h) or a provisioning delay: no register call before this time. */
+  notBefore: string | null;
+}
+
+export interface SmsCapability {
+  send: 'unknown' | 'pending' | 'confirmed' | 'failed';
+  checkedAt: string | null;
+  detail: string | null;
+}
+
+export interface AcsChannel {
+  channelRegistrationId: string;
+  reachable: boolean | null;
+  checkedAt: string | null;
+}
+
+export interface Registration {
+  id: string;
+  phoneNumber: string;
+  phoneNumberSource: PhoneNumberSource;
+  stage: Stage;
+  /** Derived from `facts` whenever the stage is Connected; stored so it can be indexed. */
+  status: AccountStatus | null;
+  businessAccount: BusinessAccount | null;
+  whatsAppBusinessAccountId: string | null;
+  phoneNumberId: string | null;
+  displayName: string | null;
+  profile: WhatsAppProfile | null;
+  verification: Verification | null;
+  metaRegistration: MetaRegistration | null;
+  facts: AccountFacts;
+  messagingLimit: string | null;
+  qualityRating: string | null;
+  smsCapability: SmsCapability | null;
+  acsChannel: AcsChannel | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented by every saved change; the HTTP ETag. */
+  version: number;
+}
+
+export interface StageAndStatus {
+  stage: Stage;
+  status: AccountStatus | null;
+}
+
+export interface HistoryEntry {
+  at: string;
+  from: StageAndStatus;
+  to: StageAndStatus;
+  cause: Cause;
+  /** The Event Grid / webhook event id, or the HTTP request id, that caused the change. */
+  eventId?: string;
+  detail: string;
+}
+
+export interface ChangeContext {
+  cause: Cause;
+  at: string;
+  eventId?: string;
+}
+
+export function statusDetailsOf(status: AccountStatus | null): StatusDetails | null {
+  return status ? STATUS_DETAILS[status] : null;
+}
+
+/** What the client sees of sending ability; before Connected nothing can be sent. */
+export function messagingOf(status: AccountStatus | null): { canSend: boolean; limited: boolean } {
+  const details = statusDetailsOf(status);
+  return { canSend: details?.canSend ?? false, limited: details?.limited ?? false };
+}
+
+export function newRegistration(input: {
+  id: string;
+  phoneNumber: string;
+  phoneNumberSource: PhoneNumberSource;
+  at: string;
+}): Registration {
+  return {
+    id: input.id,
+    phoneNumber: input.phoneNumber,
+    phoneNumberSource: input.phoneNumberSource,
+    stage: 'SignupStarted',
+    status: null,
+    businessAccount: null,
+    whatsAppBusinessAccountId: null,
+    phoneNumberId: null,
+    displayName: null,
+    profile: null,
+    verification: null,
+    metaRegistration: null,
+    facts: {},
+    messagingLimit: null,
+    qualityRating: null,
+    smsCapability: null,
+    acsChannel: null,
+    createdAt: input.at,
+    updatedAt: input.at,
+    version: 0,
+  };
+}
+
+/**
+ * The result of applying a command: the new state and the history entries that describe it.
+ * A command that changes nothing visible returns no entries (and may return the same object).
+ */
+export interface Change {
+  next: Registration;
+  history: HistoryEntry[];
+}
+
+export const unchanged = (registration: Registration): Change => ({ next: registration, history: [] });
+
+/**
+ * Builds the next state, recomputing status from facts when Connected, and records a history
+ * entry when stage or status moved. Every command goes through here so that no code path can
+ * change the stage or the facts without the status and the history following.
+ */
+export function evolve(
+  current: Registration,
+  patch: Partial<Omit<Registration, 'id' | 'version' | 'createdAt' | 'status'>>,
+  context: ChangeContext,
+  detail: string,
+): Change {
+  const merged: Registration = { ...current, ...patch, updatedAt: context.at };
+  const status = merged.stage === 'Connected' ? deriveStatus(merged.facts) : null;
+  const next: Registration = { ...merged, status };
+  const moved = next.stage !== current.stage || next.status !== current.status;
+  if (!moved) return { next, history: [] };
+  const entry: HistoryEntry = {
+    at: context.at,
+    from: { stage: current.stage, status: current.status },
+    to: { stage: next.stage, status: next.status },
+    cause: context.cause,
+    detail,
+    ...(context.eventId ? { eventId: context.eventId } : {}),
+  };
+  return { next, history: [entry] };
+}
+
+/** Chains a second change after a first, keeping both history entries. */
+export function andThen(first: Change, second: (registration: Registration) => Change): Change {
+  const after = second(first.next);
+  return { next: after.next, history: [...first.history, ...after.history] };
+}
