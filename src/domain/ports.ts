@@ -105,3 +105,36 @@ export interface IdempotencyStore {
     claimedNow: boolean;
   }>;
 }
+
+/** An outgoing CloudEvent (DESIGN §6): `Registration.StageChanged` or `Registration.StatusChanged`. */
+export interface OutgoingEvent {
+  /** Deterministic: `{registrationId}:{version}:{index}`, so a re-publish carries the same id. */
+  id: string;
+  type: 'Registration.StageChanged' | 'Registration.StatusChanged';
+  source: string;
+  subject: string;
+  time: string;
+  data: { registrationId: string; from: string | null; to: string | null; cause: string; at: string };
+}
+
+/**
+ * The transactional outbox. `RegistrationRepository.update/create` write one outbox row per
+ * outgoing event in the same transaction as the change; the dispatcher moves them to the feed
+ * (insert-if-absent, so a crash between steps never duplicates a feed entry), publishes them,
+ * and removes the outbox rows.
+ */
+export interface OutboxStore {
+  /** Outbox rows not yet moved to the feed, oldest first within a registration. */
+  pending(limit: number): Promise<Array<{ event: OutgoingEvent; ref: string }>>;
+  /** Same, for one registration: right after a change, without scanning. */
+  pendingFor(registrationId: string): Promise<Array<{ event: OutgoingEvent; ref: string }>>;
+  /** Insert-if-absent into the feed read by `GET /api/events`. */
+  appendToFeed(event: OutgoingEvent): Promise<void>;
+  /** Deletes the outbox row once its event is in the feed (and published). */
+  acknowledge(ref: string): Promise<void>;
+  /** The feed, oldest first; `after` is the cursor returned by a previous page. */
+  feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>>;
+}
+
+
+
