@@ -1,0 +1,232 @@
+/**
+ * The registration's transition rules as pure functions: (state, input, context) → Change.
+ * Use cases do the I/O and then apply one of these inside a conditional write, so the rules are
+ * checked again against the freshest state. Anything DESIGN §2.1 does not allow is
+ * `invalid-transition`.
+ */
+import type { AccountFacts } from './account-status';
+import { DomainError, invalidTransition } from './errors';
+import { mergeFacts } from './observations';
+import {
+  andThen,
+  evolve,
+  type BusinessAccount,
+  type Change,
+  type ChangeContext,
+  type Registration,
+  type VerificationMethod,
+  type WhatsAppProfile,
+} from './registration';
+import { RECONNECTABLE_STATUSES, type Stage } from './stages';
+
+function requireStage(registration: Registration, allowed: readonly Stage[], action: string): void {
+  if (allowed.includes(registration.stage)) return;
+  throw invalidTransition(
+    `Cannot ${action} while the registration is ${registration.stage}${registration.status ? ` (${registration.status})` : ''}.`,
+  );
+}
+
+const BEFORE_CODE: readonly Stage[] = ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected'];
+
+export function selectBusinessAccount(registration: Registration, businessAccount: BusinessAccount, context: ChangeContext): Change {
+  requireStage(registration, BEFORE_CODE, 'select the business account');
+  // Choosing another business invalidates the profile chosen under the previous one.
+  const keepsProfile = registration.businessAccount?.id != null && registration.businessAccount.id === businessAccount.id;
+  return evolve(
+    registration,
+    keepsProfile
+      ? { businessAccount }
+      : { businessAccount, stage: 'BusinessAccountSelected', whatsAppBusinessAccountId: null, phoneNumberId: null, displayName: null, profile: null },
+    context,
+    businessAccount.id ? `Business account ${businessAccount.id} selected` : 'Details of a new business account recorded',
+  );
+}
+
+export interface ProfileSelection {
+  whatsAppBusinessAccountId: string;
+  displayName: string;
+  profile: WhatsAppProfile;
+  phoneNumberId: string;
+  facts: Partial<AccountFacts>;
+  messagingLimit: string | null;
+  qualityRating: string | null;
+}
+
+export function selectProfile(registration: Registration, selection: ProfileSelection, context: ChangeContext): Change {
+  requireStage(registration, ['BusinessAccountSelected', 'ProfileSelected'], 'select the WhatsApp business profile');
+  return evolve(
+    registration,
+    {
+      stage: 'ProfileSelected',
+      whatsAppBusinessAccountId: selection.whatsAppBusinessAccountId,
+      displayName: selection.displayName,
+      profile: selection.profile,
+      phoneNumberId: selection.phoneNumberId,
+      facts: mergeFacts(registration.facts, selection.facts),
+      messagingLimit: selection.messagingLimit,
+      qualityRating: selection.qualityRating,
+    },
+    context,
+    `WhatsApp business profile selected on WABA ${selection.whatsAppBusinessAccountId}`,
+  );
+}
+
+/** Seconds to wait before the n-th resend; grows so that no client can loop on request_code. */
+const RESEND_COOLDOWN_SECONDS = [60, 120, 300, 600, 1800] as const;
+
+export function codeRequestCooldown(registration: Registration, now: Date): number {
+  const verification = registration.verification;
+  if (registration.stage !== 'CodeRequested' || !verification) return 0;
+  const index = Math.min(verification.attempts - 1, RESEND_COOLDOWN_SECONDS.length - 1);
+  const waitUntil = Date.parse(verification.requestedAt) + RESEND_COOLDOWN_SECONDS[Math.max(index, 0)]! * 1000;
+  return Math.max(0, Math.ceil((waitUntil - now.getTime()) / 1000));
+}
+
+export function assertCanRequestCode(registration: Registration, now: Date): void {
+  requireStage(registration, ['ProfileSelected', 'CodeRequested'], 'request a verification code');
+  const wait = codeRequestCooldown(registration, now);
+  if (wait > 0) {
+    throw new DomainError('verification-cooldown', `A code was requested recently; wait ${wait} s before requesting another.`, {
+      retryAfterSeconds: wait,
+      suggestedAction: 'Enter the code already sent, or try again after the cooldown.',
+    });
+  }
+}
+
+export function recordCodeRequested(
+  registration: Registration,
+  request: { method: VerificationMethod; language: string },
+  context: ChangeContext,
+): Change {
+  assertCanRequestCode(registration, new Date(context.at));
+  const attempts = registration.stage === 'CodeRequested' ? (registration.verification?.attempts ?? 0) + 1 : 1;
+  return evolve(
+    registration,
+    {
+      stage: 'CodeRequested',
+      verification: { method: request.method, language: request.language, requestedAt: context.at, attempts, verifiedAt: null, rejectedCodes: 0 },
+    },
+    context,
+    `Verification code requested by ${request.method} (request ${attempts})`,
+  );
+}
+
+export function assertCanSubmitCode(registration: Registration): void {
+  requireStage(registration, ['CodeRequested'], 'verify a code');
+}
+
+export function recordCodeRejected(registration: Registration, context: ChangeContext): Change {
+  assertCanSubmitCode(registration);
+  const verification = registration.verification!;
+  return evolve(registration, { verification: { ...verification, rejectedCodes: verification.rejectedCodes + 1 } }, context, 'Code rejected');
+}
+
+export function recordCodeVerified(registration: Registration, context: ChangeContext): Change {
+  assertCanSubmitCode(registration);
+  return evolve(
+    registration,
+    {
+      stage: 'CodeVerified',
+      verification: { ...registration.verification!, verifiedAt: context.at },
+      metaRegistration: { registeredAt: null, attempts: 0, lastError: null, notBefore: null },
+    },
+    context,
+    'Meta accepted the verification code',
+  );
+}
+
+/** The number was registered on the Cloud API but the rest of the connection is not done yet. */
+export function recordRegisteredWithMeta(registration: Registration, context: ChangeContext): Change {
+  requireStage(registration, ['CodeVerified'], 'record the registration with Meta');
+  const previous = registration.metaRegistration ?? { registeredAt: null, attempts: 0, lastError: null, notBefore: null };
+  return evolve(registration, { metaRegistration: { ...previous, registeredAt: context.at, attempts: previous.attempts + 1, lastError: null, notBefore: null } }, context, 'Registered with Meta');
+}
+
+export function recordMetaRegistrationFailed(
+  registration: Registration,
+  failure: { reason: string; notBefore: string; countsAsAttempt: boolean },
+  context: ChangeContext,
+): Change {
+  requireStage(registration, ['CodeVerified'], 'record a registration failure');
+  const previous = registration.metaRegistration ?? { registeredAt: null, attempts: 0, lastError: null, notBefore: null };
+  return evolve(
+    registration,
+    { metaRegistration: { ...previous, attempts: previous.attempts + (failure.countsAsAttempt ? 1 : 0), lastError: failure.reason, notBefore: failure.notBefore } },
+    context,
+    `Registration with Meta deferred: ${failure.reason}`,
+  );
+}
+
+export function recordConnected(
+  registration: Registration,
+  observed: { facts: Partial<AccountFacts>; messagingLimit: string | null; qualityRating: string | null },
+  context: ChangeContext,
+): Change {
+  requireStage(registration, ['CodeVerified'], 'connect');
+  return evolve(
+    registration,
+    {
+      stage: 'Connected',
+      facts: mergeFacts({}, observed.facts),
+      messagingLimit: observed.messagingLimit ?? registration.messagingLimit,
+      qualityRating: observed.qualityRating ?? registration.qualityRating,
+    },
+    context,
+    'Number registered on the WhatsApp Cloud API and app subscribed to the WABA',
+  );
+}
+
+/** Applies what Meta or an event says about a connected account; status follows from the facts. */
+export function applyObservation(
+  registration: Registration,
+  observed: { facts: Partial<AccountFacts>; messagingLimit?: string | null; qualityRating?: string | null },
+  context: ChangeContext,
+  detail: string,
+): Change {
+  if (registration.stage !== 'Connected') return { next: registration, history: [] };
+  const facts = mergeFacts(registration.facts, observed.facts);
+  const patch: Partial<Registration> = { facts };
+  if (observed.messagingLimit) patch.messagingLimit = observed.messagingLimit;
+  if (observed.qualityRating) patch.qualityRating = observed.qualityRating;
+  const same =
+    JSON.stringify(facts) === JSON.stringify(registration.facts) &&
+    (patch.messagingLimit ?? registration.messagingLimit) === registration.messagingLimit &&
+    (patch.qualityRating ?? registration.qualityRating) === registration.qualityRating;
+  if (same) return { next: registration, history: [] };
+  return evolve(registration, patch, context, detail);
+}
+
+export function disconnect(registration: Registration, context: ChangeContext, detail = 'Disconnected on request'): Change {
+  requireStage(registration, ['Connected'], 'disconnect');
+  if (registration.facts.disconnected?.value) return { next: registration, history: [] };
+  return evolve(registration, { facts: { ...registration.facts, disconnected: { value: true, at: context.at } } }, context, detail);
+}
+
+export function assertCanReconnect(registration: Registration): void {
+  if (registration.stage !== 'Connected' || !registration.status || !RECONNECTABLE_STATUSES.includes(registration.status)) {
+    throw invalidTransition(
+      `Cannot reconnect a registration that is ${registration.stage}${registration.status ? ` (${registration.status})` : ''}: only Disconnected, Revoked or PhoneNumberDeleted accounts reconnect.`,
+    );
+  }
+}
+
+/** Back to ProfileSelected with a clean slate of facts: onboarding continues from there. */
+export function reconnect(registration: Registration, phoneNumberId: string, context: ChangeContext): Change {
+  assertCanReconnect(registration);
+  return evolve(
+    registration,
+    { stage: 'ProfileSelected', phoneNumberId, facts: {}, verification: null, metaRegistration: null },
+    context,
+    `Reconnecting from ${registration.status}`,
+  );
+}
+
+export function cancel(registration: Registration, context: ChangeContext): Change {
+  if (registration.stage === 'Cancelled') return { next: registration, history: [] };
+  if (registration.stage === 'Connected') {
+    throw invalidTransition('A connected registration cannot be cancelled.', 'Disconnect it instead.');
+  }
+  return evolve(registration, { stage: 'Cancelled' }, context, 'Registration cancelled');
+}
+
+export { andThen };

@@ -1,0 +1,86 @@
+import { recordConnected, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
+import { isMetaError, type MetaErrorKind } from '../meta';
+import { observeWaba } from '../observations';
+import { maskPhoneNumber } from '../phone-number';
+import type { Registration } from '../registration';
+import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+
+const MINUTE = 60_000;
+/** How long to leave a number alone after each kind of register failure (reference/meta-graph.md). */
+const RETRY_DELAY: Partial<Record<MetaErrorKind, number>> = {
+  'registration-limit': 72 * 60 * MINUTE,
+  'not-ready': 10 * MINUTE,
+  'rate-limited': 15 * MINUTE,
+  token: 15 * MINUTE,
+  transient: 2 * MINUTE,
+};
+const DEFAULT_DELAY = 60 * MINUTE;
+
+/**
+ * CodeVerified → Connected: register the number on the Cloud API (once: Meta allows 10
+ * register calls per 72 h), subscribe the app to the WABA, read the account's state. Any failure
+ * leaves the registration in CodeVerified with the time of the next allowed attempt, which
+ * reconcile honours; nothing here loops.
+ */
+export async function completeMetaRegistration(
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  registration: Registration,
+  trigger: Trigger,
+): Promise<Registration> {
+  if (registration.stage !== 'CodeVerified') return registration;
+  const progress = registration.metaRegistration;
+  if (progress?.notBefore && Date.parse(progress.notBefore) > deps.clock.now().getTime()) return registration;
+  const phoneNumberId = registration.phoneNumberId!;
+  const wabaId = registration.whatsAppBusinessAccountId!;
+  let current = registration;
+  const step = async (name: string, call: () => Promise<void>, countsAsAttempt: boolean): Promise<boolean> => {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (!isMetaError(error)) throw error;
+      const delay = RETRY_DELAY[error.kind] ?? DEFAULT_DELAY;
+      const notBefore = new Date(deps.clock.now().getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
+      trigger.log.warn(`${name} failed; registration with Meta deferred`, {
+        registrationId: registration.id,
+        phoneNumber: maskPhoneNumber(registration.phoneNumber),
+        kind: error.kind,
+        code: error.details.code,
+        notBefore,
+      });
+      const deferred = await deps.registrations.update(registration.id, (fresh) =>
+        recordMetaRegistrationFailed(fresh, { reason: `${name}: ${error.kind} (${error.details.code ?? 'no code'})`, notBefore, countsAsAttempt }, contextOf(trigger, deps.clock)),
+      );
+      current = deferred.registration;
+      return false;
+    }
+  };
+
+  if (!progress?.registeredAt) {
+    if (!(await step('register', () => deps.meta.registerPhoneNumber(phoneNumberId), true))) return current;
+    current = (await deps.registrations.update(registration.id, (fresh) => recordRegisteredWithMeta(fresh, contextOf(trigger, deps.clock)))).registration;
+  }
+  if (!(await step('subscribed_apps', () => deps.meta.subscribeApp(wabaId), false))) return current;
+  let observation: ReturnType<typeof observeWaba> | undefined;
+  const read = await step(
+    'read WABA',
+    async () => {
+      const waba = await deps.meta.getWhatsAppBusinessAccount(wabaId);
+      observation = observeWaba(waba, { phoneNumber: registration.phoneNumber, phoneNumberId }, deps.clock.now().toISOString());
+    },
+    false,
+  );
+  if (!read || !observation) return current;
+  const seen = observation;
+  const connected = await deps.registrations.update(
+    registration.id,
+    (fresh) =>
+      recordConnected(
+        fresh,
+        { facts: seen.facts, messagingLimit: seen.phone?.messagingLimit ?? null, qualityRating: seen.phone?.qualityRating ?? null },
+        contextOf(trigger, deps.clock),
+      ),
+    trigger.eventId ? { eventId: `${trigger.eventId}:connected` } : {},
+  );
+  return connected.registration;
+}

@@ -1,0 +1,24 @@
+import type { Clock, IdempotencyStore, IdGenerator, Logger, MetaGraph, RegistrationRepository } from '../ports';
+import type { ChangeContext } from '../registration';
+import type { Cause } from '../stages';
+
+export interface OnboardingDependencies {
+  registrations: RegistrationRepository;
+  meta: MetaGraph;
+  clock: Clock;
+  ids: IdGenerator;
+  idempotency: IdempotencyStore;
+}
+
+/** Who asked for a change: recorded in history (cause + event or request id). */
+export interface Trigger {
+  cause: Cause;
+  eventId?: string;
+  log: Logger;
+}
+
+export const contextOf = (trigger: Trigger, clock: Clock): ChangeContext => ({
+  cause: trigger.cause,
+  at: clock.now().toISOString(),
+  ...(trigger.eventId ? { eventId: trigger.eventId } : {}),
+});

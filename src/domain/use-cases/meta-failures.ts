@@ -1,0 +1,31 @@
+import { DomainError } from '../errors';
+import { isMetaError } from '../meta';
+
+/**
+ * Meta failures that no use case handles itself become `meta-unavailable` (HTTP 503, transient),
+ * with Meta's own retry hint when it gave one. A token fault is reported as such, never as an
+ * account problem (DESIGN §2.2).
+ */
+export function asMetaUnavailable(error: unknown): unknown {
+  if (!isMetaError(error)) return error;
+  if (error.kind === 'rejected' || error.kind === 'object-missing' || error.kind === 'permission') return error;
+  const reason =
+    error.kind === 'token'
+      ? 'The Meta access token is expired or revoked; the service operator must renew it.'
+      : error.kind === 'rate-limited'
+        ? 'Meta is rate limiting calls for this account.'
+        : 'Meta did not answer in time or failed.';
+  return new DomainError('meta-unavailable', reason, {
+    transient: error.kind !== 'token',
+    ...(error.details.retryAfterSeconds ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
+  });
+}
+
+/** Runs a Meta call, translating the failures that callers do not handle themselves. */
+export async function callMeta<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asMetaUnavailable(error);
+  }
+}

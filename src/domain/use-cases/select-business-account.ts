@@ -1,0 +1,43 @@
+import { selectBusinessAccount as selectBusinessAccountCommand } from '../commands';
+import { DomainError, notFound } from '../errors';
+import { isMetaError } from '../meta';
+import type { BusinessAccount, CompanyDetails, Registration } from '../registration';
+import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { callMeta } from './meta-failures';
+
+export type BusinessAccountChoice = { businessId: string } | { create: CompanyDetails };
+
+export async function selectBusinessAccount(
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  input: { id: string; choice: BusinessAccountChoice; ifMatchVersion?: number },
+  trigger: Trigger,
+): Promise<Registration> {
+  const current = await deps.registrations.get(input.id);
+  if (!current) throw notFound('Registration');
+  // Check the stage before calling Meta, so an invalid request costs no Graph call.
+  selectBusinessAccountCommand(current, { id: null, name: null }, contextOf(trigger, deps.clock));
+
+  let businessAccount: BusinessAccount;
+  if ('businessId' in input.choice) {
+    const businessId = input.choice.businessId;
+    try {
+      const business = await callMeta(() => deps.meta.getBusiness(businessId));
+      businessAccount = { id: business.id, name: business.name };
+    } catch (error) {
+      if (isMetaError(error, 'object-missing') || isMetaError(error, 'rejected') || isMetaError(error, 'permission')) {
+        throw new DomainError('meta-business-not-found', `Meta has no business ${businessId} that this app can access.`, {
+          suggestedAction: 'Check the business id in Meta Business Suite, and that the business shared access with this app.',
+        });
+      }
+      throw error;
+    }
+  } else {
+    businessAccount = { id: null, name: input.choice.create.companyName, toCreate: input.choice.create };
+  }
+  const result = await deps.registrations.update(
+    input.id,
+    (registration) => selectBusinessAccountCommand(registration, businessAccount, contextOf(trigger, deps.clock)),
+    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
+  );
+  return result.registration;
+}

@@ -1,0 +1,18 @@
+import { cancelRegistration as cancelRegistrationUseCase } from '../domain/use-cases/account-actions';
+import { endpoint, etagOf } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import type { Services } from './services';
+
+export const cancelRegistration = endpoint({
+  name: 'cancelRegistration',
+  methods: ['DELETE'],
+  route: REGISTRATION_ROUTE,
+  summary: 'Abandon a registration before it is connected (stage Cancelled; the number is free again). Repeating it is harmless.',
+  tags: ['registrations'],
+  responses: [{ status: 204, description: 'Cancelled' }],
+  errors: ['not-found', 'invalid-transition', 'concurrency-conflict'],
+  handle: async (input, services: Services) => {
+    const registration = await cancelRegistrationUseCase(services, { id: input.params.id!, ...versionOf(input) }, apiTrigger(input));
+    return { status: 204, headers: { etag: etagOf(registration.version) } };
+  },
+});

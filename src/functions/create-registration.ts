@@ -1,0 +1,29 @@
+import { createRegistration as createRegistrationUseCase } from '../domain/use-cases/create-registration';
+import { endpoint } from './http/endpoint';
+import { apiTrigger } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { createRegistrationBody, registrationResource } from './http/schemas';
+import type { Services } from './services';
+
+export const createRegistration = endpoint({
+  name: 'createRegistration',
+  methods: ['POST'],
+  route: 'registrations',
+  summary: 'Start a registration for a phone number (sign-up)',
+  tags: ['registrations'],
+  body: createRegistrationBody,
+  responses: [
+    { status: 201, description: 'Created; Location names the registration', schema: registrationResource },
+    { status: 200, description: 'A retry with the same Idempotency-Key: the first result', schema: registrationResource },
+  ],
+  errors: ['validation-failed', 'phone-number-in-use', 'unsupported-media-type', 'payload-too-large'],
+  handle: async (input, services: Services) => {
+    const key = input.headers.get('idempotency-key')?.trim();
+    const { registration, created } = await createRegistrationUseCase(
+      services,
+      { ...input.body, ...(key ? { idempotencyKey: key.slice(0, 256) } : {}) },
+      apiTrigger(input),
+    );
+    return registrationResponse(registration, created ? 201 : 200, { location: `/api/registrations/${registration.id}` });
+  },
+});

@@ -1,0 +1,16 @@
+import { endpoint } from './http/endpoint';
+import { loadRegistration, REGISTRATION_ROUTE } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { registrationResource } from './http/schemas';
+import type { Services } from './services';
+
+export const getRegistration = endpoint({
+  name: 'getRegistration',
+  methods: ['GET'],
+  route: REGISTRATION_ROUTE,
+  summary: 'Read a registration: stage, account status, what it means and what to do',
+  tags: ['registrations'],
+  responses: [{ status: 200, description: 'The registration', schema: registrationResource }],
+  errors: ['not-found'],
+  handle: async (input, services: Services) => registrationResponse(await loadRegistration(services, input.params.id!)),
+});

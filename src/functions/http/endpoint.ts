@@ -1,0 +1,131 @@
+import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { DomainError, type ErrorCode, type FieldError } from '../../domain/errors';
+import { isMetaError } from '../../domain/meta';
+import type { Logger } from '../../domain/ports';
+import { asMetaUnavailable } from '../../domain/use-cases/meta-failures';
+import type { HttpFunction } from '../definitions';
+import { contextLogger } from '../context-logger';
+import { problem, problemFromError } from './problem';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface EndpointInput<TBody, TQuery> {
+  body: TBody;
+  query: TQuery;
+  params: Record<string, string>;
+  headers: HttpRequest['headers'];
+  /** The version in If-Match, when the client sent one. */
+  ifMatchVersion: number | undefined;
+  requestId: string;
+  log: Logger;
+  request: HttpRequest;
+}
+
+export interface EndpointSpec<TServices, TBody = undefined, TQuery = undefined> {
+  name: string;
+  methods: HttpMethod[];
+  route: string;
+  summary: string;
+  tags: string[];
+  authLevel?: HttpFunction['authLevel'];
+  body?: z.ZodType<TBody>;
+  /** A body schema whose every field is optional: an empty body is accepted as `{}`. */
+  bodyOptional?: boolean;
+  query?: z.ZodType<TQuery>;
+  responses: Array<{ status: number; description: string; schema?: z.ZodType; contentType?: string }>;
+  errors: ErrorCode[];
+  handle: (input: EndpointInput<TBody, TQuery>, services: TServices) => Promise<HttpResponseInit>;
+}
+
+/** Type-erased spec, as the catalogue and the OpenAPI builder see it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEndpoint<TServices> = EndpointSpec<TServices, any, any>;
+
+export const endpoint = <TServices, TBody = undefined, TQuery = undefined>(
+  spec: EndpointSpec<TServices, TBody, TQuery>,
+): EndpointSpec<TServices, TBody, TQuery> => spec;
+
+const issuesToErrors = (issues: z.core.$ZodIssue[]): FieldError[] =>
+  issues.map((issue) => ({ path: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }));
+
+const isJson = (contentType: string | null): boolean => {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+};
+
+async function readBody<TBody>(spec: Pick<AnyEndpoint<unknown>, 'body' | 'bodyOptional'>, request: HttpRequest): Promise<TBody> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new DomainError('payload-too-large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > MAX_BODY_BYTES) throw new DomainError('payload-too-large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (bytes.length === 0 && spec.bodyOptional) return spec.body!.parse({}) as TBody;
+  if (!isJson(request.headers.get('content-type'))) {
+    throw new DomainError('unsupported-media-type', 'Send the body as application/json.');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new DomainError('validation-failed', 'The body is not valid JSON.', { errors: [{ path: '(body)', message: 'malformed JSON' }] });
+  }
+  const parsed = spec.body!.safeParse(json);
+  if (!parsed.success) throw new DomainError('validation-failed', 'The body does not match the schema.', { errors: issuesToErrors(parsed.error.issues) });
+  return parsed.data as TBody;
+}
+
+function readQuery<TQuery>(spec: Pick<AnyEndpoint<unknown>, 'query'>, request: HttpRequest): TQuery {
+  if (!spec.query) return undefined as TQuery;
+  const raw: Record<string, string> = {};
+  request.query.forEach((value, key) => (raw[key] = value));
+  const parsed = spec.query.safeParse(raw);
+  if (!parsed.success) throw new DomainError('validation-failed', 'The query string is not valid.', { errors: issuesToErrors(parsed.error.issues) });
+  return parsed.data as TQuery;
+}
+
+/** `"7"` or `W/"7"`; anything else can never match a version, so it fails as a stale precondition. */
+function readIfMatch(request: HttpRequest): number | undefined {
+  const header = request.headers.get('if-match');
+  if (header === null || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
+  return match ? Number(match[1]) : -1;
+}
+
+export const etagOf = (version: number): string => `"${version}"`;
+
+function problemOf(error: unknown, log: Logger, requestId: string): HttpResponseInit {
+  const translated = asMetaUnavailable(error);
+  if (isMetaError(translated)) {
+    // A Meta refusal no use case anticipated: report it as Meta's, without internals.
+    return problem('meta-unavailable', `Meta refused the request (${translated.kind}).`);
+  }
+  return problemFromError(translated, log, requestId);
+}
+
+/** Turns an endpoint spec into an HTTP function: parse and validate, call, map errors. */
+export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services: () => Promise<TServices>): HttpFunction {
+  return {
+    kind: 'http',
+    name: spec.name,
+    methods: spec.methods,
+    route: spec.route,
+    authLevel: spec.authLevel ?? 'function',
+    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      const log = contextLogger(context);
+      const requestId = context.invocationId;
+      try {
+        const body = spec.body ? await readBody(spec, request) : undefined;
+        const query = readQuery(spec, request);
+        const response = await spec.handle(
+          { body, query, params: request.params, headers: request.headers, ifMatchVersion: readIfMatch(request), requestId, log, request },
+          await services(),
+        );
+        return response;
+      } catch (error) {
+        const response = problemOf(error, log, requestId);
+        if ((response.status ?? 500) >= 500) log.warn('Request failed', { function: spec.name, status: response.status, requestId });
+        return response;
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { HttpResponseInit } from '@azure/functions';
+import { DomainError, type ErrorCode, type FieldError } from '../../domain/errors';
+import type { Logger } from '../../domain/ports';
+
+/** The one place where error codes meet HTTP statuses. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  'validation-failed': 400,
+  'not-found': 404,
+  'invalid-transition': 409,
+  'phone-number-in-use': 409,
+  'phone-number-locked': 409,
+  'meta-business-not-found': 422,
+  'meta-waba-not-found': 422,
+  'verification-cooldown': 429,
+  'verification-code-rejected': 422,
+  'concurrency-conflict': 412,
+  'meta-unavailable': 503,
+  'acs-channel-not-found': 422,
+  'unsupported-media-type': 415,
+  'payload-too-large': 413,
+  internal: 500,
+};
+
+const TITLES: Record<ErrorCode, string> = {
+  'validation-failed': 'The request is not valid',
+  'not-found': 'Not found',
+  'invalid-transition': 'Not allowed in the registration’s current stage',
+  'phone-number-in-use': 'Phone number already in use',
+  'phone-number-locked': 'Phone number locked',
+  'meta-business-not-found': 'Meta business account not found',
+  'meta-waba-not-found': 'WhatsApp Business Account not found',
+  'verification-cooldown': 'Verification code requested too recently',
+  'verification-code-rejected': 'Verification code rejected',
+  'concurrency-conflict': 'The registration changed since it was read',
+  'meta-unavailable': 'Meta is unavailable',
+  'acs-channel-not-found': 'Communication Services channel not found',
+  'unsupported-media-type': 'Unsupported media type',
+  'payload-too-large': 'Payload too large',
+  internal: 'Internal error',
+};
+
+export const problemType = (code: ErrorCode): string => `urn:whatsapp-acs-onboarding:problem:${code}`;
+
+export function problem(
+  code: ErrorCode,
+  detail: string,
+  extra: { errors?: FieldError[]; suggestedAction?: string; retryAfterSeconds?: number } = {},
+): HttpResponseInit {
+  const status = HTTP_STATUS[code];
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(extra.retryAfterSeconds)));
+  const body = {
+    type: problemType(code),
+    title: TITLES[code],
+    status,
+    detail,
+    code,
+    ...(extra.errors && extra.errors.length > 0 ? { errors: extra.errors } : {}),
+    ...(extra.suggestedAction ? { suggestedAction: extra.suggestedAction } : {}),
+  };
+  return { status, headers, body: JSON.stringify(body) };
+}
+
+/** Anything thrown by a handler becomes a problem; unknown errors are logged, and never shown. */
+export function problemFromError(error: unknown, log: Logger, requestId: string): HttpResponseInit {
+  if (error instanceof DomainError) return problem(error.code, error.message, error.extra);
+  log.error('Unhandled error', { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  return problem('internal', `Something went wrong on our side. Quote request id ${requestId} when asking for help.`);
+}

@@ -1,0 +1,57 @@
+import type { HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
+import { messagingOf, statusDetailsOf, type Registration } from '../../domain/registration';
+import { etagOf } from './endpoint';
+import type { registrationResource } from './schemas';
+
+export type RegistrationResource = z.infer<typeof registrationResource>;
+
+/** The registration as the API shows it (DESIGN §5): derived fields in, internals (facts, version) out. */
+export function toRegistrationResource(registration: Registration): RegistrationResource {
+  const details = statusDetailsOf(registration.status);
+  const business = registration.businessAccount;
+  return {
+    id: registration.id,
+    phoneNumber: registration.phoneNumber,
+    phoneNumberSource: registration.phoneNumberSource,
+    stage: registration.stage,
+    status: registration.status,
+    statusDetails: details ? { label: details.label, meaning: details.meaning, suggestedAction: details.suggestedAction } : null,
+    messaging: { ...messagingOf(registration.status), messagingLimit: registration.messagingLimit, qualityRating: registration.qualityRating },
+    businessAccount: business ? { id: business.id, name: business.name, ...(business.toCreate ? { pendingCreation: business.toCreate } : {}) } : null,
+    whatsAppBusinessAccountId: registration.whatsAppBusinessAccountId,
+    phoneNumberId: registration.phoneNumberId,
+    displayName: registration.displayName,
+    profile: registration.profile,
+    verification: registration.verification
+      ? {
+          method: registration.verification.method,
+          language: registration.verification.language,
+          requestedAt: registration.verification.requestedAt,
+          attempts: registration.verification.attempts,
+          verifiedAt: registration.verification.verifiedAt,
+        }
+      : null,
+    metaRegistration: registration.metaRegistration
+      ? { registeredAt: registration.metaRegistration.registeredAt, lastError: registration.metaRegistration.lastError, retryNotBefore: registration.metaRegistration.notBefore }
+      : null,
+    smsCapability: registration.smsCapability,
+    acsChannel: registration.acsChannel,
+    createdAt: registration.createdAt,
+    updatedAt: registration.updatedAt,
+  };
+}
+
+export function registrationResponse(registration: Registration, status = 200, headers: Record<string, string> = {}): HttpResponseInit {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', etag: etagOf(registration.version), ...headers },
+    body: JSON.stringify(toRegistrationResource(registration)),
+  };
+}
+
+export const jsonResponse = (body: unknown, status = 200, headers: Record<string, string> = {}): HttpResponseInit => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});

@@ -1,0 +1,131 @@
+/**
+ * The API's schemas: one source for validation in the handlers and for the OpenAPI document
+ * (GET /api/openapi.json). Our own request bodies are strict (unknown fields are refused).
+ */
+import { z } from 'zod';
+import { parsePhoneNumber } from '../../domain/phone-number';
+import { ACCOUNT_STATUSES, CAUSES, STAGES } from '../../domain/stages';
+
+export const phoneNumberInput = z
+  .string()
+  .max(32)
+  .transform((value, ctx) => {
+    const parsed = parsePhoneNumber(value);
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: 'must be a phone number in E.164 form, e.g. +14255550123' });
+      return z.NEVER;
+    }
+    return parsed.e164 as string;
+  })
+  .meta({ description: 'E.164, with or without +, spaces, dashes, dots or parentheses', examples: ['+1 425 555 0123'] });
+
+const metaId = z.string().regex(/^\d{1,30}$/, 'must be a numeric Meta id');
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048);
+const displayName = z
+  .string()
+  .trim()
+  .min(3, 'must be at least 3 characters')
+  .max(512)
+  .refine((name) => !/[<>{}\n\r\t]/.test(name) && !/^(https?:|www\.)/i.test(name), 'must be a plain business name (no URL, markup or line breaks)');
+
+export const createRegistrationBody = z.strictObject({
+  phoneNumber: phoneNumberInput,
+  phoneNumberSource: z.enum(['acs', 'byo']),
+});
+
+export const companyDetails = z.strictObject({
+  companyName: z.string().trim().min(1).max(200),
+  website: httpsUrl,
+  businessEmail: z.email().max(320),
+  businessPhone: phoneNumberInput,
+});
+
+export const businessAccountBody = z.union([
+  z.strictObject({ businessId: metaId }),
+  z.strictObject({ create: companyDetails }),
+]);
+
+export const whatsAppProfileBody = z.strictObject({
+  whatsAppBusinessAccountId: metaId,
+  displayName,
+  category: z.string().trim().min(1).max(100).optional(),
+  description: z.string().trim().max(512).optional(),
+  website: httpsUrl.optional(),
+  email: z.email().max(320).optional(),
+});
+
+export const verificationRequestBody = z.strictObject({
+  method: z.enum(['SMS', 'VOICE']),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en_US')
+    .default('en_US'),
+});
+
+export const verificationCodeBody = z.strictObject({
+  code: z.string().regex(/^\s*\d{3}[-\s]?\d{3}\s*$/, 'must be 6 digits, e.g. 123456 or 123-456'),
+});
+
+export const emptyBody = z.strictObject({});
+
+export const listQuery = z.strictObject({
+  status: z.enum(ACCOUNT_STATUSES).optional(),
+  stage: z.enum(STAGES).optional(),
+  whatsAppBusinessAccountId: metaId.optional(),
+  phoneNumber: phoneNumberInput.optional(),
+  limit: z.coerce.number<string>().int().min(1).max(100).default(50),
+  cursor: z.string().max(4096).optional(),
+});
+
+const stageAndStatus = z.object({ stage: z.enum(STAGES), status: z.enum(ACCOUNT_STATUSES).nullable() });
+const timestamp = z.string().meta({ format: 'date-time' });
+
+export const registrationResource = z
+  .object({
+    id: z.string(),
+    phoneNumber: z.string(),
+    phoneNumberSource: z.enum(['acs', 'byo']),
+    stage: z.enum(STAGES),
+    status: z.enum(ACCOUNT_STATUSES).nullable(),
+    statusDetails: z.object({ label: z.string(), meaning: z.string(), suggestedAction: z.string().nullable() }).nullable(),
+    messaging: z.object({ canSend: z.boolean(), limited: z.boolean(), messagingLimit: z.string().nullable(), qualityRating: z.string().nullable() }),
+    businessAccount: z.object({ id: z.string().nullable(), name: z.string().nullable(), pendingCreation: companyDetails.partial().optional() }).nullable(),
+    whatsAppBusinessAccountId: z.string().nullable(),
+    phoneNumberId: z.string().nullable(),
+    displayName: z.string().nullable(),
+    profile: z.object({ category: z.string().optional(), description: z.string().optional(), website: z.string().optional(), email: z.string().optional() }).nullable(),
+    verification: z
+      .object({ method: z.enum(['SMS', 'VOICE']), language: z.string(), requestedAt: timestamp, attempts: z.number(), verifiedAt: timestamp.nullable() })
+      .nullable(),
+    metaRegistration: z.object({ registeredAt: timestamp.nullable(), lastError: z.string().nullable(), retryNotBefore: timestamp.nullable() }).nullable(),
+    smsCapability: z.object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() }).nullable(),
+    acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Registration' });
+
+export const registrationPage = z.object({ items: z.array(registrationResource), nextCursor: z.string().nullable() });
+
+export const historyResource = z.object({
+  items: z.array(
+    z.object({ at: timestamp, from: stageAndStatus, to: stageAndStatus, cause: z.enum(CAUSES), eventId: z.string().optional(), detail: z.string() }),
+  ),
+});
+
+export const problemResource = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    suggestedAction: z.string().optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export const healthResource = z.object({
+  status: z.enum(['ok', 'degraded', 'unavailable']),
+  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'degraded', 'unavailable']), detail: z.string().optional() })),
+});

@@ -1,0 +1,28 @@
+import type { RegistrationFilter } from '../domain/ports';
+import { endpoint } from './http/endpoint';
+import { jsonResponse, toRegistrationResource } from './http/registration-resource';
+import { listQuery, registrationPage } from './http/schemas';
+import type { Services } from './services';
+
+export const listRegistrations = endpoint({
+  name: 'listRegistrations',
+  methods: ['GET'],
+  route: 'registrations',
+  summary: 'List registrations by status, stage, WABA or phone number (for ops), a page at a time',
+  tags: ['registrations'],
+  query: listQuery,
+  responses: [
+    {
+      status: 200,
+      description: 'A page; pass nextCursor as cursor for the next one (null at the end). A page may hold fewer than limit items.',
+      schema: registrationPage,
+    },
+  ],
+  errors: ['validation-failed'],
+  handle: async (input, services: Services) => {
+    const { limit, cursor, ...filters } = input.query;
+    const filter: RegistrationFilter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
+    const page = await services.registrations.list(filter, { limit, ...(cursor ? { cursor } : {}) });
+    return jsonResponse({ items: page.items.map(toRegistrationResource), nextCursor: page.nextCursor });
+  },
+});

@@ -1,0 +1,17 @@
+import { reconnectRegistration as reconnectRegistrationUseCase } from '../domain/use-cases/account-actions';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import type { Services } from './services';
+
+export const reconnectRegistration = endpoint({
+  name: 'reconnectRegistration',
+  methods: ['POST'],
+  route: `${REGISTRATION_ROUTE}/reconnect`,
+  summary: 'Redo onboarding from ProfileSelected for a Disconnected, Revoked or PhoneNumberDeleted account',
+  tags: ['accounts'],
+  responses: [registrationOk],
+  errors: ['not-found', 'invalid-transition', 'meta-waba-not-found', 'phone-number-locked', 'meta-unavailable', 'concurrency-conflict'],
+  handle: async (input, services: Services) =>
+    registrationResponse(await reconnectRegistrationUseCase(services, { id: input.params.id!, ...versionOf(input) }, apiTrigger(input))),
+});

@@ -1,0 +1,22 @@
+import { requestVerificationCode as requestVerificationCodeUseCase } from '../domain/use-cases/verification';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { registrationResource, verificationRequestBody } from './http/schemas';
+import type { Services } from './services';
+
+export const requestVerificationCode = endpoint({
+  name: 'requestVerificationCode',
+  methods: ['POST'],
+  route: `${REGISTRATION_ROUTE}/verification`,
+  summary: 'Ask Meta to send a verification code by SMS or voice call (an ACS number receives it and finishes by itself)',
+  tags: ['onboarding'],
+  body: verificationRequestBody,
+  responses: [{ status: 202, description: 'Code requested; stage CodeRequested', schema: registrationResource }],
+  errors: ['validation-failed', 'not-found', 'invalid-transition', 'verification-cooldown', 'verification-code-rejected', 'meta-unavailable', 'concurrency-conflict'],
+  handle: async (input, services: Services) =>
+    registrationResponse(
+      await requestVerificationCodeUseCase(services, { id: input.params.id!, method: input.body.method, language: input.body.language, ...versionOf(input) }, apiTrigger(input)),
+      202,
+    ),
+});

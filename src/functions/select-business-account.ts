@@ -1,0 +1,21 @@
+import { selectBusinessAccount as selectBusinessAccountUseCase } from '../domain/use-cases/select-business-account';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { businessAccountBody } from './http/schemas';
+import type { Services } from './services';
+
+export const selectBusinessAccount = endpoint({
+  name: 'selectBusinessAccount',
+  methods: ['PUT'],
+  route: `${REGISTRATION_ROUTE}/business-account`,
+  summary: 'Select the Meta business account (checked with Meta), or record the details of one to create in Embedded Signup',
+  tags: ['onboarding'],
+  body: businessAccountBody,
+  responses: [registrationOk],
+  errors: ['validation-failed', 'not-found', 'invalid-transition', 'meta-business-not-found', 'meta-unavailable', 'concurrency-conflict'],
+  handle: async (input, services: Services) => {
+    const choice = 'businessId' in input.body ? { businessId: input.body.businessId } : { create: input.body.create };
+    return registrationResponse(await selectBusinessAccountUseCase(services, { id: input.params.id!, choice, ...versionOf(input) }, apiTrigger(input)));
+  },
+});

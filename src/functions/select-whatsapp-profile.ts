@@ -1,0 +1,23 @@
+import { selectWhatsAppProfile as selectWhatsAppProfileUseCase } from '../domain/use-cases/select-whatsapp-profile';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { whatsAppProfileBody } from './http/schemas';
+import type { Services } from './services';
+
+export const selectWhatsAppProfile = endpoint({
+  name: 'selectWhatsAppProfile',
+  methods: ['PUT'],
+  route: `${REGISTRATION_ROUTE}/whatsapp-profile`,
+  summary: 'Select the WhatsApp business profile: the WABA (checked with Meta) and display name; adds the number to the WABA',
+  tags: ['onboarding'],
+  body: whatsAppProfileBody,
+  responses: [registrationOk],
+  errors: ['validation-failed', 'not-found', 'invalid-transition', 'phone-number-locked', 'meta-waba-not-found', 'meta-unavailable', 'concurrency-conflict'],
+  handle: async (input, services: Services) => {
+    const { whatsAppBusinessAccountId, displayName, ...profile } = input.body;
+    return registrationResponse(
+      await selectWhatsAppProfileUseCase(services, { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...versionOf(input) }, apiTrigger(input)),
+    );
+  },
+});

@@ -1,0 +1,23 @@
+import { normaliseSubmittedCode } from '../domain/verification-code';
+import { submitVerificationCode as submitVerificationCodeUseCase } from '../domain/use-cases/verification';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { registrationResource, verificationCodeBody } from './http/schemas';
+import type { Services } from './services';
+
+export const submitVerificationCode = endpoint({
+  name: 'submitVerificationCode',
+  methods: ['POST'],
+  route: `${REGISTRATION_ROUTE}/verification/code`,
+  summary: 'Verify the code with Meta, then register the number (stage Connected, or CodeVerified while registration with Meta waits for a retry)',
+  tags: ['onboarding'],
+  body: verificationCodeBody,
+  responses: [{ status: 200, description: 'Verified', schema: registrationResource }],
+  errors: ['validation-failed', 'not-found', 'invalid-transition', 'verification-code-rejected', 'meta-unavailable', 'concurrency-conflict'],
+  handle: async (input, services: Services) => {
+    // The schema already guarantees the shape; the domain function owns the normal form.
+    const code = normaliseSubmittedCode(input.body.code)!;
+    return registrationResponse(await submitVerificationCodeUseCase(services, { id: input.params.id!, code, ...versionOf(input) }, apiTrigger(input)));
+  },
+});
