@@ -64,6 +64,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const raw = parsed.data;
+  // An app setting whose Key Vault reference did not resolve arrives as the literal reference.
+  const unresolved = Object.entries(raw).filter(([, value]) => typeof value === 'string' && value.startsWith('@Microsoft.KeyVault('));
+  if (unresolved.length > 0) {
+    throw new ConfigError(`Key Vault reference(s) not resolved: ${unresolved.map(([name]) => name).join(', ')} (check the identity's access to the vault)`);
+  }
   const runningInAzure = raw.WEBSITE_SITE_NAME !== undefined;
   if (runningInAzure) {
     const missing = REQUIRED_IN_AZURE.filter((name) => raw[name] === undefined);

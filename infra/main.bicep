@@ -1,0 +1,230 @@
+// WhatsApp Business registration service on Azure Functions Flex Consumption (DESIGN §9).
+//
+// Deployed by `azd up` (see azure.yaml). What it creates, in resource group rg-<env> unless
+// resourceGroupName says otherwise (modules/app.bicep):
+//   - a user-assigned managed identity: the app's only credential;
+//   - Storage (tables, Functions runtime, deployment package, Event Grid dead letters), shared keys off;
+//   - Log Analytics + Application Insights (Entra ID ingestion);
+//   - Key Vault (RBAC) with the Meta access token, app secret, webhook verify token and PIN secret;
+//   - a custom Event Grid topic (CloudEvents 1.0, keys off) for WhatsApp.* and Registration.* events;
+//   - a Flex Consumption plan (FC1) and the Function App (Node.js 22).
+// And in the EXISTING Communication Services resource's group (modules/acs.bicep): a role for the
+// identity on the ACS resource, the ACS Event Grid system topic, and a delete lock on ACS.
+//
+// Two phases, because an Event Grid subscription with an AzureFunction destination is checked
+// against the function itself, and `smsEvents` / `accountEvents` exist only once the code is deployed:
+//   1. `azd provision` with createEventSubscriptions=false: everything above;
+//   2. after `azd deploy`, the postdeploy hook in azure.yaml sets CREATE_EVENT_SUBSCRIPTIONS=true in
+//      the azd environment and runs `azd provision` again, which adds the two subscriptions
+//      (ACS SMS events -> smsEvents, custom topic WhatsApp.* -> accountEvents). From then on every
+//      provision keeps them. The AzureFunction destination needs no function key anywhere
+//      (Event Grid gets it itself), unlike a WebHook destination.
+//
+// Inputs azd asks for (or reads from `azd env set NAME value`): ACS_RESOURCE_NAME (and
+// ACS_RESOURCE_GROUP when ACS is not in the environment's group), META_ACCESS_TOKEN,
+// META_APP_SECRET. The webhook verify token and the PIN secret are generated once and then read
+// back from Key Vault on every provision (main.parameters.json), so they never change by accident:
+// a new PIN secret would change every number's derived two-step PIN.
+//
+// After the first `azd up`:
+//   - Meta app dashboard -> Webhooks: callback URL = output META_WEBHOOK_URL, verify token =
+//     `az keyvault secret show --vault-name <AZURE_KEY_VAULT_NAME> -n meta-webhook-verify-token`.
+//   - Client apps call API_BASE_URL with a function key (HTTP functions use authLevel "function").
+//   - `azd down`: see the ACS lock note in modules/acs.bicep before running it.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; it seeds every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Location of the resources. Must be a region that offers Flex Consumption.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create for this environment; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@minLength(1)
+@description('Name of the EXISTING Azure Communication Services resource whose numbers are registered.')
+param acsResourceName string
+
+@description('Resource group of the ACS resource; default: the environment\'s resource group.')
+param acsResourceGroupName string = ''
+
+@description('Name of the ACS resource\'s Event Grid system topic. A resource can have only one: give the existing one\'s name if it already has one. Default <acsResourceName>-events.')
+param acsSystemTopicName string = ''
+
+@description('Put a CanNotDelete lock on the ACS resource (see modules/acs.bicep).')
+param protectAcsResource bool = true
+
+@description('Object id of the principal running the deployment (azd passes AZURE_PRINCIPAL_ID); it gets read access to the Key Vault secrets.')
+param principalId string = ''
+
+@secure()
+@minLength(1)
+@description('Meta system-user access token (META_ACCESS_TOKEN).')
+param metaAccessToken string
+
+@secure()
+@minLength(1)
+@description('Meta app secret, verifies X-Hub-Signature-256 (META_APP_SECRET).')
+param metaAppSecret string
+
+@secure()
+@minLength(1)
+@description('Token Meta echoes in the webhook handshake (META_WEBHOOK_VERIFY_TOKEN). azd keeps it stable; this default only serves plain `az deployment` runs.')
+param metaWebhookVerifyToken string = newGuid()
+
+// newGuid() may only appear in a parameter default, hence the default here. azd never uses it:
+// main.parameters.json passes the value already in Key Vault, or the first time a new random one
+// (azd's secretOrRandomPassword: 15 random letters and digits, about 89 bits, far more than the
+// 6-digit PINs derived from it can leak). Deploying this template WITHOUT passing the parameter
+// replaces the secret, and with it every number's derived two-step PIN.
+@secure()
+@minLength(12)
+@description('Secret from which each number\'s two-step PIN is derived (REGISTRATION_PIN_SECRET). Keep it stable.')
+param registrationPinSecret string = replace('${newGuid()}${newGuid()}', '-', '')
+
+@description('Graph API base URL (META_GRAPH_URL).')
+param metaGraphUrl string = 'https://graph.facebook.com'
+
+@description('Graph API version (META_GRAPH_VERSION).')
+param metaGraphVersion string = 'v25.0'
+
+@description('NCRONTAB (6 fields) of the reconcile timer (RECONCILE_SCHEDULE).')
+param reconcileSchedule string = '0 */15 * * * *'
+
+@minValue(5)
+@maxValue(3600)
+@description('Seconds one reconcile run may take before it stops and leaves the rest to the next run; below functionTimeout in host.json.')
+param reconcileTimeBudgetSeconds int = 240
+
+@minValue(40)
+@maxValue(1000)
+@description('Flex Consumption scale-out limit.')
+param maximumInstanceCount int = 40
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Flex Consumption instance memory size.')
+param instanceMemoryMB int = 2048
+
+@description('Create the Event Grid subscriptions to smsEvents and accountEvents. Needs the code deployed first; the postdeploy hook in azure.yaml turns it on.')
+param createEventSubscriptions bool = false
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var rgName = empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+var acsRgName = empty(acsResourceGroupName) ? rgName : acsResourceGroupName
+var systemTopicName = empty(acsSystemTopicName) ? '${acsResourceName}-events' : acsSystemTopicName
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: rgName
+  location: location
+  tags: tags
+}
+
+// The existing ACS resource, read for its endpoint (hostName, e.g. <name>.communication.azure.com).
+resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+  name: acsResourceName
+  scope: resourceGroup(acsRgName)
+}
+
+module app 'modules/app.bicep' = {
+  name: 'app-${resourceToken}'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    deployerPrincipalId: principalId
+    acsEndpoint: 'https://${acs.properties.hostName}/'
+    metaAccessToken: metaAccessToken
+    metaAppSecret: metaAppSecret
+    metaWebhookVerifyToken: metaWebhookVerifyToken
+    registrationPinSecret: registrationPinSecret
+    metaGraphUrl: metaGraphUrl
+    metaGraphVersion: metaGraphVersion
+    reconcileSchedule: reconcileSchedule
+    reconcileTimeBudgetSeconds: reconcileTimeBudgetSeconds
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+module acsAccess 'modules/acs.bicep' = {
+  name: 'acs-${resourceToken}'
+  scope: resourceGroup(acsRgName)
+  params: {
+    acsResourceName: acsResourceName
+    systemTopicName: systemTopicName
+    appPrincipalId: app.outputs.identityPrincipalId
+    protectAcsResource: protectAcsResource
+    tags: tags
+  }
+}
+
+module systemTopicDeadLetterAccess 'modules/dead-letter-access.bicep' = {
+  name: 'acs-dead-letter-${resourceToken}'
+  scope: rg
+  params: {
+    storageAccountName: app.outputs.storageAccountName
+    containerName: app.outputs.deadLetterContainerName
+    principalId: acsAccess.outputs.systemTopicPrincipalId
+  }
+}
+
+// Phase 2 (see the top of this file).
+module smsEventsSubscription 'modules/sms-events-subscription.bicep' = if (createEventSubscriptions) {
+  name: 'sms-events-${resourceToken}'
+  scope: resourceGroup(acsRgName)
+  params: {
+    systemTopicName: acsAccess.outputs.systemTopicName
+    subscriptionName: 'sms-to-${app.outputs.functionAppName}'
+    functionAppId: app.outputs.functionAppId
+    deadLetterStorageAccountId: app.outputs.storageAccountId
+    deadLetterContainerName: app.outputs.deadLetterContainerName
+  }
+  dependsOn: [
+    systemTopicDeadLetterAccess
+  ]
+}
+
+module accountEventsSubscription 'modules/account-events-subscription.bicep' = if (createEventSubscriptions) {
+  name: 'account-events-${resourceToken}'
+  scope: rg
+  params: {
+    topicName: app.outputs.topicName
+    subscriptionName: 'whatsapp-to-${app.outputs.functionAppName}'
+    functionAppId: app.outputs.functionAppId
+    deadLetterStorageAccountId: app.outputs.storageAccountId
+    deadLetterContainerName: app.outputs.deadLetterContainerName
+  }
+}
+
+// Outputs become azd environment values (.azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
+output AZURE_KEY_VAULT_NAME string = app.outputs.keyVaultName
+output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
+output API_BASE_URL string = 'https://${app.outputs.functionAppHostName}/api'
+output META_WEBHOOK_URL string = 'https://${app.outputs.functionAppHostName}/api/meta/webhook'
+output EVENTGRID_TOPIC_NAME string = app.outputs.topicName
+output EVENTGRID_TOPIC_ENDPOINT string = app.outputs.topicEndpoint
+output ACS_ENDPOINT string = 'https://${acs.properties.hostName}/'
+output ACS_SYSTEM_TOPIC_NAME string = acsAccess.outputs.systemTopicName
+output EVENT_SUBSCRIPTIONS_CREATED bool = createEventSubscriptions

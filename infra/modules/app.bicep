@@ -1,0 +1,486 @@
+// Everything of one environment that lives in its own resource group: the identity, storage,
+// monitoring, Key Vault, the custom Event Grid topic, the Flex Consumption plan and the Function App.
+// Nothing here holds a key or a connection string: every hop is Entra ID with the one
+// user-assigned identity, and the four secrets the code needs sit in Key Vault.
+targetScope = 'resourceGroup'
+
+@description('Location of every resource in this module.')
+param location string
+
+@description('Tags put on every resource (azd-env-name at least).')
+param tags object
+
+@description('Suffix that makes the names of this environment unique.')
+param resourceToken string
+
+@description('Object id of the principal running the deployment (azd sets it); empty to skip its role.')
+param deployerPrincipalId string = ''
+
+@description('Endpoint of the existing Azure Communication Services resource, https://<name>.communication.azure.com/.')
+param acsEndpoint string
+
+@secure()
+param metaAccessToken string
+
+@secure()
+param metaAppSecret string
+
+@secure()
+param metaWebhookVerifyToken string
+
+@secure()
+param registrationPinSecret string
+
+param metaGraphUrl string
+param metaGraphVersion string
+param reconcileSchedule string
+param reconcileTimeBudgetSeconds int
+param maximumInstanceCount int
+param instanceMemoryMB int
+
+var names = {
+  identity: 'id-${resourceToken}'
+  storage: 'st${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  appInsights: 'appi-${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  topic: 'evgt-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+  functionApp: 'func-${resourceToken}'
+}
+
+// Flex Consumption reads the deployment package from this container (written by `azd deploy`).
+var deploymentContainerName = 'app-package'
+// Events Event Grid gave up on (30 attempts over 24 h) land here instead of vanishing.
+var deadLetterContainerName = 'eventgrid-deadletter'
+
+// Key Vault secret names. main.parameters.json reads two of them back by name
+// (secretOrRandomPassword), so renaming one here means renaming it there too.
+var secretNames = {
+  metaAccessToken: 'meta-access-token'
+  metaAppSecret: 'meta-app-secret'
+  metaWebhookVerifyToken: 'meta-webhook-verify-token'
+  registrationPinSecret: 'registration-pin-secret'
+}
+
+// Built-in role definition ids.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity: the one principal the app uses for storage, Key Vault, Event Grid, ACS and telemetry.
+// User-assigned (not system-assigned) so that its role assignments can be created before the
+// Function App exists and the app starts with every permission already in place.
+// ---------------------------------------------------------------------------------------------
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.identity
+  location: location
+  tags: tags
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage: the Functions runtime (AzureWebJobsStorage), the registration tables, the deployment
+// package and the Event Grid dead letters. Shared keys are off: Entra ID only.
+// ---------------------------------------------------------------------------------------------
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: names.storage
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Blob Data Owner: the Functions host keeps its keys and timer leases in blobs, and Flex
+// Consumption reads the deployment package with this identity. Queue Data Contributor: the host's
+// own bookkeeping. Table Data Contributor: the registration tables (REGISTRATION_STORAGE).
+var appStorageRoles = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
+
+resource appStorageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in appStorageRoles: {
+  name: guid(storage.id, identity.id, roleId)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring: Application Insights on a Log Analytics workspace, local (key) auth disabled, so
+// the app sends telemetry as its identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING below).
+// ---------------------------------------------------------------------------------------------
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
+  name: names.logAnalytics
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: names.appInsights
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    DisableLocalAuth: true
+  }
+}
+
+resource appInsightsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault (RBAC mode) with the four secrets. The app settings reference them
+// (@Microsoft.KeyVault(...)), resolved by the platform with the user-assigned identity.
+// Soft delete is on (it cannot be turned off); purge protection is left off so that
+// `azd down --purge` can really remove a test environment.
+// ---------------------------------------------------------------------------------------------
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: names.keyVault
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource metaAccessTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: secretNames.metaAccessToken
+  properties: {
+    value: metaAccessToken
+    contentType: 'text/plain'
+  }
+}
+
+resource metaAppSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: secretNames.metaAppSecret
+  properties: {
+    value: metaAppSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource metaWebhookVerifyTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: secretNames.metaWebhookVerifyToken
+  properties: {
+    value: metaWebhookVerifyToken
+    contentType: 'text/plain'
+  }
+}
+
+resource registrationPinSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: secretNames.registrationPinSecret
+  properties: {
+    value: registrationPinSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, identity.id, roles.keyVaultSecretsUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The deployer reads secrets back: azd's secretOrRandomPassword (main.parameters.json) keeps the
+// PIN secret and the webhook verify token stable across `azd provision` runs by reading them
+// from this vault, and an operator needs the verify token to configure Meta's webhook.
+// No principalType: the deployer may be a user or (in CI) a service principal.
+resource deployerKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(keyVault.id, deployerPrincipalId, roles.keyVaultSecretsUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: deployerPrincipalId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Custom Event Grid topic (CloudEvents 1.0) for WhatsApp.* account changes published by the
+// webhook function and the outgoing Registration.* events. Keys disabled: publishers use
+// Entra ID (EventGrid Data Sender), so EVENTGRID_TOPIC_KEY stays unset in Azure.
+// Its system-assigned identity only writes dead letters.
+// ---------------------------------------------------------------------------------------------
+resource topic 'Microsoft.EventGrid/topics@2022-06-15' = {
+  name: names.topic
+  location: location
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    inputSchema: 'CloudEventSchemaV1_0'
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource appTopicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(topic.id, identity.id, roles.eventGridDataSender)
+  scope: topic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Scoped to the dead-letter container only.
+resource topicDeadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, topic.id, roles.storageBlobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: topic.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flex Consumption plan and the Function App (Node.js 22, v4 programming model).
+// Flex rejects FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE
+// and WEBSITE_NODE_DEFAULT_VERSION as app settings: runtime and package come from
+// functionAppConfig instead.
+// ---------------------------------------------------------------------------------------------
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: names.plan
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+var keyVaultReference = 'VaultName=${keyVault.name};SecretName='
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: names.functionApp
+  location: location
+  // azd finds the deployment target of service `api` (azure.yaml) by this tag.
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references are resolved with the user-assigned identity (the default would be a
+    // system-assigned identity, which this app does not have). This is a site property, not a
+    // siteConfig one.
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        // Functions runtime storage, identity-based (no connection string exists: shared keys are off).
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storage.name
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identity.properties.clientId
+        }
+        // DefaultAzureCredential in the code picks the user-assigned identity from this.
+        {
+          name: 'AZURE_CLIENT_ID'
+          value: identity.properties.clientId
+        }
+        // Telemetry as the identity (Application Insights has local auth disabled).
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+        }
+        // DESIGN §7. A table endpoint URL (not a connection string): the code uses it with
+        // DefaultAzureCredential.
+        {
+          name: 'REGISTRATION_STORAGE'
+          value: 'https://${storage.name}.table.${environment().suffixes.storage}'
+        }
+        {
+          name: 'META_GRAPH_URL'
+          value: metaGraphUrl
+        }
+        {
+          name: 'META_GRAPH_VERSION'
+          value: metaGraphVersion
+        }
+        {
+          name: 'META_ACCESS_TOKEN'
+          value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.metaAccessToken})'
+        }
+        {
+          name: 'META_APP_SECRET'
+          value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.metaAppSecret})'
+        }
+        {
+          name: 'META_WEBHOOK_VERIFY_TOKEN'
+          value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.metaWebhookVerifyToken})'
+        }
+        {
+          name: 'REGISTRATION_PIN_SECRET'
+          value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.registrationPinSecret})'
+        }
+        // ACS with the identity (no ACS_CONNECTION_STRING in Azure).
+        {
+          name: 'ACS_ENDPOINT'
+          value: acsEndpoint
+        }
+        // Custom topic with the identity (no EVENTGRID_TOPIC_KEY in Azure).
+        {
+          name: 'EVENTGRID_TOPIC_ENDPOINT'
+          value: topic.properties.endpoint
+        }
+        {
+          name: 'RECONCILE_SCHEDULE'
+          value: reconcileSchedule
+        }
+        {
+          name: 'RECONCILE_TIME_BUDGET_SECONDS'
+          value: string(reconcileTimeBudgetSeconds)
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+  // The app must start with its permissions and secrets in place: otherwise the first start
+  // fails to reach storage or resolves the Key Vault references to nothing.
+  dependsOn: [
+    appStorageRoleAssignments
+    appInsightsPublisher
+    appKeyVaultSecretsUser
+    appTopicSender
+    deploymentContainer
+    metaAccessTokenSecret
+    metaAppSecretSecret
+    metaWebhookVerifyTokenSecret
+    registrationPinSecretSecret
+  ]
+}
+
+output identityId string = identity.id
+output identityPrincipalId string = identity.properties.principalId
+output identityClientId string = identity.properties.clientId
+output storageAccountName string = storage.name
+output storageAccountId string = storage.id
+output deadLetterContainerName string = deadLetterContainer.name
+output keyVaultName string = keyVault.name
+output topicName string = topic.name
+output topicEndpoint string = topic.properties.endpoint
+output functionAppName string = functionApp.name
+output functionAppId string = functionApp.id
+output functionAppHostName string = functionApp.properties.defaultHostName

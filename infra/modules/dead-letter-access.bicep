@@ -1,0 +1,36 @@
+// Lets one Event Grid topic identity write dead letters into the environment's dead-letter
+// container (Storage Blob Data Contributor on that container only). Used for the ACS system topic,
+// whose identity is created in another resource group (modules/acs.bicep).
+targetScope = 'resourceGroup'
+
+param storageAccountName string
+param containerName string
+
+@description('Principal id of the topic\'s system-assigned identity.')
+param principalId string
+
+var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: containerName
+}
+
+resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(container.id, principalId, storageBlobDataContributor)
+  scope: container
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}

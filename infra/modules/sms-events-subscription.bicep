@@ -1,0 +1,62 @@
+// Event subscription: ACS system topic -> function `smsEvents`, for the two SMS event types.
+// Deployed into the ACS resource group (where the system topic is), and only once the code is
+// deployed: an AzureFunction destination is validated against the function, which exists only
+// after `azd deploy` (see main.bicep, createEventSubscriptions).
+targetScope = 'resourceGroup'
+
+param systemTopicName string
+
+@description('Event subscription name; includes the function app name so that several environments can share one ACS resource.')
+param subscriptionName string
+
+@description('Resource id of the Function App.')
+param functionAppId string
+
+param deadLetterStorageAccountId string
+param deadLetterContainerName string
+
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: systemTopicName
+}
+
+resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: systemTopic
+  name: subscriptionName
+  properties: {
+    // AzureFunction destination: Event Grid fetches the function's key itself, so no key passes
+    // through this template, a hook or an app setting.
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: {
+        resourceId: '${functionAppId}/functions/smsEvents'
+        maxEventsPerBatch: 10
+        preferredBatchSizeInKilobytes: 64
+      }
+    }
+    // System topics publish in the Event Grid schema; the function accepts both schemas.
+    eventDeliverySchema: 'EventGridSchema'
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Communication.SMSReceived'
+        'Microsoft.Communication.SMSDeliveryReportReceived'
+      ]
+    }
+    // Event Grid's own defaults, written out: a verification code is useless after a day anyway.
+    retryPolicy: {
+      maxDeliveryAttempts: 30
+      eventTimeToLiveInMinutes: 1440
+    }
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: deadLetterStorageAccountId
+          blobContainerName: deadLetterContainerName
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * `npm start` (DESIGN §8): fills in what a developer machine lacks (Azurite, the Meta sandbox, a PIN
+ * secret), then serves the app's functions on the local host and prints them like `func start`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { isDevelopmentStorage, loadConfig } from '../adapters/config';
+import { createFunctions } from '../app';
+import type { FunctionDefinition } from '../functions/definitions';
+import { freePort, isListening, startAzurite, tableConnectionString, type RunningAzurite } from './azurite';
+import { EVENT_GRID_WEBHOOK_PATH } from './event-grid-endpoint';
+import { startLocalHost, type LocalHost, type Mount } from './host';
+import { describeError, type LogLine } from './invocation';
+import { createMetaSandbox } from './meta-sandbox';
+
+const DEFAULT_PORT = 7071;
+const AZURITE_TABLE_PORT = 10002;
+const SANDBOX_PREFIX = '/meta-sandbox';
+const SANDBOX_TOKEN = 'sandbox-token';
+const SANDBOX_BUSINESS_ID = '100000000000001';
+const SANDBOX_WABA_ID = '200000000000001';
+const SMS_FUNCTION = 'smsEvents';
+/**
+ * A real SMS arrives seconds after Meta accepts request_code; delivering the sandbox's at once would
+ * race the registration's own save of stage CodeRequested, and an SMS that matches no waiting
+ * registration is (rightly) ignored.
+ */
+const SANDBOX_SMS_DELAY_MS = 500;
+
+export interface RunningLocalHost {
+  url: string;
+  port: number;
+  runFunction: LocalHost['runFunction'];
+  close(): Promise<void>;
+}
+
+export interface RunLocalHostOptions {
+  log?: LogLine;
+  /** Fire timers on their schedules (default true). */
+  timers?: boolean;
+}
+
+/** Empty and blank values count as unset, as in src/adapters/config.ts. */
+const setting = (env: Record<string, string | undefined>, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+async function resolvePort(env: Record<string, string | undefined>): Promise<number> {
+  const text = setting(env, 'PORT');
+  if (text === undefined) return DEFAULT_PORT;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${text}"`);
+  // The sandbox's URL must be known before the host listens, so "any port" is settled up front.
+  return port === 0 ? freePort() : port;
+}
+
+function banner(lines: string[]): string {
+  const width = Math.max(...lines.map((line) => line.length)) + 4;
+  const edge = '!'.repeat(width + 2);
+  return [edge, `!${' '.repeat(width)}!`, ...lines.map((line) => `!  ${line.padEnd(width - 2)}!`), `!${' '.repeat(width)}!`, edge].join('\n');
+}
+
+function smsReceivedEvent(phoneNumber: string, code: string): Record<string, unknown> {
+  const digits = phoneNumber.replace(/\D/g, '');
+  const shown = /^\d{6}$/.test(code) ? `${code.slice(0, 3)}-${code.slice(3)}` : code;
+  const now = new Date().toISOString();
+  const messageId = `Incoming_${randomUUID()}`;
+  return {
+    id: messageId,
+    topic: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox',
+    subject: `/phonenumber/${digits}`,
+    data: {
+      messageId,
+      from: '32665',
+      to: `+${digits}`,
+      message: `Your WhatsApp Business code ${shown}\nDon't share this code with others`,
+      receivedTimestamp: now,
+      segmentCount: 1,
+    },
+    eventType: 'Microsoft.Communication.SMSReceived',
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    eventTime: now,
+  };
+}
+
+function describeFunction(fn: FunctionDefinition, base: string): string {
+  switch (fn.kind) {
+    case 'http':
+      return `  ${fn.name}: [${fn.methods.join(',')}] ${base}/api/${fn.route}`;
+    case 'eventGrid':
+      return `  ${fn.name}: eventGridTrigger ${base}${EVENT_GRID_WEBHOOK_PATH}?functionName=${fn.name}`;
+    case 'timer':
+      return `  ${fn.name}: timerTrigger (${fn.schedule})`;
+  }
+}
+
+/** Starts everything `npm start` starts; e2e tests call it in-process (PORT=0 picks a free port). */
+export async function runLocalHost(sourceEnv: Record<string, string | undefined>, options: RunLocalHostOptions = {}): Promise<RunningLocalHost> {
+  const log: LogLine = options.log ?? ((line) => console.log(line));
+  const env: Record<string, string | undefined> = { ...sourceEnv };
+  const port = await resolvePort(env);
+  env.PORT = String(port);
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) {
+      await step().catch((error: unknown) => log(`Shutdown step failed: ${describeError(error)}`));
+    }
+  };
+
+  try {
+    // Storage: the development default means Azurite on its usual table port, started here if absent.
+    const storage = setting(env, 'REGISTRATION_STORAGE') ?? setting(env, 'AzureWebJobsStorage') ?? 'UseDevelopmentStorage=true';
+    if (isDevelopmentStorage(storage)) {
+      // @azure/data-tables does not reliably understand the UseDevelopmentStorage shorthand.
+      env.REGISTRATION_STORAGE = tableConnectionString(AZURITE_TABLE_PORT);
+      if (await isListening(AZURITE_TABLE_PORT)) {
+        log(`Storage: using the table service already listening on 127.0.0.1:${AZURITE_TABLE_PORT}`);
+      } else {
+        const location = path.resolve('.azurite');
+        mkdirSync(location, { recursive: true });
+        const azurite: RunningAzurite = await startAzurite({ port: AZURITE_TABLE_PORT, location });
+        cleanups.push(() => azurite.stop());
+        log(`Storage: started Azurite on 127.0.0.1:${AZURITE_TABLE_PORT} (data in ${location})`);
+      }
+    } else {
+      log('Storage: using the configured connection');
+    }
+
+    // Meta: without a token, the local sandbox imitates the Graph API and "sends" verification SMS.
+    const mounts: Mount[] = [];
+    // Bound once the host listens: the SMS goes to the host's own Event Grid endpoint.
+    const sms: { deliver?: (phoneNumber: string, code: string) => void } = {};
+    if (!setting(env, 'META_ACCESS_TOKEN')) {
+      const sandbox = createMetaSandbox({
+        seed: true,
+        log: (line) => log(`[meta-sandbox] ${line}`),
+        onVerificationCode: (message) => {
+          // A VOICE code is spoken, not texted: only SMS codes arrive as SMSReceived events.
+          if (message.method === 'SMS') sms.deliver?.(message.phoneNumber, message.code);
+        },
+      });
+      mounts.push({ prefix: SANDBOX_PREFIX, handle: (req, res, subPath) => sandbox.handle(req, res, subPath) });
+      env.META_GRAPH_URL = `http://127.0.0.1:${port}${SANDBOX_PREFIX}`;
+      env.META_ACCESS_TOKEN = SANDBOX_TOKEN;
+      log(
+        banner([
+          'META SANDBOX: META_ACCESS_TOKEN is not set.',
+          `Meta Graph calls go to the LOCAL SANDBOX at ${env.META_GRAPH_URL},`,
+          'NOT to Meta. Nothing here touches a real WhatsApp Business Account.',
+          `Seeded business id: ${SANDBOX_BUSINESS_ID}   WABA id: ${SANDBOX_WABA_ID}`,
+          `Verification codes for ACS numbers arrive as SMSReceived events at '${SMS_FUNCTION}'.`,
+          'Set META_ACCESS_TOKEN (and META_GRAPH_URL) to use the real Graph API.',
+        ]),
+      );
+    }
+
+    if (!setting(env, 'REGISTRATION_PIN_SECRET')) {
+      env.REGISTRATION_PIN_SECRET = randomBytes(32).toString('hex');
+      log('REGISTRATION_PIN_SECRET is not set: generated a random one for this process (two-step PINs change on restart).');
+    }
+
+    const config = loadConfig(env);
+    const functions = createFunctions(config);
+    const host = await startLocalHost({ functions, port, mounts, log, ...(options.timers === undefined ? {} : { timers: options.timers }) });
+    cleanups.push(() => host.close());
+
+    const smsFunction = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === SMS_FUNCTION);
+    sms.deliver = (phoneNumber, code) => {
+      if (!smsFunction) {
+        log(`[meta-sandbox] no '${SMS_FUNCTION}' function: the verification SMS is dropped`);
+        return;
+      }
+      setTimeout(() => {
+        fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+          body: JSON.stringify([smsReceivedEvent(phoneNumber, code)]),
+        })
+          .then((response) => {
+            if (response.status !== 202) log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}`);
+          })
+          .catch((error: unknown) => log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' failed: ${describeError(error)}`));
+      }, SANDBOX_SMS_DELAY_MS).unref();
+    };
+
+    const base = `http://localhost:${host.port}`;
+    log('');
+    log('Functions:');
+    log('');
+    for (const fn of functions) log(describeFunction(fn, base));
+    log('');
+    log(`Host ready on ${base}`);
+
+    return { url: host.url, port: host.port, runFunction: host.runFunction, close: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  runLocalHost(process.env).then(
+    (running) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          // A second Ctrl+C means "now".
+          process.exit(1);
+        }
+        stopping = true;
+        console.log(`${signal}: stopping the local host...`);
+        // close() waits for running invocations; a long reconcile must not hold the terminal hostage.
+        setTimeout(() => process.exit(0), 10_000).unref();
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(0),
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (error: unknown) => {
+      console.error(`The local host did not start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

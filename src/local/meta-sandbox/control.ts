@@ -1,0 +1,194 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { BodyError, readBody, sendJson } from './http';
+import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
+
+/** The `/_sandbox/...` control routes (listed in index.ts): the SandboxState methods over HTTP. */
+const text = z.string().trim().min(1).max(200);
+const phoneFieldsSchema = z.object({
+  verifiedName: text.optional(),
+  codeVerificationStatus: text.optional(),
+  nameStatus: text.optional(),
+  newNameStatus: text.optional(),
+  status: text.optional(),
+  qualityRating: text.optional(),
+  messagingLimit: text.optional(),
+  platformType: text.optional(),
+  registered: z.boolean().optional(),
+});
+const schemas = {
+  reset: z.object({ seed: z.boolean().optional() }),
+  business: z.object({ id: z.string().regex(/^\d+$/).optional(), name: text }),
+  waba: z.object({
+    id: z.string().regex(/^\d+$/).optional(),
+    name: text.optional(),
+    businessId: z.string().regex(/^\d+$/).nullable().optional(),
+    accountReviewStatus: text.optional(),
+    businessVerificationStatus: text.optional(),
+    ownershipType: text.optional(),
+    newNumberNameStatus: text.optional(),
+  }),
+  phone: phoneFieldsSchema.extend({ phoneNumber: text, id: z.string().regex(/^\d+$/).optional() }),
+  bulk: phoneFieldsSchema.extend({ count: z.number().int().min(1).max(100_000) }),
+  status: z.object({ status: text }),
+  accountReviewStatus: z.object({ accountReviewStatus: text }),
+  businessVerificationStatus: z.object({ businessVerificationStatus: text }),
+  nameStatus: z.object({ nameStatus: text }),
+  delete: z.object({ mode: z.enum(['status', 'remove']).optional() }),
+  failNext: z
+    .object({
+      operation: z.enum(SANDBOX_OPERATIONS).optional(),
+      pathPattern: z.string().min(1).max(500).optional(),
+      error: z.object({
+        code: z.number().int(),
+        error_subcode: z.number().int().optional(),
+        message: z.string().max(1000).optional(),
+        type: z.string().max(100).optional(),
+        is_transient: z.boolean().optional(),
+      }),
+      times: z.number().int().min(1).max(10_000).optional(),
+      httpStatus: z.number().int().min(400).max(599).optional(),
+      estimatedTimeToRegainAccess: z.number().min(0).optional(),
+    })
+    .refine((value) => (value.operation === undefined) !== (value.pathPattern === undefined), {
+      message: 'give exactly one of operation and pathPattern',
+    }),
+};
+
+const FIXED_ROUTES = new Set([
+  'GET /state',
+  'POST /reset',
+  'GET /calls',
+  'POST /calls/reset',
+  'POST /businesses',
+  'POST /wabas',
+  'POST /fail-next',
+  'DELETE /fail-next',
+]);
+
+async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  const raw = await readBody(req);
+  let json: unknown = {};
+  if (raw.trim() !== '') {
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new SandboxControlError('The body is not valid JSON.');
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw new SandboxControlError(`Invalid body: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function pattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    throw new SandboxControlError('pathPattern is not a valid regular expression.');
+  }
+}
+
+export async function handleControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  let segments: string[];
+  try {
+    segments = url.pathname.split('/').filter(Boolean).slice(1).map((segment) => decodeURIComponent(segment));
+  } catch {
+    sendJson(res, 400, { error: { message: 'Malformed path.' } });
+    return;
+  }
+  const exact = `${method} /${segments.join('/')}`;
+  const route = FIXED_ROUTES.has(exact)
+    ? exact
+    : `${method} /${segments.map((segment, index) => (index === 1 ? ':id' : segment)).join('/')}`;
+  const id = segments[1] ?? '';
+  try {
+    const reply = async (): Promise<[number, unknown]> => {
+      switch (route) {
+        case 'GET /state':
+          return [200, state.snapshot()];
+        case 'POST /reset':
+          state.reset(await body(req, schemas.reset));
+          return [200, state.snapshot()];
+        case 'GET /calls':
+          return [200, state.callCounts()];
+        case 'POST /calls/reset':
+          state.resetCalls();
+          return [200, state.callCounts()];
+        case 'POST /businesses':
+          return [201, state.addBusiness(await body(req, schemas.business))];
+        case 'POST /wabas':
+          return [201, state.addWaba(await body(req, schemas.waba))];
+        case 'POST /wabas/:id/phone-numbers': {
+          const { phoneNumber, ...fields } = await body(req, schemas.phone);
+          return [201, withoutSecrets(state.addPhoneNumber(id, phoneNumber, fields))];
+        }
+        case 'POST /wabas/:id/phone-numbers/bulk': {
+          const { count, ...fields } = await body(req, schemas.bulk);
+          const added = state.addPhoneNumbers(id, count, fields);
+          return [201, { count: added.length, ids: added.map((phone) => phone.id) }];
+        }
+        case 'POST /wabas/:id/unshare':
+          return [200, state.unshareWaba(id)];
+        case 'POST /wabas/:id/share':
+          return [200, state.shareWaba(id)];
+        case 'POST /wabas/:id/account-review-status':
+          return [200, state.setAccountReviewStatus(id, (await body(req, schemas.accountReviewStatus)).accountReviewStatus)];
+        case 'POST /wabas/:id/business-verification-status':
+          return [
+            200,
+            state.setBusinessVerificationStatus(id, (await body(req, schemas.businessVerificationStatus)).businessVerificationStatus),
+          ];
+        case 'POST /wabas/:id/new-number-name-status':
+          return [200, state.setNewNumberNameStatus(id, (await body(req, schemas.nameStatus)).nameStatus)];
+        case 'GET /phone-numbers/:id':
+          return [200, withoutSecrets(state.requirePhone(id))];
+        case 'POST /phone-numbers/:id/delete':
+          return [200, withoutSecrets(state.deletePhoneNumber(id, (await body(req, schemas.delete)).mode ?? 'status'))];
+        case 'POST /phone-numbers/:id/name-status':
+          return [200, withoutSecrets(state.setNameStatus(id, (await body(req, schemas.nameStatus)).nameStatus))];
+        case 'POST /phone-numbers/:id/status':
+          return [200, withoutSecrets(state.setPhoneStatus(id, (await body(req, schemas.status)).status))];
+        case 'POST /phone-numbers/:id/update':
+          return [200, withoutSecrets(state.updatePhoneNumber(id, await body(req, phoneFieldsSchema)))];
+        case 'GET /codes/:id': {
+          const phone = state.requirePhone(id);
+          if (!phone.lastCode) throw new SandboxControlError(`No code was requested for ${id}.`, 404);
+          return [200, { phoneNumber: phone.e164, phoneNumberId: phone.id, ...phone.lastCode }];
+        }
+        case 'POST /fail-next': {
+          const input = await body(req, schemas.failNext);
+          const target: SandboxOperation | RegExp = input.operation ?? pattern(input.pathPattern!);
+          state.failNext(target, input.error, {
+            ...(input.times !== undefined ? { times: input.times } : {}),
+            ...(input.httpStatus !== undefined ? { httpStatus: input.httpStatus } : {}),
+            ...(input.estimatedTimeToRegainAccess !== undefined
+              ? { estimatedTimeToRegainAccess: input.estimatedTimeToRegainAccess }
+              : {}),
+          });
+          return [201, { pendingFailures: state.pendingFailures().length }];
+        }
+        case 'DELETE /fail-next':
+          state.clearFailures();
+          return [200, { pendingFailures: 0 }];
+        default:
+          throw new SandboxControlError(`No sandbox route ${method} ${url.pathname}.`, 404);
+      }
+    };
+    const [status, result] = await reply();
+    sendJson(res, status, result);
+  } catch (error) {
+    if (error instanceof SandboxControlError) sendJson(res, error.status, { error: { message: error.message } });
+    else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
+    else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+  }
+}
+
+function withoutSecrets<T extends { lastCode: unknown; pinHash: unknown }>(phone: T): Omit<T, 'lastCode' | 'pinHash'> {
+  const { lastCode: _lastCode, pinHash: _pinHash, ...rest } = phone;
+  return rest;
+}

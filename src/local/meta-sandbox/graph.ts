@@ -1,0 +1,518 @@
+import { randomInt } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { maskPhoneNumber } from '../../domain/phone-number';
+import {
+  RATE_LIMIT_CODES,
+  SandboxGraphError,
+  errorBody,
+  fbtraceId,
+  graphErrors,
+  type MetaErrorSpec,
+} from './errors';
+import { FieldsSyntaxError, parseFields, serializeFields, type FieldSpec } from './fields';
+import { BodyError, parseParams, readBody, sendJson, sleep, stringParam } from './http';
+import {
+  hashPin,
+  type SandboxBusiness,
+  type SandboxOperation,
+  type SandboxPhoneNumber,
+  type SandboxState,
+  type SandboxWaba,
+} from './state';
+
+/** The Graph endpoints of reference/meta-graph.md, served from a SandboxState. */
+export interface SandboxCodeMessage {
+  /** E.164, `+<digits>`. */
+  phoneNumber: string;
+  phoneNumberId: string;
+  code: string;
+  method: 'SMS' | 'VOICE';
+}
+
+export interface GraphContext {
+  state: SandboxState;
+  latencyMs: number;
+  log: (line: string) => void;
+  onVerificationCode: ((message: SandboxCodeMessage) => void | Promise<void>) | undefined;
+}
+
+/** The literal token the sandbox treats as expired (190/463); any other bearer token is accepted. */
+export const EXPIRED_TOKEN = 'expired-token';
+export const MAX_REGISTER_CALLS = 10;
+const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 100;
+const USAGE_HEADER = 'X-Business-Use-Case-Usage';
+
+interface RequestInfo {
+  method: string;
+  url: URL;
+  /** `/v25.0` or '' when the request named no version. */
+  versionPrefix: string;
+  /** `http://host` + mount point, for `paging.next`. */
+  base: string;
+  params: Record<string, unknown>;
+}
+
+interface RouteResult {
+  body: unknown;
+  /** Runs once the response is sent. */
+  after?: () => void;
+}
+
+interface Route {
+  operation: SandboxOperation;
+  /** The object the call is about, for usage headers of injected rate limits. */
+  objectId: string | undefined;
+  /** The WABA whose budget the call counts against, when the caller has access to it. */
+  usageWabaId: string | undefined;
+  run(request: RequestInfo): RouteResult;
+}
+
+// ---- fields -----------------------------------------------------------------------------------
+
+type FieldTable<T> = Record<string, (node: T) => unknown>;
+
+const BUSINESS_FIELDS: FieldTable<SandboxBusiness> = {
+  id: (business) => business.id,
+  name: (business) => business.name,
+  verification_status: () => 'verified',
+};
+const BUSINESS_DEFAULT = ['id', 'name'];
+
+const PHONE_FIELDS: FieldTable<SandboxPhoneNumber> = {
+  id: (phone) => phone.id,
+  display_phone_number: (phone) => phone.displayPhoneNumber,
+  verified_name: (phone) => phone.verifiedName,
+  code_verification_status: (phone) => phone.codeVerificationStatus,
+  name_status: (phone) => phone.nameStatus,
+  new_name_status: (phone) => phone.newNameStatus,
+  status: (phone) => phone.status,
+  quality_rating: (phone) => phone.qualityRating,
+  platform_type: (phone) => (phone.registered ? phone.platformType : 'NOT_APPLICABLE'),
+  whatsapp_business_manager_messaging_limit: (phone) => phone.messagingLimit,
+  messaging_limit_tier: (phone) => phone.messagingLimit,
+  throughput: () => ({ level: 'STANDARD' }),
+  is_official_business_account: () => false,
+  account_mode: () => 'LIVE',
+  is_pin_enabled: (phone) => phone.pinHash !== null,
+};
+const PHONE_DEFAULT = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
+
+const WABA_FIELDS: FieldTable<SandboxWaba> = {
+  id: (waba) => waba.id,
+  name: (waba) => waba.name,
+  account_review_status: (waba) => waba.accountReviewStatus,
+  business_verification_status: (waba) => waba.businessVerificationStatus,
+  ownership_type: (waba) => waba.ownershipType,
+  status: () => 'ACTIVE',
+  currency: () => 'USD',
+  timezone_id: () => '1',
+  message_template_namespace: (waba) => `sandbox_${waba.id}`,
+};
+const WABA_DEFAULT = ['id', 'name', 'currency', 'timezone_id', 'message_template_namespace'];
+
+function requestedFields(request: RequestInfo, defaults: string[]): FieldSpec[] {
+  const fields = request.url.searchParams.get('fields');
+  if (fields === null || fields.trim() === '') return defaults.map((name) => ({ name, modifiers: {} }));
+  return parseFields(fields);
+}
+
+function render<T>(node: T, table: FieldTable<T>, fields: readonly FieldSpec[], nodeType: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const read = table[field.name];
+    if (!read) throw graphErrors.nonexistingField(field.name, nodeType);
+    const value = read(node);
+    // Meta leaves out fields without a value.
+    if (value !== null && value !== undefined && value !== '') out[field.name] = value;
+  }
+  return out;
+}
+
+// ---- paging -----------------------------------------------------------------------------------
+
+const encodeCursor = (offset: number): string => Buffer.from(`offset:${offset}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw graphErrors.invalidParameter('Invalid cursor');
+  return Number(match[1]);
+}
+
+function pageSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PAGE_SIZE;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw graphErrors.invalidParameter('Param limit must be a positive integer');
+  return Math.min(MAX_PAGE_SIZE, Number(raw));
+}
+
+function phonePage(
+  request: RequestInfo,
+  waba: SandboxWaba,
+  state: SandboxState,
+  fields: readonly FieldSpec[],
+  limit: number,
+  after: string | undefined,
+): Record<string, unknown> | undefined {
+  const phones = state.listedPhoneNumbers(waba.id);
+  const start = after ? decodeCursor(after) : 0;
+  const slice = phones.slice(start, start + limit);
+  const data = slice.map((phone) => render(phone, PHONE_FIELDS, fields, 'WhatsAppBusinessPhoneNumber'));
+  if (slice.length === 0) return { data };
+  const end = start + slice.length;
+  const paging: Record<string, unknown> = { cursors: { before: encodeCursor(start), after: encodeCursor(end) } };
+  if (end < phones.length) {
+    const query = new URLSearchParams({ fields: serializeFields(fields), limit: String(limit), after: encodeCursor(end) });
+    paging.next = `${request.base}${request.versionPrefix}/${waba.id}/phone_numbers?${query.toString()}`;
+  }
+  if (start > 0) {
+    const query = new URLSearchParams({ fields: serializeFields(fields), limit: String(limit), before: encodeCursor(start) });
+    paging.previous = `${request.base}${request.versionPrefix}/${waba.id}/phone_numbers?${query.toString()}`;
+  }
+  return { data, paging };
+}
+
+// ---- routes -----------------------------------------------------------------------------------
+
+function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
+  const { state } = ctx;
+  const unknown = (path: string): Route => ({
+    operation: 'unknown',
+    objectId: undefined,
+    usageWabaId: undefined,
+    run: () => {
+      throw graphErrors.unknownPath(path);
+    },
+  });
+  const [id, edge, ...extra] = segments;
+  if (id === undefined || extra.length > 0) return unknown(`/${segments.join('/')}`);
+
+  const accessibleWaba = (wabaId: string, verb: 'get' | 'post'): SandboxWaba => {
+    const waba = state.waba(wabaId);
+    if (!waba || !waba.shared) throw graphErrors.objectMissing(wabaId, verb);
+    return waba;
+  };
+  const accessiblePhone = (phoneId: string, verb: 'get' | 'post', action: boolean): SandboxPhoneNumber => {
+    const phone = state.phoneNumbers.get(phoneId);
+    const waba = phone ? state.waba(phone.wabaId) : undefined;
+    if (!phone || phone.removed || !waba?.shared || (action && phone.status === 'DELETED')) {
+      throw graphErrors.objectMissing(phoneId, verb);
+    }
+    return phone;
+  };
+  const wabaUsage = (wabaId: string): string | undefined => (state.waba(wabaId)?.shared ? wabaId : undefined);
+  const phoneUsage = (phoneId: string): string | undefined => {
+    const phone = state.phoneNumbers.get(phoneId);
+    return phone && !phone.removed ? wabaUsage(phone.wabaId) : undefined;
+  };
+
+  if (edge === undefined) {
+    if (id === 'debug_token' && method === 'GET') {
+      return { operation: 'debug_token', objectId: undefined, usageWabaId: undefined, run: (request) => debugToken(state, request) };
+    }
+    if (method !== 'GET') {
+      return {
+        operation: 'post_object',
+        objectId: id,
+        usageWabaId: undefined,
+        run: () => {
+          throw graphErrors.objectMissing(id, 'post');
+        },
+      };
+    }
+    if (state.business(id)) {
+      const business = state.business(id)!;
+      return {
+        operation: 'get_business',
+        objectId: id,
+        usageWabaId: undefined,
+        run: (request) => ({ body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business') }),
+      };
+    }
+    if (state.waba(id)) {
+      return {
+        operation: 'get_waba',
+        objectId: id,
+        usageWabaId: wabaUsage(id),
+        run: (request) => ({ body: getWaba(state, request, accessibleWaba(id, 'get')) }),
+      };
+    }
+    if (state.phoneNumbers.has(id)) {
+      return {
+        operation: 'get_phone_number',
+        objectId: id,
+        usageWabaId: phoneUsage(id),
+        run: (request) => ({
+          body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), 'WhatsAppBusinessPhoneNumber'),
+        }),
+      };
+    }
+    return {
+      operation: 'get_object',
+      objectId: id,
+      usageWabaId: undefined,
+      run: () => {
+        throw graphErrors.objectMissing(id, 'get');
+      },
+    };
+  }
+
+  const verb = method === 'GET' ? 'get' : 'post';
+  const on = (operation: SandboxOperation, usageWabaId: string | undefined, run: Route['run']): Route => ({
+    operation,
+    objectId: id,
+    usageWabaId,
+    run,
+  });
+  switch (`${method} ${edge}`) {
+    case 'GET phone_numbers':
+      return on('list_phone_numbers', wabaUsage(id), (request) => {
+        const waba = accessibleWaba(id, verb);
+        const fields = requestedFields(request, PHONE_DEFAULT);
+        const limit = pageSize(request.url.searchParams.get('limit') ?? undefined);
+        const after = request.url.searchParams.get('after') ?? undefined;
+        return { body: phonePage(request, waba, state, fields, limit, after) };
+      });
+    case 'POST phone_numbers':
+      return on('add_phone_number', wabaUsage(id), (request) => addPhoneNumber(state, accessibleWaba(id, verb), request));
+    case 'GET subscribed_apps':
+      return on('list_subscribed_apps', wabaUsage(id), () => {
+        const waba = accessibleWaba(id, verb);
+        const data = waba.subscribedApp
+          ? [{ whatsapp_business_api_data: { id: '900000000000001', name: 'Meta sandbox app', link: 'https://example.invalid/app' } }]
+          : [];
+        return { body: { data } };
+      });
+    case 'POST subscribed_apps':
+      return on('subscribe_app', wabaUsage(id), () => {
+        accessibleWaba(id, verb).subscribedApp = true;
+        return { body: { success: true } };
+      });
+    case 'POST request_code':
+      return on('request_code', phoneUsage(id), (request) => requestCode(ctx, accessiblePhone(id, verb, true), request));
+    case 'POST verify_code':
+      return on('verify_code', phoneUsage(id), (request) => verifyCode(accessiblePhone(id, verb, true), request));
+    case 'POST register':
+      return on('register', phoneUsage(id), (request) => register(accessiblePhone(id, verb, true), request));
+    case 'POST deregister':
+      return on('deregister', phoneUsage(id), () => deregister(accessiblePhone(id, verb, true)));
+    default:
+      return unknown(`/${segments.join('/')}`);
+  }
+}
+
+function getWaba(state: SandboxState, request: RequestInfo, waba: SandboxWaba): Record<string, unknown> {
+  const fields = requestedFields(request, WABA_DEFAULT);
+  const plain = fields.filter((field) => field.name !== 'phone_numbers');
+  const body = render(waba, WABA_FIELDS, plain, 'WhatsAppBusinessAccount');
+  const expansion = fields.find((field) => field.name === 'phone_numbers');
+  if (expansion) {
+    const limit = pageSize(expansion.modifiers.limit);
+    const subfields = expansion.subfields ?? PHONE_DEFAULT.map((name) => ({ name, modifiers: {} }));
+    const page = phonePage(request, waba, state, subfields, limit, expansion.modifiers.after);
+    // Meta leaves an empty edge out of a field-expanded answer.
+    if (page && Array.isArray(page.data) && page.data.length > 0) body.phone_numbers = page;
+  }
+  return body;
+}
+
+function addPhoneNumber(state: SandboxState, waba: SandboxWaba, request: RequestInfo): RouteResult {
+  const cc = stringParam(request.params, 'cc');
+  const number = stringParam(request.params, 'phone_number');
+  const verifiedName = stringParam(request.params, 'verified_name');
+  for (const [name, value] of [['cc', cc], ['phone_number', number], ['verified_name', verifiedName]] as const) {
+    if (value === undefined || value.trim() === '') throw graphErrors.invalidParameter(`The parameter ${name} is required`);
+  }
+  const ccDigits = cc!.replace(/\D/g, '');
+  const numberDigits = number!.replace(/\D/g, '');
+  const digits = `${ccDigits}${numberDigits}`;
+  if (!/^\d{1,3}$/.test(ccDigits) || digits.length < 8 || digits.length > 15) {
+    throw graphErrors.invalidParameter('Invalid phone number');
+  }
+  const e164 = `+${digits}`;
+  const live = state.findLive(e164);
+  if (live) throw live.wabaId === waba.id ? graphErrors.numberAlreadyOnWaba() : graphErrors.numberOnOtherWaba();
+  const phone = state.addPendingPhoneNumber(waba.id, e164, verifiedName!.trim());
+  return { body: { id: phone.id } };
+}
+
+function requestCode(ctx: GraphContext, phone: SandboxPhoneNumber, request: RequestInfo): RouteResult {
+  const method = stringParam(request.params, 'code_method')?.toUpperCase();
+  if (method !== 'SMS' && method !== 'VOICE') throw graphErrors.invalidParameter('Param code_method must be one of {SMS, VOICE}');
+  const language = stringParam(request.params, 'language');
+  if (!language || !/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) {
+    throw graphErrors.invalidParameter('Param language must be a locale such as en_US');
+  }
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  phone.lastCode = { code, method, requestedAt: new Date().toISOString() };
+  phone.codeRequests += 1;
+  // The sandbox's own console for developers: the number masked, the code shown.
+  ctx.log(`WhatsApp code for ${maskPhoneNumber(phone.e164)}: ${code.slice(0, 3)}-${code.slice(3)}`);
+  const message: SandboxCodeMessage = { phoneNumber: phone.e164, phoneNumberId: phone.id, code, method };
+  return {
+    body: { success: true },
+    // After the answer, as with Meta: the SMS comes after request_code has returned.
+    after: () => {
+      if (!ctx.onVerificationCode) return;
+      Promise.resolve()
+        .then(() => ctx.onVerificationCode?.(message))
+        .catch((error: unknown) => ctx.log(`onVerificationCode failed: ${error instanceof Error ? error.message : String(error)}`));
+    },
+  };
+}
+
+function verifyCode(phone: SandboxPhoneNumber, request: RequestInfo): RouteResult {
+  const code = stringParam(request.params, 'code');
+  if (code === undefined || !/^\d{6}$/.test(code)) throw graphErrors.invalidParameter('Param code must be a 6-digit number');
+  if (phone.lastCode === null || phone.lastCode.code !== code) throw graphErrors.codeMismatch();
+  phone.codeVerificationStatus = 'VERIFIED';
+  return { body: { success: true } };
+}
+
+function register(phone: SandboxPhoneNumber, request: RequestInfo): RouteResult {
+  if (stringParam(request.params, 'messaging_product') !== 'whatsapp') {
+    throw graphErrors.invalidParameter('Param messaging_product must be whatsapp');
+  }
+  const pin = stringParam(request.params, 'pin');
+  if (pin === undefined || !/^\d{6}$/.test(pin)) throw graphErrors.invalidParameter('Param pin must be a 6-digit number');
+  if (phone.registerCalls >= MAX_REGISTER_CALLS) throw graphErrors.registerLimit();
+  phone.registerCalls += 1;
+  if (phone.codeVerificationStatus !== 'VERIFIED') throw graphErrors.notVerified();
+  const hash = hashPin(pin);
+  if (phone.pinHash !== null && phone.pinHash !== hash) throw graphErrors.pinMismatch();
+  phone.pinHash = hash;
+  phone.registered = true;
+  phone.status = 'CONNECTED';
+  return { body: { success: true } };
+}
+
+function deregister(phone: SandboxPhoneNumber): RouteResult {
+  if (phone.registerCalls >= MAX_REGISTER_CALLS) throw graphErrors.registerLimit();
+  phone.registerCalls += 1;
+  phone.registered = false;
+  phone.status = 'DISCONNECTED';
+  return { body: { success: true } };
+}
+
+function debugToken(state: SandboxState, request: RequestInfo): RouteResult {
+  const input = request.url.searchParams.get('input_token');
+  if (!input) throw graphErrors.invalidParameter('The parameter input_token is required');
+  const common = {
+    app_id: '900000000000001',
+    type: 'SYSTEM_USER',
+    application: 'Meta sandbox app',
+    data_access_expires_at: 0,
+    expires_at: 0,
+    user_id: '900000000000002',
+  };
+  if (input === EXPIRED_TOKEN) {
+    return {
+      body: {
+        data: {
+          ...common,
+          is_valid: false,
+          error: { code: 190, message: 'Error validating access token: Session has expired.', subcode: 463 },
+          scopes: [],
+        },
+      },
+    };
+  }
+  const wabaIds = state.grantedWabaIds();
+  return {
+    body: {
+      data: {
+        ...common,
+        is_valid: true,
+        scopes: ['business_management', 'whatsapp_business_management', 'whatsapp_business_messaging'],
+        granular_scopes: [
+          { scope: 'business_management', target_ids: [...state.businesses.keys()] },
+          { scope: 'whatsapp_business_management', target_ids: wabaIds },
+          { scope: 'whatsapp_business_messaging', target_ids: wabaIds },
+        ],
+      },
+    },
+  };
+}
+
+// ---- the request ------------------------------------------------------------------------------
+
+function bearerToken(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1] ?? url.searchParams.get('access_token') ?? undefined;
+}
+
+function usageHeader(objectId: string, callCount: number, regainMinutes: number): string {
+  const share = Math.min(100, Math.ceil(callCount / 2));
+  return JSON.stringify({
+    [objectId]: [
+      {
+        type: 'whatsapp_business_management',
+        call_count: callCount,
+        total_cputime: share,
+        total_time: share,
+        estimated_time_to_regain_access: regainMinutes,
+      },
+    ],
+  });
+}
+
+/**
+ * Serves one Graph request. `url` is the request path after the mount point (with query) parsed
+ * against any origin; `base` is `http://host` + the mount point.
+ */
+export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: ServerResponse, url: URL, base: string): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = /^(\/v\d+\.\d+)?(\/.*)?$/.exec(url.pathname);
+  const versionPrefix = match?.[1] ?? '';
+  const rest = match?.[2] ?? '/';
+  let segments: string[];
+  try {
+    segments = rest.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment));
+  } catch {
+    segments = ['%'];
+  }
+  const route = resolve(ctx, method, segments);
+  ctx.state.recordCall(route.operation);
+
+  let status = 200;
+  let body: unknown;
+  let after: (() => void) | undefined;
+  let usage: string | undefined;
+  try {
+    const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const params = parseParams(url.searchParams, req.headers['content-type'], raw);
+    const token = bearerToken(req, url);
+    if (!token) throw graphErrors.missingToken();
+    if (token === EXPIRED_TOKEN) throw graphErrors.expiredToken();
+    const injected = ctx.state.takeFailure(route.operation, rest);
+    if (injected) {
+      if (RATE_LIMIT_CODES.has(injected.error.code)) {
+        usage = usageHeader(route.usageWabaId ?? route.objectId ?? 'app', 100, injected.estimatedTimeToRegainAccess ?? 1);
+      }
+      throw new SandboxGraphError(injected.error, injected.httpStatus);
+    }
+    const result = route.run({ method, url, versionPrefix, base, params });
+    body = result.body;
+    after = result.after;
+  } catch (error) {
+    const failure =
+      error instanceof SandboxGraphError
+        ? error
+        : error instanceof BodyError || error instanceof FieldsSyntaxError
+          ? graphErrors.invalidParameter(error.message)
+          : graphErrors.internal();
+    if (!(error instanceof SandboxGraphError || error instanceof BodyError || error instanceof FieldsSyntaxError)) {
+      ctx.log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    status = failure.httpStatus;
+    body = errorBody(failure.spec satisfies MetaErrorSpec);
+  }
+  if (usage === undefined && route.usageWabaId !== undefined) {
+    usage = usageHeader(route.usageWabaId, ctx.state.countWabaCall(route.usageWabaId), 0);
+  }
+  if (ctx.latencyMs > 0) await sleep(ctx.latencyMs);
+  const headers: Record<string, string> = { 'x-fb-trace-id': fbtraceId(), 'facebook-api-version': versionPrefix.slice(1) || 'v25.0' };
+  if (usage !== undefined) headers[USAGE_HEADER] = usage;
+  if (after) res.once('finish', after);
+  sendJson(res, status, body, headers);
+}

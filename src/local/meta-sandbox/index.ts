@@ -1,0 +1,163 @@
+/**
+ * The Meta sandbox: a local, in-memory imitation of the Graph API endpoints in
+ * reference/meta-graph.md, for `npm start` without META_ACCESS_TOKEN and for tests.
+ *
+ * Graph endpoints (any version prefix `/vNN.N`, or none; `Authorization: Bearer <any token>`, or
+ * `access_token=` in the query; the token `expired-token` answers 190/463):
+ *   GET  /debug_token?input_token=…             granular_scopes: shared WABAs under whatsapp_business_management
+ *   GET  /{business-id}?fields=id,name
+ *   GET  /{waba-id}?fields=…,phone_numbers.limit(n){…}   field expansion (default 25, max 100 a page)
+ *   GET  /{waba-id}/phone_numbers?fields=…&limit=&after=  cursor paging (paging.cursors, paging.next)
+ *   POST /{waba-id}/phone_numbers               cc, phone_number, verified_name → { id }
+ *   GET|POST /{waba-id}/subscribed_apps
+ *   GET  /{phone-number-id}?fields=…
+ *   POST /{phone-number-id}/request_code        code_method SMS|VOICE, language → a random 6-digit code
+ *   POST /{phone-number-id}/verify_code         code (6 digits)
+ *   POST /{phone-number-id}/register            messaging_product=whatsapp, pin (6 digits)
+ *   POST /{phone-number-id}/deregister
+ * POST parameters are read from the query, a form body or a JSON body. Errors use Meta's body
+ * `{ error: { message, type, code, error_subcode?, is_transient?, fbtrace_id } }` with HTTP 400:
+ *   104            no access token               190/463  token `expired-token`
+ *   100/33         unknown object, unshared WABA, removed number (or a DELETED number on actions)
+ *   100            bad parameter or unknown field 2500     unknown path
+ *   100/2388093    number already on this WABA    100/2388094 number live on another WABA (sandbox subcodes)
+ *   136025         verify_code: wrong code, or no code requested
+ *   133010         register before verify_code succeeded
+ *   133005         register with a PIN different from the first successful one
+ *   133016         more than 10 register/deregister calls on one number
+ * WABA and phone-number calls carry `X-Business-Use-Case-Usage` keyed by the WABA id, call_count a
+ * percentage of 200 calls/h (5,000 once a number is registered); the sandbox reports but never
+ * blocks: inject a rate limit with fail-next.
+ *
+ * Control routes (no auth; JSON; for tests driving a child process, and curl):
+ *   GET    /_sandbox/state                                   businesses, WABAs, numbers (no codes, no PINs), call counts
+ *   POST   /_sandbox/reset                    { seed? }      forget everything, seed again unless seed=false
+ *   GET    /_sandbox/calls                                   Graph calls per operation (+ total)
+ *   POST   /_sandbox/calls/reset
+ *   POST   /_sandbox/businesses               { id?, name }
+ *   POST   /_sandbox/wabas                    { id?, name?, businessId?, accountReviewStatus?,
+ *                                               businessVerificationStatus?, ownershipType?, newNumberNameStatus? }
+ *   POST   /_sandbox/wabas/{id}/phone-numbers { phoneNumber, id?, verifiedName?, codeVerificationStatus?,
+ *                                               nameStatus?, newNameStatus?, status?, qualityRating?,
+ *                                               messagingLimit?, registered? }   (default: connected, approved)
+ *   POST   /_sandbox/wabas/{id}/phone-numbers/bulk  { count, …fields }    generated numbers +1555xxxxxxx
+ *   POST   /_sandbox/wabas/{id}/unshare | /share
+ *   POST   /_sandbox/wabas/{id}/account-review-status       { accountReviewStatus }
+ *   POST   /_sandbox/wabas/{id}/business-verification-status { businessVerificationStatus }
+ *   POST   /_sandbox/wabas/{id}/new-number-name-status      { nameStatus }   for numbers added later
+ *   GET    /_sandbox/phone-numbers/{id or E.164 digits}
+ *   POST   /_sandbox/phone-numbers/{id or digits}/delete      { mode?: "status" (DELETED, still listed) | "remove" }
+ *   POST   /_sandbox/phone-numbers/{id or digits}/name-status { nameStatus }
+ *   POST   /_sandbox/phone-numbers/{id or digits}/status      { status }
+ *   POST   /_sandbox/phone-numbers/{id or digits}/update      { any of the phone fields above }
+ *   GET    /_sandbox/codes/{E.164 digits or id}              { phoneNumber, phoneNumberId, code, method, requestedAt }
+ *   POST   /_sandbox/fail-next   { operation | pathPattern, error: { code, error_subcode?, message?, type?,
+ *                                  is_transient? }, times?, httpStatus?, estimatedTimeToRegainAccess? }
+ *   DELETE /_sandbox/fail-next                               clear injected failures
+ * Operations: debug_token, get_business, get_waba, get_phone_number, get_object, post_object,
+ * list_phone_numbers, add_phone_number, list_subscribed_apps, subscribe_app, request_code,
+ * verify_code, register, deregister, unknown. `pathPattern` is a regular expression tested against
+ * the path without version and query, e.g. `^/\d+/register$`.
+ *
+ * Seed (unless `seed: false`): business 100000000000001 "Contoso Sandbox Business" and WABA
+ * 200000000000001 "Contoso Sandbox" (APPROVED, verified) without numbers.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl } from './control';
+import { handleGraph, type SandboxCodeMessage } from './graph';
+import { sendJson } from './http';
+import { SandboxState } from './state';
+
+export type { SandboxCodeMessage } from './graph';
+export { EXPIRED_TOKEN, MAX_REGISTER_CALLS } from './graph';
+export {
+  SandboxState,
+  SandboxControlError,
+  SANDBOX_OPERATIONS,
+  SEED_BUSINESS,
+  SEED_WABA,
+  formatDisplayNumber,
+  type AddWabaInput,
+  type FailNextOptions,
+  type SandboxBusiness,
+  type SandboxOperation,
+  type SandboxPhoneFields,
+  type SandboxPhoneNumber,
+  type SandboxSnapshot,
+  type SandboxWaba,
+} from './state';
+export { SUBCODE_NUMBER_ALREADY_ON_WABA, SUBCODE_NUMBER_ON_OTHER_WABA, type MetaErrorSpec } from './errors';
+
+export interface MetaSandboxOptions {
+  /** Delay before every Graph response (benchmarks); control routes are not delayed. */
+  latencyMs?: number;
+  /** Seed business and WABA (default true). */
+  seed?: boolean;
+  /** The sandbox's console; default: console.log with a "[meta-sandbox]" prefix. */
+  log?: (line: string) => void;
+  /** Called after a request_code answer was sent, as Meta's SMS or call would arrive. */
+  onVerificationCode?: (message: SandboxCodeMessage) => void | Promise<void>;
+}
+
+export interface MetaSandbox {
+  /** Serves one request; `path` is the request path after the mount point, with its query string, e.g. `/v25.0/123?fields=id`. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  state: SandboxState;
+  /** A standalone server on 127.0.0.1 (port 0 = a free one); `url` has no trailing slash. */
+  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox {
+  const state = new SandboxState({ seed: options.seed !== false });
+  const log = options.log ?? ((line: string) => console.log(`[meta-sandbox] ${line}`));
+  const context = {
+    state,
+    latencyMs: Math.max(0, options.latencyMs ?? 0),
+    log,
+    onVerificationCode: options.onVerificationCode,
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    try {
+      const relative = path.startsWith('/') ? path : `/${path}`;
+      const url = new URL(relative, 'http://sandbox.invalid');
+      if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+        await handleControl(state, req, res, url);
+        return;
+      }
+      // The mount point is what the full request URL has in front of `path`.
+      const full = req.url ?? relative;
+      const mount = full.endsWith(relative) ? full.slice(0, full.length - relative.length) : '';
+      const base = `http://${req.headers.host ?? '127.0.0.1'}${mount}`;
+      await handleGraph(context, req, res, url, base);
+    } catch (error) {
+      log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+      sendJson(res, 500, { error: { message: 'Sandbox internal error', type: 'OAuthException', code: 2, is_transient: true, fbtrace_id: 'sandbox' } });
+    }
+  };
+
+  const listen = async (port = 0): Promise<{ url: string; close(): Promise<void> }> => {
+    const server = createServer((req, res) => {
+      void handle(req, res, req.url ?? '/');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeAllConnections();
+        }),
+    };
+  };
+
+  return { handle, state, listen };
+}
