@@ -1,0 +1,33 @@
+import type { IdempotencyStore, OutboxStore, RegistrationRepository } from '../../domain/ports';
+import { TableIdempotencyStore } from './idempotency-store';
+import { TableOutboxStore } from './outbox-store';
+import { TableRegistrationRepository, type RepositoryTuning } from './registration-repository';
+import { createTables, type TableStorageOptions } from './tables';
+
+export { isTransientStorageError } from './errors';
+export type { TableStorageOptions } from './tables';
+export type { RepositoryTuning } from './registration-repository';
+
+export interface TableStorage {
+  registrations: RegistrationRepository;
+  idempotency: IdempotencyStore;
+  outbox: OutboxStore;
+  /** Creates the tables if needed. Optional: every operation waits for it on first use. */
+  ensureTables(): Promise<void>;
+}
+
+/**
+ * Table Storage adapters for the storage ports. Only validates the options: the SDK is loaded,
+ * and the tables created (once), on the first operation, so importing this costs no cold start.
+ */
+export function createTableStorage(options: TableStorageOptions & RepositoryTuning): TableStorage {
+  const tables = createTables(options);
+  return {
+    registrations: new TableRegistrationRepository(tables, options),
+    idempotency: new TableIdempotencyStore(tables),
+    outbox: new TableOutboxStore(tables),
+    ensureTables: async () => {
+      await tables.ready();
+    },
+  };
+}

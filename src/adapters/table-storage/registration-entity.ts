@@ -1,0 +1,137 @@
+import type { TableEntity } from '@azure/data-tables';
+import type { OutgoingEvent } from '../../domain/ports';
+import type { HistoryEntry, Registration } from '../../domain/registration';
+import { ACCOUNT_STATUSES, STAGES, type AccountStatus, type Stage } from '../../domain/stages';
+import { ENTITY_ROW, historyRowKey, markerRowKey, outboxRowKey } from './keys';
+
+export type Properties = Record<string, string | number | boolean>;
+export type Row = TableEntity<Properties>;
+
+/**
+ * Mapping of the Registration aggregate to one entity. Scalars are columns (readable in Storage
+ * Explorer, and `stage`/`status` are what the index mirrors); nested objects are JSON strings
+ * because Table Storage has no nested types. Nulls are left out: the service drops them anyway.
+ */
+export function registrationToEntity(registration: Registration): Row {
+  const entity: Row = {
+    partitionKey: registration.id,
+    rowKey: ENTITY_ROW,
+    kind: 'registration',
+    id: registration.id,
+    phoneNumber: registration.phoneNumber,
+    phoneNumberSource: registration.phoneNumberSource,
+    stage: registration.stage,
+    facts: JSON.stringify(registration.facts),
+    createdAt: registration.createdAt,
+    updatedAt: registration.updatedAt,
+    // A safe integer below 2^31 goes over the wire as Edm.Int32 and comes back as a number.
+    version: registration.version,
+  };
+  const optional: Array<[string, string | null]> = [
+    ['status', registration.status],
+    ['whatsAppBusinessAccountId', registration.whatsAppBusinessAccountId],
+    ['phoneNumberId', registration.phoneNumberId],
+    ['displayName', registration.displayName],
+    ['messagingLimit', registration.messagingLimit],
+    ['qualityRating', registration.qualityRating],
+    ['businessAccount', jsonOrNull(registration.businessAccount)],
+    ['profile', jsonOrNull(registration.profile)],
+    ['verification', jsonOrNull(registration.verification)],
+    ['metaRegistration', jsonOrNull(registration.metaRegistration)],
+    ['smsCapability', jsonOrNull(registration.smsCapability)],
+    ['acsChannel', jsonOrNull(registration.acsChannel)],
+  ];
+  for (const [name, value] of optional) {
+    if (value !== null) entity[name] = value;
+  }
+  return entity;
+}
+
+const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+class CorruptEntityError extends Error {
+  override readonly name = 'CorruptEntityError';
+}
+
+function text(entity: Record<string, unknown>, name: string): string {
+  const value = entity[name];
+  if (typeof value !== 'string') throw new CorruptEntityError(`Stored registration ${String(entity.partitionKey)} has no text ${name}.`);
+  return value;
+}
+
+function textOrNull(entity: Record<string, unknown>, name: string): string | null {
+  const value = entity[name];
+  return typeof value === 'string' ? value : null;
+}
+
+function jsonField<T>(entity: Record<string, unknown>, name: string): T | null {
+  const value = textOrNull(entity, name);
+  return value === null ? null : (JSON.parse(value) as T);
+}
+
+function integer(entity: Record<string, unknown>, name: string): number {
+  const value = entity[name];
+  const number = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) {
+    throw new CorruptEntityError(`Stored registration ${String(entity.partitionKey)} has no integer ${name}.`);
+  }
+  return number;
+}
+
+function oneOf<T extends string>(allowed: readonly T[], value: string, name: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new CorruptEntityError(`Stored ${name} "${value}" is unknown.`);
+  return value as T;
+}
+
+export function registrationFromEntity(entity: Record<string, unknown>): Registration {
+  const status = textOrNull(entity, 'status');
+  return {
+    id: text(entity, 'id'),
+    phoneNumber: text(entity, 'phoneNumber'),
+    phoneNumberSource: oneOf(['acs', 'byo'] as const, text(entity, 'phoneNumberSource'), 'phoneNumberSource'),
+    stage: oneOf<Stage>(STAGES, text(entity, 'stage'), 'stage'),
+    status: status === null ? null : oneOf<AccountStatus>(ACCOUNT_STATUSES, status, 'status'),
+    businessAccount: jsonField(entity, 'businessAccount'),
+    whatsAppBusinessAccountId: textOrNull(entity, 'whatsAppBusinessAccountId'),
+    phoneNumberId: textOrNull(entity, 'phoneNumberId'),
+    displayName: textOrNull(entity, 'displayName'),
+    profile: jsonField(entity, 'profile'),
+    verification: jsonField(entity, 'verification'),
+    metaRegistration: jsonField(entity, 'metaRegistration'),
+    facts: jsonField(entity, 'facts') ?? {},
+    messagingLimit: textOrNull(entity, 'messagingLimit'),
+    qualityRating: textOrNull(entity, 'qualityRating'),
+    smsCapability: jsonField(entity, 'smsCapability'),
+    acsChannel: jsonField(entity, 'acsChannel'),
+    createdAt: text(entity, 'createdAt'),
+    updatedAt: text(entity, 'updatedAt'),
+    version: integer(entity, 'version'),
+  };
+}
+
+export const historyRow = (registrationId: string, version: number, index: number, entry: HistoryEntry): Row => ({
+  partitionKey: registrationId,
+  rowKey: historyRowKey(version, index),
+  kind: 'history',
+  entry: JSON.stringify(entry),
+});
+
+export const historyFromRow = (row: Record<string, unknown>): HistoryEntry => JSON.parse(text(row, 'entry')) as HistoryEntry;
+
+export const outboxRow = (registrationId: string, version: number, index: number, event: OutgoingEvent): Row => ({
+  partitionKey: registrationId,
+  rowKey: outboxRowKey(version, index),
+  kind: 'outbox',
+  event: JSON.stringify(event),
+});
+
+export const eventFromRow = (row: Record<string, unknown>): OutgoingEvent => JSON.parse(text(row, 'event')) as OutgoingEvent;
+
+/** Records that an event was applied to the registration; written in the same transaction as its change. */
+export const markerRow = (registrationId: string, eventId: string, at: string): Row => ({
+  partitionKey: registrationId,
+  rowKey: markerRowKey(eventId),
+  kind: 'marker',
+  eventId: eventId.slice(0, 1024),
+  at,
+});

@@ -1,0 +1,103 @@
+import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+
+export interface TableStorageOptions {
+  /** A connection string (Azurite, shared key) or an `https://…table.core.windows.net` endpoint used with a token credential. */
+  connection: string;
+  /** Alphanumeric, starting with a letter; lets tests and several environments share one account. */
+  tablePrefix?: string;
+  /** For an endpoint URL; defaults to DefaultAzureCredential (managed identity in Azure). */
+  credential?: TokenCredential;
+}
+
+const TABLE_NAMES = {
+  registrations: 'registrations',
+  index: 'regindex',
+  phoneLocks: 'phonelocks',
+  idempotency: 'idempotency',
+  events: 'events',
+} as const;
+
+export type TableRole = keyof typeof TABLE_NAMES;
+
+export type TableClients = Record<TableRole, TableClient> & {
+  /** The registrations table without retries, for health probes that must answer quickly. */
+  probe: TableClient;
+};
+
+export interface Tables {
+  /** The clients, once every table exists. Memoised; a failed creation is forgotten so the next call retries. */
+  ready(): Promise<TableClients>;
+  /** The clients, without creating anything. */
+  clients(): Promise<TableClients>;
+}
+
+/**
+ * Defers loading @azure/identity (large, slow to import) to the first token request, so the
+ * cold start of a connection-string deployment never pays for it (DESIGN §10).
+ */
+class LazyDefaultAzureCredential implements TokenCredential {
+  private inner: Promise<TokenCredential> | undefined;
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.inner ??= import('@azure/identity').then((identity) => new identity.DefaultAzureCredential());
+    return (await this.inner).getToken(scopes, options);
+  }
+}
+
+const isEndpointUrl = (connection: string): boolean => /^https?:\/\//i.test(connection.trim());
+
+export function tableNamesFor(prefix: string): Record<TableRole, string> {
+  if (prefix !== '' && !/^[A-Za-z][A-Za-z0-9]*$/.test(prefix)) {
+    throw new Error(`Table prefix "${prefix}" must be alphanumeric and start with a letter.`);
+  }
+  const names = Object.fromEntries(
+    Object.entries(TABLE_NAMES).map(([role, name]) => [role, `${prefix}${name}`]),
+  ) as Record<TableRole, string>;
+  for (const name of Object.values(names)) {
+    if (name.length > 63) throw new Error(`Table name ${name} is longer than 63 characters: use a shorter prefix.`);
+  }
+  return names;
+}
+
+async function openClients(options: TableStorageOptions, names: Record<TableRole, string>): Promise<TableClients> {
+  // Loaded on first use: the SDK costs several times a bare Functions app's start-up (DESIGN §10).
+  const { TableClient } = await import('@azure/data-tables');
+  const connection = options.connection.trim();
+  let makeClient: (table: string, extra?: TableServiceClientOptions) => TableClient;
+  if (isEndpointUrl(connection)) {
+    const credential = options.credential ?? new LazyDefaultAzureCredential();
+    const insecure = connection.toLowerCase().startsWith('http:');
+    makeClient = (table, extra = {}) => new TableClient(connection, table, credential, { ...extra, allowInsecureConnection: insecure });
+  } else {
+    // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told otherwise.
+    makeClient = (table, extra = {}) => TableClient.fromConnectionString(connection, table, { ...extra, allowInsecureConnection: true });
+  }
+  const clients = Object.fromEntries(
+    Object.entries(names).map(([role, name]) => [role, makeClient(name)]),
+  ) as Record<TableRole, TableClient>;
+  return { ...clients, probe: makeClient(names.registrations, { retryOptions: { maxRetries: 0 } }) };
+}
+
+/** Validates the options at once; sends nothing and loads no SDK until the first operation. */
+export function createTables(options: TableStorageOptions): Tables {
+  const names = tableNamesFor(options.tablePrefix ?? '');
+  let opened: Promise<TableClients> | undefined;
+  let created: Promise<TableClients> | undefined;
+  const clients = (): Promise<TableClients> => (opened ??= openClients(options, names));
+  const ready = (): Promise<TableClients> => {
+    if (!created) {
+      const attempt = clients().then(async (tables) => {
+        // createTable already treats 409 TableAlreadyExists as success.
+        await Promise.all((Object.keys(names) as TableRole[]).map((role) => tables[role].createTable()));
+        return tables;
+      });
+      created = attempt;
+      attempt.catch(() => {
+        if (created === attempt) created = undefined;
+      });
+    }
+    return created;
+  };
+  return { ready, clients };
+}

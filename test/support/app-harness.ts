@@ -1,0 +1,33 @@
+import { loadConfig } from '../../src/adapters/config';
+import { createFunctions, type AppOptions } from '../../src/app';
+import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
+import { httpCaller } from './http';
+import { testStorageConnectionString, uniqueTablePrefix } from './storage';
+
+export interface AppHarness {
+  call: ReturnType<typeof httpCaller>;
+  functions: ReturnType<typeof createFunctions>;
+  sandbox: MetaSandbox;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app — Table Storage on the test Azurite (own tables), Meta over HTTP to a sandbox
+ * on a free port — with handlers invoked directly, as the Functions host would.
+ */
+export async function startAppHarness(options: AppOptions & { env?: Record<string, string> } = {}): Promise<AppHarness> {
+  const sandbox = createMetaSandbox({ log: () => undefined });
+  const server = await sandbox.listen(0);
+  const config = loadConfig({
+    REGISTRATION_STORAGE: testStorageConnectionString(),
+    META_GRAPH_URL: server.url,
+    META_ACCESS_TOKEN: 'test-token',
+    REGISTRATION_PIN_SECRET: 'test-pin-secret',
+    META_APP_SECRET: 'test-app-secret',
+    META_WEBHOOK_VERIFY_TOKEN: 'test-verify-token',
+    META_TIMEOUT_MS: '3000',
+    ...options.env,
+  });
+  const functions = createFunctions(config, { tablePrefix: uniqueTablePrefix('app'), ...options });
+  return { call: httpCaller(functions), functions, sandbox, close: () => server.close() };
+}
