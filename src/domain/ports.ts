@@ -138,3 +138,31 @@ export interface OutboxStore {
 
 
 
+
+/** A CloudEvents 1.0 event this service publishes to Event Grid. */
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  source: string;
+  subject?: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  /** Publishes all or throws (the caller keeps them and retries). */
+  publish(events: PublishedEvent[]): Promise<void>;
+}
+
+export interface SmsSender {
+  /** Sends one SMS from an ACS number; `tag` comes back on its delivery report. */
+  send(input: { from: string; to: string; message: string; tag: string }): Promise<{ messageId: string }>;
+}
+
+export interface AcsChannels {
+  /**
+   * Whether the ACS Advanced Messaging channel registration still exists (listing its templates
+   * answers 404 when it does not). Throws for anything else (transient).
+   */
+  exists(channelRegistrationId: string): Promise<boolean>;
+}

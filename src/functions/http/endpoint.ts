@@ -46,8 +46,22 @@ export const endpoint = <TServices, TBody = undefined, TQuery = undefined>(
   spec: EndpointSpec<TServices, TBody, TQuery>,
 ): EndpointSpec<TServices, TBody, TQuery> => spec;
 
-const issuesToErrors = (issues: z.core.$ZodIssue[]): FieldError[] =>
-  issues.map((issue) => ({ path: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }));
+/**
+ * For a body that is one of several shapes, report the errors of the shape the client meant
+ * (the branch whose keys it used), not a bare "Invalid input".
+ */
+function issuesToErrors(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): FieldError[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const meant = issue.errors.filter((branch) => !branch.some((sub) => sub.path.length === 0 && sub.code === 'unrecognized_keys'));
+      const candidates = meant.length > 0 ? meant : issue.errors;
+      const closest = candidates.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      return issuesToErrors(closest, path);
+    }
+    return [{ path: path.length > 0 ? path.map(String).join('.') : '(body)', message: issue.message }];
+  });
+}
 
 const isJson = (contentType: string | null): boolean => {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();

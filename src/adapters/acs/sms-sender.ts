@@ -1,0 +1,186 @@
+import type { SmsClient, SmsClientOptions, SmsSendResult } from '@azure/communication-sms';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { maskPhoneNumber } from '../../domain/phone-number';
+import type { SmsSender } from '../../domain/ports';
+
+/**
+ * The SmsSender port on `@azure/communication-sms`. This module also holds what both ACS adapters
+ * share (connection settings, the error type); channels.ts imports it from here.
+ */
+export interface AcsClientOptions {
+  /** `endpoint=https://….communication.azure.com/;accesskey=…` (HMAC). Wins over `endpoint` when both are set. */
+  connectionString?: string;
+  /** `https://….communication.azure.com`, used with `credential` (managed identity in Azure). */
+  endpoint?: string;
+  /** For `endpoint`; default DefaultAzureCredential, loaded on the first token request. */
+  credential?: TokenCredential;
+  /** Whole call, SDK retries included; default 10,000 ms. */
+  timeoutMs?: number;
+  /** The SDK's retries of 5xx, 429 and network faults; default 2 retries from 500 ms. */
+  retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+}
+
+export interface AcsRequestFacts {
+  operation: 'send-sms' | 'list-templates';
+  /** HTTP status of the call (or of the SMS recipient's result), when there was an answer. */
+  status?: number;
+  /** ACS error code, or a network error code such as ECONNREFUSED. */
+  code?: string;
+  /** Worth trying again later: 5xx, 429, network faults and timeouts. */
+  transient: boolean;
+}
+
+/** Any ACS failure other than the answers a port defines as results. Messages carry no SMS text. */
+export class AcsRequestError extends Error {
+  override readonly name = 'AcsRequestError';
+  constructor(
+    message: string,
+    readonly facts: AcsRequestFacts,
+  ) {
+    super(message);
+  }
+
+  get transient(): boolean {
+    return this.facts.transient;
+  }
+}
+
+export interface AcsTarget {
+  /** The first argument of the SDK clients: the connection string, or the endpoint. */
+  clientArgument: string;
+  /** Only with an endpoint. */
+  credential: TokenCredential | undefined;
+  /**
+   * The SDK pipeline refuses plain http unless told otherwise; only the local sandbox and tests
+   * serve ACS over http, and only on the loopback interface.
+   */
+  allowInsecureConnection: boolean;
+}
+
+/** Defers loading @azure/identity (large, slow to import) to the first token request (DESIGN §10). */
+class LazyDefaultAzureCredential implements TokenCredential {
+  private inner: Promise<TokenCredential> | undefined;
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.inner ??= import('@azure/identity').then((identity) => new identity.DefaultAzureCredential());
+    return (await this.inner).getToken(scopes, options);
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+function checkedEndpoint(value: string, setting: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${setting}: the ACS endpoint is not a URL.`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
+  throw new Error(`${setting}: the ACS endpoint must use https (plain http only on 127.0.0.1 or localhost).`);
+}
+
+/** Validates the settings at once, so a wrong one fails at start-up rather than on the first probe. */
+export function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
+  const connectionString = options.connectionString?.trim();
+  if (connectionString) {
+    // The SDK's own parser (communication-common) reads the same two keys, case-insensitively.
+    const endpoint = /(?:^|;)\s*endpoint=([^;]+)/i.exec(connectionString)?.[1]?.trim();
+    const accessKey = /(?:^|;)\s*accesskey=([^;]+)/i.exec(connectionString)?.[1]?.trim();
+    if (!endpoint || !accessKey) {
+      throw new Error('ACS_CONNECTION_STRING must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>.');
+    }
+    const url = checkedEndpoint(endpoint, 'ACS_CONNECTION_STRING');
+    return { clientArgument: connectionString, credential: undefined, allowInsecureConnection: url.protocol === 'http:' };
+  }
+  const endpoint = options.endpoint?.trim();
+  if (endpoint) {
+    const url = checkedEndpoint(endpoint, 'ACS_ENDPOINT');
+    return {
+      clientArgument: endpoint,
+      credential: options.credential ?? new LazyDefaultAzureCredential(),
+      allowInsecureConnection: url.protocol === 'http:',
+    };
+  }
+  throw new Error('ACS is not configured: set ACS_CONNECTION_STRING or ACS_ENDPOINT.');
+}
+
+export const DEFAULT_ACS_TIMEOUT_MS = 10_000;
+
+/** Pipeline options both SDK clients take (PipelineOptions + allowInsecureConnection). */
+export function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions): Pick<SmsClientOptions, 'retryOptions' | 'allowInsecureConnection'> {
+  return {
+    retryOptions: {
+      maxRetries: options.retry?.maxRetries ?? 2,
+      retryDelayInMs: options.retry?.retryDelayInMs ?? 500,
+      maxRetryDelayInMs: options.retry?.maxRetryDelayInMs ?? 4_000,
+    },
+    ...(target.allowInsecureConnection ? { allowInsecureConnection: true } : {}),
+  };
+}
+
+const isTransientStatus = (status: number | undefined): boolean => status === undefined || status === 429 || status === 408 || status >= 500;
+
+/** Turns what the SDK threw (RestError, AbortError, a network error) into an AcsRequestError. */
+export function acsFailure(operation: AcsRequestFacts['operation'], what: string, error: unknown, timeoutMs: number): AcsRequestError {
+  if (error instanceof AcsRequestError) return error;
+  const facts = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; statusCode?: unknown; code?: unknown };
+  if (facts.name === 'AbortError' || facts.name === 'TimeoutError') {
+    return new AcsRequestError(`${what}: no answer from ACS within ${timeoutMs} ms.`, { operation, code: 'Timeout', transient: true });
+  }
+  const status = typeof facts.statusCode === 'number' ? facts.statusCode : undefined;
+  const code = typeof facts.code === 'string' ? facts.code : undefined;
+  const reason = status !== undefined ? `ACS answered HTTP ${status}${code ? ` (${code})` : ''}` : `request failed${code ? ` (${code})` : ''}`;
+  return new AcsRequestError(`${what}: ${reason}.`, {
+    operation,
+    ...(status !== undefined ? { status } : {}),
+    ...(code !== undefined ? { code } : {}),
+    transient: isTransientStatus(status),
+  });
+}
+
+export function createAcsSmsSender(options: AcsClientOptions): SmsSender {
+  const target = resolveAcsTarget(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ACS_TIMEOUT_MS;
+  let client: Promise<SmsClient> | undefined;
+  const open = (): Promise<SmsClient> => {
+    if (!client) {
+      // Loaded on first use: the SDK is not needed to start the app (DESIGN §10).
+      client = import('@azure/communication-sms').then(({ SmsClient }) => {
+        const pipeline = acsPipelineOptions(target, options);
+        return target.credential ? new SmsClient(target.clientArgument, target.credential, pipeline) : new SmsClient(target.clientArgument, pipeline);
+      });
+      client.catch(() => {
+        client = undefined;
+      });
+    }
+    return client;
+  };
+
+  return {
+    async send({ from, to, message, tag }) {
+      const what = `ACS SMS from ${maskPhoneNumber(from)} to ${maskPhoneNumber(to)}`;
+      let results: SmsSendResult[];
+      try {
+        const sms = await open();
+        // The SDK gives each recipient a repeatabilityRequestId once per call, so its own retries
+        // of this POST cannot send the SMS twice.
+        results = await sms.send({ from, to: [to], message }, { enableDeliveryReport: true, tag, abortSignal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        throw acsFailure('send-sms', what, error, timeoutMs);
+      }
+      const result = results[0];
+      if (!result) throw new AcsRequestError(`${what}: ACS answered without a result for the recipient.`, { operation: 'send-sms', transient: true });
+      if (!result.successful || !result.messageId) {
+        const status = result.httpStatusCode;
+        throw new AcsRequestError(`${what} was not accepted: HTTP ${status}${result.errorMessage ? `, ${result.errorMessage}` : ''}.`, {
+          operation: 'send-sms',
+          status,
+          transient: isTransientStatus(status),
+        });
+      }
+      return { messageId: result.messageId };
+    },
+  };
+}

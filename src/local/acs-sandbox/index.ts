@@ -1,0 +1,122 @@
+/**
+ * The ACS sandbox: a local, in-memory imitation of the two Azure Communication Services routes this
+ * service calls (src/adapters/acs), for `npm start` without an ACS resource and for tests. The real
+ * SDK clients talk to it: point them at it with a connection string such as
+ * `endpoint=http://127.0.0.1:7071/acs-sandbox/;accesskey=c2FuZGJveA==` (any base64 key).
+ *
+ * Service routes (`Authorization` header required, any value: the HMAC signature is not checked;
+ * `api-version` query parameter required; errors use ACS's body `{ error: { code, message } }`):
+ *   POST /sms?api-version=2021-03-07
+ *        { from, smsRecipients: [{ to, repeatabilityRequestId?, repeatabilityFirstSent? }], message,
+ *          smsSendOptions?: { enableDeliveryReport?, tag? } }
+ *        → 202 { value: [{ to, messageId?, httpStatusCode, repeatabilityResult?, successful, errorMessage? }] }
+ *        A recipient that is not E.164 with `+`, or is in `failingNumbers`, gets `successful: false`,
+ *        httpStatusCode 400 and an errorMessage. A repeated repeatabilityRequestId (the SDK's retry)
+ *        answers the first messageId and sends nothing again. `onSmsSent` is called for each SMS
+ *        accepted, after the answer.
+ *   GET  /messages/channels/{channelId}/templates?api-version=2024-08-30[&maxpagesize=n]
+ *        → 200 { value: [one approved WhatsApp template] } for a channel in `channels`,
+ *          404 { error: { code: "NotFound", … } } otherwise (what ACS answers for a channel that
+ *          was disconnected), 400 for an id that is not a GUID.
+ *
+ * Control routes (no auth; JSON; for e2e tests and curl):
+ *   GET    /_sandbox/state                       channels, failing numbers, SMS sent (with bodies), counters
+ *   POST   /_sandbox/reset                       forget everything
+ *   POST   /_sandbox/channels/{id}               the channel registration (a GUID) exists from now on
+ *   DELETE /_sandbox/channels/{id}               … no longer exists (its templates answer 404)
+ *   POST   /_sandbox/failing-numbers/{e164}      SMS to it are refused (`successful: false`)
+ *   DELETE /_sandbox/failing-numbers/{e164}
+ *   POST   /_sandbox/undeliverable-numbers/{e164} SMS to it are accepted, delivery report `Failed`
+ *   DELETE /_sandbox/undeliverable-numbers/{e164}
+ *   POST   /_sandbox/fail-next  { route?: "sms" | "templates", status? (500), code?, message?, times? (1) }
+ *   DELETE /_sandbox/fail-next                   clear injected failures
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sendJson } from '../meta-sandbox/http';
+import { handleControl } from './control';
+import { handleService } from './service';
+import { AcsSandboxState, type SandboxSms } from './state';
+
+export {
+  AcsSandboxState,
+  AcsSandboxControlError,
+  ACS_SANDBOX_ROUTES,
+  type AcsSandboxCalls,
+  type AcsSandboxRoute,
+  type AcsSandboxSnapshot,
+  type FailNextOptions as AcsFailNextOptions,
+  type PendingFailure as AcsPendingFailure,
+  type SandboxDeliveryReport,
+  type SandboxSms,
+} from './state';
+
+/** A syntactically valid access key for sandbox connection strings (the sandbox checks no signature). */
+export const ACS_SANDBOX_ACCESS_KEY = Buffer.from('acs-sandbox-key').toString('base64');
+
+/** The connection string the ACS adapters need to reach a sandbox served at `baseUrl` (mount prefix included). */
+export const acsSandboxConnectionString = (baseUrl: string): string =>
+  `endpoint=${baseUrl.replace(/\/+$/, '')}/;accesskey=${ACS_SANDBOX_ACCESS_KEY}`;
+
+export interface AcsSandboxOptions {
+  /** The sandbox's console; default: console.log with an "[acs-sandbox]" prefix. */
+  log?: (line: string) => void;
+  /**
+   * Called after the answer to each SMS accepted, as ACS would then deliver it. `deliveryReport` is
+   * what its SMSDeliveryReportReceived event should say, or null when none was requested.
+   */
+  onSmsSent?: (sms: SandboxSms) => void | Promise<void>;
+}
+
+export interface AcsSandbox {
+  /** Serves one request; `path` is the request path after the mount point, with its query string, e.g. `/sms?api-version=2021-03-07`. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  state: AcsSandboxState;
+  /** A standalone server on 127.0.0.1 (port 0 = a free one); `url` has no trailing slash. */
+  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export function createAcsSandbox(options: AcsSandboxOptions = {}): AcsSandbox {
+  const state = new AcsSandboxState();
+  const log = options.log ?? ((line: string) => console.log(`[acs-sandbox] ${line}`));
+  const context = { state, log, onSmsSent: options.onSmsSent };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    try {
+      const relative = path.startsWith('/') ? path : `/${path}`;
+      const url = new URL(relative, 'http://sandbox.invalid');
+      if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+        await handleControl(state, req, res, url);
+        return;
+      }
+      await handleService(context, req, res, url);
+    } catch (error) {
+      log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+      sendJson(res, 500, { error: { code: 'InternalServerError', message: 'Sandbox internal error' } });
+    }
+  };
+
+  const listen = async (port = 0): Promise<{ url: string; close(): Promise<void> }> => {
+    const server = createServer((req, res) => {
+      void handle(req, res, req.url ?? '/');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeAllConnections();
+        }),
+    };
+  };
+
+  return { handle, state, listen };
+}

@@ -1,0 +1,45 @@
+import { SEED_BUSINESS, SEED_WABA } from '../../src/local/meta-sandbox';
+import type { AppHarness } from './app-harness';
+
+let sequence = 0;
+/** A distinct valid test number per call within a process (US 555 test range). */
+export const uniquePhoneNumber = (): string => `+1425555${String(1000 + ((process.pid * 7 + sequence++) % 9000)).padStart(4, '0')}`;
+
+/** A clock tests can move forward (cooldowns, retry windows). */
+export function testClock(start = Date.now()) {
+  let now = start;
+  return { now: () => new Date(now), advance: (seconds: number) => void (now += seconds * 1000) };
+}
+
+/** Drives the API from sign-up to the stage named, and returns the registration as last answered. */
+export async function registerUpTo(
+  app: AppHarness,
+  stage: 'SignupStarted' | 'BusinessAccountSelected' | 'ProfileSelected' | 'CodeRequested' | 'Connected',
+  options: { phoneNumber?: string; source?: 'acs' | 'byo'; wabaId?: string } = {},
+) {
+  const phoneNumber = options.phoneNumber ?? uniquePhoneNumber();
+  let response = await app.call('createRegistration', { body: { phoneNumber, phoneNumberSource: options.source ?? 'byo' } });
+  expectStatus(response, 201);
+  const id: string = response.json.id;
+  const steps: Array<[string, () => Promise<typeof response>, number]> = [
+    ['BusinessAccountSelected', () => app.call('selectBusinessAccount', { params: { id }, body: { businessId: SEED_BUSINESS.id } }), 200],
+    [
+      'ProfileSelected',
+      () => app.call('selectWhatsAppProfile', { params: { id }, body: { whatsAppBusinessAccountId: options.wabaId ?? SEED_WABA.id, displayName: 'Contoso Bikes' } }),
+      200,
+    ],
+    ['CodeRequested', () => app.call('requestVerificationCode', { params: { id }, body: { method: 'SMS' } }), 202],
+    ['Connected', () => app.call('submitVerificationCode', { params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } }), 200],
+  ];
+  for (const [reached, call, status] of steps) {
+    if (response.json.stage === stage) break;
+    response = await call();
+    expectStatus(response, status);
+    if (reached === stage) break;
+  }
+  return { id, phoneNumber, registration: response.json, etag: response.headers.etag! };
+}
+
+function expectStatus(response: { status: number; text: string }, status: number): void {
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.text}`);
+}
