@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../src/local/azurite';
+import { testStorageConnectionString } from './storage';
+
+export interface LocalHostProcess {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Runs the built local host (`npm start` without the build step) as a child process on a free
+ * port, against the test Azurite and, with no Meta token, its own Meta sandbox.
+ */
+export async function startLocalHostProcess(env: Record<string, string> = {}): Promise<LocalHostProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'local', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      REGISTRATION_STORAGE: testStorageConnectionString(),
+      RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`local host exited (${child.exitCode}):\n${output}`);
+    const ready = await fetch(`${url}/api/health`).then((response) => response.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`local host not ready within 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
