@@ -5,6 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './adapters/config';
+import { processLogger } from './adapters/process-logger';
+import { DomainError } from './domain/errors';
+import type { AcsChannels, EventPublisher, SmsSender } from './domain/ports';
+import { applyAccountEvent } from './domain/use-cases/account-events';
+import { createOutboxDispatcher, dispatchingAfterChanges } from './domain/use-cases/outbox-dispatch';
+import { accountEvents } from './functions/account-events';
+import { toEventGridFunction } from './functions/events/event-function';
+import { linkAcsChannel } from './functions/link-acs-channel';
+import { listEvents } from './functions/list-events';
+import { metaWebhook } from './functions/meta-webhook';
+import { metaWebhookVerify } from './functions/meta-webhook-verify';
+import { requestSmsProbe } from './functions/request-sms-probe';
+import { smsEvents } from './functions/sms-events';
 import { cancelRegistration } from './functions/cancel-registration';
 import { createRegistration } from './functions/create-registration';
 import type { FunctionDefinition } from './functions/definitions';
@@ -36,9 +49,20 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   disconnectRegistration,
   reconnectRegistration,
   reconcileRegistration,
+  requestSmsProbe,
+  linkAcsChannel,
+  listEvents,
+  metaWebhookVerify,
+  metaWebhook,
   health,
   openApi,
 ];
+
+export const eventFunctions = [smsEvents, accountEvents];
+
+const acsNotConfigured = (): never => {
+  throw new DomainError('internal', 'Communication Services is not configured (ACS_ENDPOINT or ACS_CONNECTION_STRING).');
+};
 
 export interface AppOptions {
   /** Replaces built services (tests, and the local host's in-process event delivery). */
@@ -48,7 +72,12 @@ export interface AppOptions {
 }
 
 async function buildServices(config: Config, options: AppOptions): Promise<Services> {
-  const [{ createTableStorage }, { createMetaGraph }] = await Promise.all([import('./adapters/table-storage'), import('./adapters/meta-graph')]);
+  const [{ createTableStorage }, { createMetaGraph }, { createEventGridPublisher }, acs] = await Promise.all([
+    import('./adapters/table-storage'),
+    import('./adapters/meta-graph'),
+    import('./adapters/event-grid/publisher'),
+    import('./adapters/acs/sms-sender').then(async (sms) => ({ ...sms, ...(await import('./adapters/acs/channels')) })),
+  ]);
   const storage = createTableStorage({ connection: config.storage, ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}) });
   await storage.ensureTables();
   const meta = createMetaGraph({
@@ -58,12 +87,34 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     pinSecret: config.pinSecret,
     timeoutMs: config.meta.timeoutMs,
   });
+  const topic: EventPublisher | null = config.eventGrid.topicEndpoint
+    ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
+    : null;
+  const dispatcher = createOutboxDispatcher({ outbox: storage.outbox, publisher: topic, log: processLogger });
+  const acsOptions = { ...(config.acs.connectionString ? { connectionString: config.acs.connectionString } : {}), ...(config.acs.endpoint ? { endpoint: config.acs.endpoint } : {}) };
+  const acsConfigured = Boolean(config.acs.connectionString || config.acs.endpoint);
+  const sms: SmsSender = acsConfigured ? acs.createAcsSmsSender(acsOptions) : { send: acsNotConfigured };
+  const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
+
   const services: Services = {
-    registrations: storage.registrations,
+    registrations: dispatchingAfterChanges(storage.registrations, dispatcher),
     idempotency: storage.idempotency,
+    outbox: storage.outbox,
+    dispatcher,
     meta,
+    sms,
+    acsChannels,
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
+    metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
+    // Without a topic, account changes go straight to what accountEvents does with them.
+    accountEventSink: topic ?? {
+      publish: async (events) => {
+        for (const event of events) {
+          await applyAccountEvent(services, { id: event.id, type: event.type, data: event.data }, { cause: 'account-event', eventId: event.id, log: processLogger });
+        }
+      },
+    },
     healthChecks: [
       {
         name: 'storage',
@@ -75,7 +126,8 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     ],
     endpoints: () => httpEndpoints,
   };
-  return { ...services, ...options.services };
+  Object.assign(services, options.services);
+  return services;
 }
 
 export function createFunctions(config: Config, options: AppOptions = {}): FunctionDefinition[] {
@@ -88,5 +140,5 @@ export function createFunctions(config: Config, options: AppOptions = {}): Funct
     });
     return services;
   };
-  return [...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices))];
+  return [...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices)), ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices))];
 }

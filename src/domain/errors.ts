@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'acs-channel-not-found'
   | 'unsupported-media-type'
   | 'payload-too-large'
+  | 'invalid-signature'
   | 'internal';
 
 export interface FieldError {

@@ -71,10 +71,10 @@ export interface HandshakeQuery {
 }
 
 /**
- * The challenge is echoed back, so it is limited to a short run of visible ASCII: Meta sends an
- * integer, and anything else is not worth reflecting.
+ * The challenge is echoed back, so it is limited to a short run of URL-safe characters: Meta sends
+ * an integer, and markup is not worth reflecting.
  */
-const CHALLENGE = /^[\x21-\x7e]{1,256}$/;
+const CHALLENGE = /^[A-Za-z0-9._~-]{1,256}$/;
 
 export function verifyHandshake(query: HandshakeQuery, expectedToken: string | null | undefined): { ok: true; challenge: string } | { ok: false } {
   // An unset token must not turn into "any empty token matches".

@@ -1,4 +1,6 @@
+import type { AcsChannels, EventPublisher, OutboxStore, SmsSender } from '../domain/ports';
 import type { OnboardingDependencies } from '../domain/use-cases/dependencies';
+import type { OutboxDispatcher } from '../domain/use-cases/outbox-dispatch';
 import type { AnyEndpoint } from './http/endpoint';
 
 export interface HealthCheck {
@@ -10,6 +12,13 @@ export interface HealthCheck {
 /** What handler factories receive: ports and use-case dependencies, never concrete adapters. */
 export interface Services extends OnboardingDependencies {
   healthChecks: HealthCheck[];
+  outbox: OutboxStore;
+  dispatcher: OutboxDispatcher;
+  /** Where the Meta webhook sends WhatsApp.* events: the Event Grid topic, or straight to accountEvents. */
+  accountEventSink: EventPublisher;
+  sms: SmsSender;
+  acsChannels: AcsChannels;
+  metaWebhook: { appSecret: string | undefined; verifyToken: string | undefined };
   /** Every HTTP endpoint, for the OpenAPI document. */
   endpoints: () => Array<AnyEndpoint<Services>>;
 }

@@ -1,11 +1,12 @@
 import { loadConfig } from '../../src/adapters/config';
 import { createFunctions, type AppOptions } from '../../src/app';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
-import { httpCaller } from './http';
+import { eventDeliverer, httpCaller } from './http';
 import { testStorageConnectionString, uniqueTablePrefix } from './storage';
 
 export interface AppHarness {
   call: ReturnType<typeof httpCaller>;
+  deliver: ReturnType<typeof eventDeliverer>;
   functions: ReturnType<typeof createFunctions>;
   sandbox: MetaSandbox;
   close(): Promise<void>;
@@ -29,5 +30,5 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     ...options.env,
   });
   const functions = createFunctions(config, { tablePrefix: uniqueTablePrefix('app'), ...options });
-  return { call: httpCaller(functions), functions, sandbox, close: () => server.close() };
+  return { call: httpCaller(functions), deliver: eventDeliverer(functions), functions, sandbox, close: () => server.close() };
 }

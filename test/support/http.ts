@@ -67,3 +67,24 @@ export function httpCaller(functions: FunctionDefinition[]) {
     return readResponse(response, logs);
   };
 }
+
+/**
+ * Delivers an Event Grid body (an array of events, or one CloudEvent) to an eventGrid function the
+ * way the Functions host does: each event is one invocation; any throw makes the delivery a 500.
+ */
+export function eventDeliverer(functions: FunctionDefinition[]) {
+  return async (name: string, body: unknown): Promise<{ status: number; logs: string[] }> => {
+    const definition = functions.find((candidate) => candidate.kind === 'eventGrid' && candidate.name === name);
+    if (!definition || definition.kind !== 'eventGrid') throw new Error(`No eventGrid function ${name}`);
+    const logs: string[] = [];
+    let status = 202;
+    for (const event of Array.isArray(body) ? body : [body]) {
+      try {
+        await definition.handler(event, testContext(name, logs));
+      } catch {
+        status = 500;
+      }
+    }
+    return { status, logs };
+  };
+}

@@ -39,7 +39,7 @@ const eventGridSchema = z.looseObject({
   topic: optionalText,
   subject: optionalText,
   eventTime: optionalTime,
-  data: z.unknown(),
+  data: z.unknown().optional(),
 });
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -52,7 +52,7 @@ const cloudEventSchema = z.looseObject({
   subject: optionalText,
   time: optionalTime,
   datacontenttype: z.string().nullish(),
-  data: z.unknown(),
+  data: z.unknown().optional(),
   data_base64: z
     .string()
     .transform((value) => value.replace(/\s/g, ''))

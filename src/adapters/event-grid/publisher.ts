@@ -2,8 +2,8 @@
  * EventPublisher on an Event Grid custom topic in the CloudEvents 1.0 input schema (DESIGN §6, §7:
  * `EVENTGRID_TOPIC_ENDPOINT`, with `EVENTGRID_TOPIC_KEY` or else managed identity).
  */
-import type { TokenCredential } from '@azure/core-auth';
 import type { EventGridPublisherClient, EventGridPublisherClientOptions, SendCloudEventInput } from '@azure/eventgrid';
+import type { TokenCredential } from '@azure/identity';
 import type { EventPublisher, PublishedEvent } from '../../domain/ports';
 
 /** Event Grid refuses requests over 1 MiB; the margin covers what the SDK adds (specversion, traceparent). */
@@ -135,14 +135,11 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
     async publish(events: PublishedEvent[]): Promise<void> {
       if (events.length === 0) return;
       // Everything is checked before anything is sent, so a bad event never leaves half a batch published.
-      const inputs = new Map(events.map((event) => [event, toCloudEventInput(event)]));
+      events.forEach(toCloudEventInput);
       const chunks = chunkEvents(events, maxEvents, maxBytes);
       const publisher = await getClient();
       for (const chunk of chunks) {
-        await publisher.send(
-          chunk.map((event) => inputs.get(event)!),
-          { abortSignal: AbortSignal.timeout(timeoutMs) },
-        );
+        await publisher.send(chunk.map(toCloudEventInput), { abortSignal: AbortSignal.timeout(timeoutMs) });
       }
     },
   };

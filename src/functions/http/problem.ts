@@ -18,6 +18,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'acs-channel-not-found': 422,
   'unsupported-media-type': 415,
   'payload-too-large': 413,
+  'invalid-signature': 401,
   internal: 500,
 };
 
@@ -36,6 +37,7 @@ const TITLES: Record<ErrorCode, string> = {
   'acs-channel-not-found': 'Communication Services channel not found',
   'unsupported-media-type': 'Unsupported media type',
   'payload-too-large': 'Payload too large',
+  'invalid-signature': 'Missing or wrong signature',
   internal: 'Internal error',
 };
 

@@ -1,0 +1,89 @@
+import type { AccountFacts } from '../account-status';
+import { displayNameReviewFrom } from '../account-status';
+import { applyObservation } from '../commands';
+import { toE164 } from '../phone-number';
+import type { Registration } from '../registration';
+import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+
+/** A WhatsApp account-change event as published by the Meta webhook function (DESIGN §6). */
+export interface AccountChange {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+interface Effect {
+  facts: Partial<AccountFacts>;
+  messagingLimit?: string | null;
+  /** Phone-level changes apply to the registration of this number only. */
+  phoneNumber?: string | null;
+  detail: string;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+
+const REVOKING = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'PARTNER_APP_UNINSTALLED', 'ACCOUNT_OFFBOARDED']);
+const RESTORING = new Set(['PARTNER_ADDED', 'PARTNER_APP_INSTALLED', 'ACCOUNT_RECONNECTED']);
+
+/** DESIGN §2.2 for webhook content: which fact the event speaks of, and what it says. */
+export function effectOf(change: AccountChange, at: string): Effect | null {
+  const data = change.data;
+  switch (change.type) {
+    case 'WhatsApp.AccountUpdate': {
+      const event = (text(data.event) ?? '').toUpperCase();
+      if (REVOKING.has(event)) return { facts: { wabaAccess: { value: 'revoked', at, suspicions: 0 } }, detail: `account_update ${event}` };
+      if (RESTORING.has(event)) return { facts: { wabaAccess: { value: 'ok', at, suspicions: 0 } }, detail: `account_update ${event}` };
+      if (event === 'DISABLED_UPDATE') {
+        const banInfo = (data.ban_info ?? {}) as Record<string, unknown>;
+        const state = (text(banInfo.waba_ban_state) ?? '').toUpperCase();
+        return state ? { facts: { accountBan: { value: state, at } }, detail: `account_update DISABLED_UPDATE ${state}` } : null;
+      }
+      return null;
+    }
+    case 'WhatsApp.AccountReviewUpdate': {
+      const decision = (text(data.decision) ?? '').toUpperCase();
+      return decision ? { facts: { accountReview: { value: decision, at } }, detail: `account_review_update ${decision}` } : null;
+    }
+    case 'WhatsApp.PhoneNumberNameUpdate': {
+      const review = displayNameReviewFrom(text(data.decision));
+      return review ? { facts: { displayName: { value: review, at } }, phoneNumber: toE164(text(data.display_phone_number) ?? ''), detail: `phone_number_name_update ${text(data.decision)}` } : null;
+    }
+    case 'WhatsApp.PhoneNumberQualityUpdate': {
+      const limit = text(data.max_daily_conversations_per_business) ?? text(data.current_limit) ?? (typeof data.max_daily_conversations_per_business === 'number' ? String(data.max_daily_conversations_per_business) : null);
+      return { facts: {}, messagingLimit: limit, phoneNumber: toE164(text(data.display_phone_number) ?? ''), detail: `phone_number_quality_update ${text(data.event) ?? ''}`.trim() };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Applies one account-change event to every connected registration it concerns. Each fact keeps
+ * the time of the newest information applied, so an older event never rolls a newer one back, and
+ * the event id is recorded with the change, so a redelivery changes nothing.
+ */
+export async function applyAccountEvent(
+  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'>,
+  change: AccountChange,
+  trigger: Trigger,
+): Promise<{ applied: number; duplicates: number; concerned: number }> {
+  const wabaId = text(change.data.wabaId);
+  const at = text(change.data.occurredAt) ?? contextOf(trigger, deps.clock).at;
+  const effect = effectOf(change, at);
+  if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
+  const concerned = (await deps.registrations.listByWaba(wabaId)).filter(
+    (registration: Registration) => registration.stage === 'Connected' && (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
+  );
+  let applied = 0;
+  let duplicates = 0;
+  for (const registration of concerned) {
+    const result = await deps.registrations.update(
+      registration.id,
+      (current) => applyObservation(current, { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) }, contextOf(trigger, deps.clock), effect.detail),
+      { eventId: change.id },
+    );
+    if (result.duplicate) duplicates += 1;
+    else if (result.changed) applied += 1;
+  }
+  return { applied, duplicates, concerned: concerned.length };
+}

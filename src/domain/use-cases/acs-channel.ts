@@ -1,0 +1,50 @@
+import { disconnect } from '../commands';
+import { DomainError, invalidTransition, notFound } from '../errors';
+import type { AcsChannels } from '../ports';
+import { evolve, type Registration } from '../registration';
+import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+
+/** Links the ACS Advanced Messaging channel that serves this number, after checking it exists. */
+export async function linkAcsChannel(
+  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { acsChannels: AcsChannels },
+  input: { id: string; channelRegistrationId: string; ifMatchVersion?: number },
+  trigger: Trigger,
+): Promise<Registration> {
+  const current = await deps.registrations.get(input.id);
+  if (!current) throw notFound('Registration');
+  if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
+  if (!(await deps.acsChannels.exists(input.channelRegistrationId))) {
+    throw new DomainError('acs-channel-not-found', `Communication Services has no channel ${input.channelRegistrationId}.`, {
+      suggestedAction: 'Copy the channel id from the Advanced Messaging page of the Communication Services resource.',
+    });
+  }
+  const result = await deps.registrations.update(
+    input.id,
+    (registration) =>
+      evolve(registration, { acsChannel: { channelRegistrationId: input.channelRegistrationId, reachable: true, checkedAt: contextOf(trigger, deps.clock).at } }, contextOf(trigger, deps.clock), 'ACS channel linked'),
+    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
+  );
+  return result.registration;
+}
+
+/**
+ * Probes a linked channel: a channel that no longer exists means the number was disconnected on
+ * the Azure portal side (DESIGN §2.2), which is sticky until reconnect.
+ */
+export async function probeAcsChannel(
+  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { acsChannels: AcsChannels },
+  registration: Registration,
+  trigger: Trigger,
+): Promise<Registration> {
+  const channel = registration.acsChannel;
+  if (!channel) return registration;
+  const exists = await deps.acsChannels.exists(channel.channelRegistrationId);
+  const result = await deps.registrations.update(registration.id, (fresh) => {
+    const context = contextOf(trigger, deps.clock);
+    const checked = evolve(fresh, { acsChannel: { ...fresh.acsChannel!, reachable: exists, checkedAt: context.at } }, context, 'ACS channel probed');
+    if (exists || fresh.stage !== 'Connected') return checked;
+    const gone = disconnect(checked.next, context, 'The ACS channel no longer exists: disconnected on the Azure portal side');
+    return { next: gone.next, history: [...checked.history, ...gone.history] };
+  });
+  return result.registration;
+}

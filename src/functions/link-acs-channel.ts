@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { linkAcsChannel as linkAcsChannelUseCase } from '../domain/use-cases/acs-channel';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import type { Services } from './services';
+
+export const linkAcsChannel = endpoint({
+  name: 'linkAcsChannel',
+  methods: ['PUT'],
+  route: `${REGISTRATION_ROUTE}/channel`,
+  summary: "Link the ACS Advanced Messaging channel of this number (checked by listing the channel's templates); reconcile then probes it",
+  tags: ['accounts'],
+  body: z.strictObject({ channelRegistrationId: z.uuid({ error: 'must be the channel registration GUID' }) }),
+  responses: [registrationOk],
+  errors: ['validation-failed', 'not-found', 'invalid-transition', 'acs-channel-not-found', 'concurrency-conflict'],
+  handle: async (input, services: Services) =>
+    registrationResponse(await linkAcsChannelUseCase(services, { id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...versionOf(input) }, apiTrigger(input))),
+});

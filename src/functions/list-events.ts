@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { endpoint } from './http/endpoint';
+import { jsonResponse } from './http/registration-resource';
+import type { Services } from './services';
+
+const eventsQuery = z.strictObject({
+  after: z.string().max(1024).optional(),
+  limit: z.coerce.number<string>().int().min(1).max(100).default(50),
+});
+
+const cloudEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string(),
+  type: z.enum(['Registration.StageChanged', 'Registration.StatusChanged']),
+  source: z.string(),
+  subject: z.string(),
+  time: z.string(),
+  datacontenttype: z.literal('application/json'),
+  data: z.object({ registrationId: z.string(), from: z.string().nullable(), to: z.string().nullable(), cause: z.string(), at: z.string() }),
+});
+
+export const listEvents = endpoint({
+  name: 'listEvents',
+  methods: ['GET'],
+  route: 'events',
+  summary: 'The outgoing Registration.* CloudEvents, oldest first (the same ones published to Event Grid)',
+  tags: ['events'],
+  query: eventsQuery,
+  responses: [{ status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) }],
+  errors: ['validation-failed'],
+  handle: async (input, services: Services) => {
+    const page = await services.outbox.feed(input.query.after, input.query.limit);
+    return jsonResponse({
+      items: page.items.map((event) => ({ specversion: '1.0', ...event, datacontenttype: 'application/json' })),
+      nextCursor: page.nextCursor,
+    });
+  },
+});

@@ -1,0 +1,38 @@
+import { META_SIGNATURE_HEADER, toAccountChangeEvents, verifyMetaSignature } from '../domain/meta-webhook';
+import { DomainError } from '../domain/errors';
+import { endpoint } from './http/endpoint';
+import { jsonResponse } from './http/registration-resource';
+import type { Services } from './services';
+
+/** Meta batches many changes in one POST; allow more than the API's 64 KiB. */
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export const metaWebhook = endpoint({
+  name: 'metaWebhook',
+  methods: ['POST'],
+  route: 'meta/webhook',
+  authLevel: 'anonymous',
+  summary: "Meta's WhatsApp Business Account webhook: each account change becomes one WhatsApp.* CloudEvent on Event Grid",
+  tags: ['meta'],
+  responses: [{ status: 200, description: 'Accepted (changes published)' }],
+  errors: ['validation-failed', 'payload-too-large', 'invalid-signature'],
+  handle: async (input, services: Services) => {
+    const raw = new Uint8Array(await input.request.arrayBuffer());
+    if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new DomainError('payload-too-large', 'Webhook body too large.');
+    // The signature covers the raw bytes as Meta sent them: check before parsing anything.
+    if (!services.metaWebhook.appSecret || !verifyMetaSignature(raw, input.headers.get(META_SIGNATURE_HEADER), services.metaWebhook.appSecret)) {
+      input.log.warn('Meta webhook refused: missing or wrong signature');
+      throw new DomainError('invalid-signature', 'Missing or wrong X-Hub-Signature-256.');
+    }
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(Buffer.from(raw).toString('utf8'));
+    } catch {
+      throw new DomainError('validation-failed', 'The body is not valid JSON.');
+    }
+    const { events, ignored } = toAccountChangeEvents(envelope, new Date());
+    if (events.length > 0) await services.accountEventSink.publish(events);
+    input.log.info('Meta webhook accepted', { published: events.length, ignored: ignored.length });
+    return jsonResponse({ published: events.length, ignored: ignored.length });
+  },
+});

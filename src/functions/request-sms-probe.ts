@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { requestSmsProbe as requestSmsProbeUseCase } from '../domain/use-cases/sms-capability';
+import { endpoint } from './http/endpoint';
+import { apiTrigger, REGISTRATION_ROUTE } from './http/common';
+import { registrationResponse } from './http/registration-resource';
+import { phoneNumberInput, registrationResource } from './http/schemas';
+import type { Services } from './services';
+
+export const requestSmsProbe = endpoint({
+  name: 'requestSmsProbe',
+  methods: ['POST'],
+  route: `${REGISTRATION_ROUTE}/sms-probe`,
+  summary: 'Send an SMS tagged sms-probe:{id} from the ACS number; its delivery report sets smsCapability',
+  tags: ['accounts'],
+  body: z.strictObject({ to: phoneNumberInput.optional() }),
+  bodyOptional: true,
+  responses: [{ status: 202, description: 'Probe sent; smsCapability.send is pending', schema: registrationResource }],
+  errors: ['validation-failed', 'not-found', 'invalid-transition'],
+  handle: async (input, services: Services) =>
+    registrationResponse(await requestSmsProbeUseCase(services, { id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)), 202),
+});
