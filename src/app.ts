@@ -18,6 +18,9 @@ import { metaWebhook } from './functions/meta-webhook';
 import { metaWebhookVerify } from './functions/meta-webhook-verify';
 import { requestSmsProbe } from './functions/request-sms-probe';
 import { smsEvents } from './functions/sms-events';
+import { listReconcileRuns } from './functions/list-reconcile-runs';
+import { reconcileTimer } from './functions/reconcile';
+import { CredentialHealth, RateLimitGovernor } from './domain/rate-limits';
 import { cancelRegistration } from './functions/cancel-registration';
 import { createRegistration } from './functions/create-registration';
 import type { FunctionDefinition } from './functions/definitions';
@@ -52,6 +55,7 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   requestSmsProbe,
   linkAcsChannel,
   listEvents,
+  listReconcileRuns,
   metaWebhookVerify,
   metaWebhook,
   health,
@@ -80,12 +84,16 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   ]);
   const storage = createTableStorage({ connection: config.storage, ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}) });
   await storage.ensureTables();
+  const clock = { now: () => new Date() };
+  const governor = new RateLimitGovernor(() => services.clock.now().getTime());
+  const credential = new CredentialHealth();
   const meta = createMetaGraph({
     graphUrl: config.meta.graphUrl,
     version: config.meta.version,
     accessToken: config.meta.accessToken ?? '',
     pinSecret: config.pinSecret,
     timeoutMs: config.meta.timeoutMs,
+    onUsage: (usage) => governor.observe(usage),
   });
   const topic: EventPublisher | null = config.eventGrid.topicEndpoint
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
@@ -104,7 +112,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     meta,
     sms,
     acsChannels,
-    clock: { now: () => new Date() },
+    clock,
     ids: { newId: () => randomUUID() },
     metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
     // Without a topic, account changes go straight to what accountEvents does with them.
@@ -115,12 +123,39 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
         }
       },
     },
+    reconcile: {
+      get registrations() {
+        return services.registrations;
+      },
+      get meta() {
+        return services.meta;
+      },
+      get clock() {
+        return services.clock;
+      },
+      get ids() {
+        return services.ids;
+      },
+      reconcileStore: storage.reconcile,
+      acsChannels: acsConfigured ? acsChannels : null,
+      governor,
+      credential,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    reconcileOptions: { budgetMs: config.reconcile.timeBudgetSeconds * 1000, concurrency: 16 },
     healthChecks: [
       {
         name: 'storage',
         check: async () => {
           await storage.registrations.ping();
           return { status: 'ok' };
+        },
+      },
+      {
+        name: 'metaCredential',
+        check: async () => {
+          const state = credential.state();
+          return state.broken ? { status: 'degraded', detail: `${state.detail} since ${state.since}; renew META_ACCESS_TOKEN` } : { status: 'ok' };
         },
       },
     ],
@@ -140,5 +175,9 @@ export function createFunctions(config: Config, options: AppOptions = {}): Funct
     });
     return services;
   };
-  return [...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices)), ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices))];
+  return [
+    ...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices)),
+    ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices)),
+    reconcileTimer(config.reconcile.schedule, lazyServices),
+  ];
 }

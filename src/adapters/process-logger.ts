@@ -6,6 +6,8 @@ import type { Logger } from '../domain/ports';
  */
 export const processLogger: Logger = {
   info: () => undefined,
+  // eslint-disable-next-line no-console -- no invocation context exists for background work
   warn: (message, properties) => console.warn(message, properties ? JSON.stringify(properties) : ''),
+  // eslint-disable-next-line no-console -- as above
   error: (message, properties) => console.error(message, properties ? JSON.stringify(properties) : ''),
 };

@@ -46,9 +46,17 @@ export function mergeFacts(known: AccountFacts, observed: Partial<AccountFacts>)
     const current = known[name] as Fact<unknown> | undefined;
     if (!incoming) continue;
     if (current && current.at > incoming.at) continue;
+    // The same answer again keeps the fact as it was: re-reading an unchanged account writes nothing.
+    if (current && sameFact(current, incoming)) continue;
     (merged as Record<string, unknown>)[name] = incoming;
   }
   return merged;
+}
+
+function sameFact(a: Fact<unknown>, b: Fact<unknown>): boolean {
+  const { at: _a, ...restA } = a as Fact<unknown> & Record<string, unknown>;
+  const { at: _b, ...restB } = b as Fact<unknown> & Record<string, unknown>;
+  return JSON.stringify(restA) === JSON.stringify(restB);
 }
 
 /**

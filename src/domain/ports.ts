@@ -166,3 +166,33 @@ export interface AcsChannels {
    */
   exists(channelRegistrationId: string): Promise<boolean>;
 }
+
+/** The registrations of one WABA, as reconcile visits them. */
+export interface WabaGroup {
+  wabaId: string;
+  registrationIds: string[];
+}
+
+export interface ReconcileRun {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  checked: number;
+  changed: number;
+  failed: number;
+  rateLimited: number;
+  /** The WABA id after which this run started (the previous run's checkpoint), if any. */
+  resumedFrom: string | null;
+  /** `completed` went through to the end; the others left a checkpoint for the next run. */
+  outcome: 'completed' | 'budget-exhausted' | 'credential-broken';
+}
+
+export interface ReconcileStore {
+  /** Every WABA that has registrations, in WABA id order, starting after `after`; streamed page by page. */
+  wabaGroups(after: string | null): AsyncIterable<WabaGroup>;
+  checkpoint(): Promise<string | null>;
+  saveCheckpoint(wabaId: string | null): Promise<void>;
+  saveRun(run: ReconcileRun): Promise<void>;
+  /** Newest first. */
+  runs(limit: number): Promise<ReconcileRun[]>;
+}

@@ -1,6 +1,7 @@
 import type { AcsChannels, EventPublisher, OutboxStore, SmsSender } from '../domain/ports';
 import type { OnboardingDependencies } from '../domain/use-cases/dependencies';
 import type { OutboxDispatcher } from '../domain/use-cases/outbox-dispatch';
+import type { ReconcileDependencies, ReconcileOptions } from '../domain/use-cases/reconcile-run';
 import type { AnyEndpoint } from './http/endpoint';
 
 export interface HealthCheck {
@@ -19,6 +20,8 @@ export interface Services extends OnboardingDependencies {
   sms: SmsSender;
   acsChannels: AcsChannels;
   metaWebhook: { appSecret: string | undefined; verifyToken: string | undefined };
+  reconcile: ReconcileDependencies;
+  reconcileOptions: ReconcileOptions;
   /** Every HTTP endpoint, for the OpenAPI document. */
   endpoints: () => Array<AnyEndpoint<Services>>;
 }

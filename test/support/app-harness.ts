@@ -1,12 +1,13 @@
 import { loadConfig } from '../../src/adapters/config';
 import { createFunctions, type AppOptions } from '../../src/app';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
-import { eventDeliverer, httpCaller } from './http';
+import { eventDeliverer, httpCaller, testContext } from './http';
 import { testStorageConnectionString, uniqueTablePrefix } from './storage';
 
 export interface AppHarness {
   call: ReturnType<typeof httpCaller>;
   deliver: ReturnType<typeof eventDeliverer>;
+  runTimer(name: string): Promise<string[]>;
   functions: ReturnType<typeof createFunctions>;
   sandbox: MetaSandbox;
   close(): Promise<void>;
@@ -30,5 +31,12 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     ...options.env,
   });
   const functions = createFunctions(config, { tablePrefix: uniqueTablePrefix('app'), ...options });
-  return { call: httpCaller(functions), deliver: eventDeliverer(functions), functions, sandbox, close: () => server.close() };
+  const runTimer = async (name: string) => {
+    const timer = functions.find((candidate) => candidate.kind === 'timer' && candidate.name === name);
+    if (!timer || timer.kind !== 'timer') throw new Error(`No timer ${name}`);
+    const logs: string[] = [];
+    await timer.handler({ isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, testContext(name, logs));
+    return logs;
+  };
+  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, close: () => server.close() };
 }

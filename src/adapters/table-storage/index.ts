@@ -1,4 +1,5 @@
-import type { IdempotencyStore, OutboxStore, RegistrationRepository } from '../../domain/ports';
+import type { IdempotencyStore, OutboxStore, ReconcileStore, RegistrationRepository } from '../../domain/ports';
+import { TableReconcileStore } from './reconcile-store';
 import { TableIdempotencyStore } from './idempotency-store';
 import { TableOutboxStore } from './outbox-store';
 import { TableRegistrationRepository, type RepositoryTuning } from './registration-repository';
@@ -12,6 +13,7 @@ export interface TableStorage {
   registrations: RegistrationRepository;
   idempotency: IdempotencyStore;
   outbox: OutboxStore;
+  reconcile: ReconcileStore;
   /** Creates the tables if needed. Optional: every operation waits for it on first use. */
   ensureTables(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export function createTableStorage(options: TableStorageOptions & RepositoryTuni
     registrations: new TableRegistrationRepository(tables, options),
     idempotency: new TableIdempotencyStore(tables),
     outbox: new TableOutboxStore(tables),
+    reconcile: new TableReconcileStore(tables),
     ensureTables: async () => {
       await tables.ready();
     },

@@ -16,6 +16,7 @@ const TABLE_NAMES = {
   phoneLocks: 'phonelocks',
   idempotency: 'idempotency',
   events: 'events',
+  reconcile: 'reconcile',
 } as const;
 
 export type TableRole = keyof typeof TABLE_NAMES;

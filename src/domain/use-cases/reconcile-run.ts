@@ -1,0 +1,167 @@
+import { applyObservation } from '../commands';
+import { isMetaError, type MetaWaba } from '../meta';
+import { observeWaba, observeWabaMissing } from '../observations';
+import type { AcsChannels, Logger, ReconcileRun, ReconcileStore, WabaGroup } from '../ports';
+import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
+import { probeAcsChannel } from './acs-channel';
+import { completeMetaRegistration } from './complete-registration';
+import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+
+export interface ReconcileDependencies extends Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'> {
+  reconcileStore: ReconcileStore;
+  acsChannels: AcsChannels | null;
+  governor: RateLimitGovernor;
+  credential: CredentialHealth;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface ReconcileOptions {
+  /** The run stops starting new WABAs after this; what is left waits for the next run (checkpoint). */
+  budgetMs: number;
+  /** WABAs read from Meta at the same time. */
+  concurrency: number;
+}
+
+class CredentialBroken extends Error {}
+
+type Tally = Pick<ReconcileRun, 'checked' | 'changed' | 'failed' | 'rateLimited'>;
+
+/**
+ * The reconcile timer (DESIGN §2.2, §10): every registration on every WABA compared with Meta,
+ * one Graph call per WABA (field expansion brings its numbers), WABAs in id order so a run that
+ * stops at its time budget leaves a checkpoint the next run resumes from.
+ */
+export async function reconcileAll(deps: ReconcileDependencies, options: ReconcileOptions, log: Logger): Promise<ReconcileRun> {
+  const started = deps.clock.now();
+  const resumedFrom = await deps.reconcileStore.checkpoint();
+  const tally: Tally = { checked: 0, changed: 0, failed: 0, rateLimited: 0 };
+  const trigger: Trigger = { cause: 'reconcile', log };
+  let outcome: ReconcileRun['outcome'] = 'completed';
+  let lastDone: string | null = resumedFrom;
+  let batch: WabaGroup[] = [];
+  let granted: Promise<string[] | null> | undefined;
+  const grantedOnce = () => (granted ??= deps.meta.grantedWabaIds().catch(() => null));
+
+  const flush = async () => {
+    await Promise.all(batch.map((group) => reconcileWaba(deps, group, tally, trigger, grantedOnce)));
+    lastDone = batch.at(-1)?.wabaId ?? lastDone;
+    batch = [];
+  };
+  try {
+    let batches = 0;
+    for await (const group of deps.reconcileStore.wabaGroups(resumedFrom)) {
+      // The budget is checked before starting more work, and every run makes progress.
+      if (batch.length === 0 && batches > 0 && deps.clock.now().getTime() - started.getTime() >= options.budgetMs) {
+        outcome = 'budget-exhausted';
+        break;
+      }
+      batch.push(group);
+      if (batch.length < options.concurrency) continue;
+      await flush();
+      batches += 1;
+    }
+    if (outcome === 'completed') await flush();
+  } catch (error) {
+    if (!(error instanceof CredentialBroken)) throw error;
+    outcome = 'credential-broken';
+    log.error('Reconcile stopped: the Meta access token is expired or revoked; no status was changed for it');
+  }
+  await deps.reconcileStore.saveCheckpoint(outcome === 'completed' ? null : lastDone);
+  const run: ReconcileRun = { id: deps.ids.newId(), startedAt: started.toISOString(), finishedAt: deps.clock.now().toISOString(), ...tally, resumedFrom, outcome };
+  await deps.reconcileStore.saveRun(run);
+  log.info('Reconcile run finished', { ...run });
+  return run;
+}
+
+async function reconcileWaba(
+  deps: ReconcileDependencies,
+  group: WabaGroup,
+  tally: Tally,
+  trigger: Trigger,
+  grantedOnce: () => Promise<string[] | null>,
+): Promise<void> {
+  if (deps.governor.isPaused(group.wabaId)) {
+    tally.rateLimited += group.registrationIds.length;
+    return;
+  }
+  const delay = deps.governor.delayBefore(group.wabaId);
+  if (delay > 0) await deps.sleep(delay);
+  let waba: MetaWaba | null = null;
+  let confirmedMissing: boolean | null = null;
+  try {
+    waba = await deps.meta.getWhatsAppBusinessAccount(group.wabaId);
+    deps.governor.succeeded(group.wabaId);
+    deps.credential.markWorking();
+  } catch (error) {
+    if (isMetaError(error, 'token')) {
+      deps.credential.markBroken(deps.clock.now().toISOString(), 'Meta answered 190 (token expired or revoked)');
+      throw new CredentialBroken();
+    }
+    if (isMetaError(error, 'rate-limited')) {
+      deps.governor.rateLimited(group.wabaId, error.details.retryAfterSeconds);
+      tally.rateLimited += group.registrationIds.length;
+      return;
+    }
+    if (!isMetaError(error, 'object-missing')) {
+      trigger.log.warn('Reconcile could not read a WABA', { wabaId: group.wabaId, error: error instanceof Error ? error.message : String(error) });
+      tally.failed += group.registrationIds.length;
+      return;
+    }
+    const granted = await grantedOnce();
+    confirmedMissing = granted !== null && !granted.includes(group.wabaId);
+  }
+  for (const id of group.registrationIds) {
+    try {
+      await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger);
+    } catch (error) {
+      tally.failed += 1;
+      trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+async function reconcileOne(
+  deps: ReconcileDependencies,
+  id: string,
+  waba: MetaWaba | null,
+  confirmedMissing: boolean | null,
+  tally: Tally,
+  trigger: Trigger,
+): Promise<void> {
+  let stage: string | undefined;
+  let statusBefore: string | null = null;
+  const result = await deps.registrations.update(id, (registration) => {
+    stage = registration.stage;
+    statusBefore = registration.status;
+    if (registration.stage !== 'Connected' || registration.whatsAppBusinessAccountId === null) return { next: registration, history: [] };
+    const context = contextOf(trigger, deps.clock);
+    if (waba) {
+      const observation = observeWaba(waba, registration, context.at);
+      return applyObservation(
+        registration,
+        { facts: observation.facts, messagingLimit: observation.phone?.messagingLimit ?? null, qualityRating: observation.phone?.qualityRating ?? null },
+        context,
+        'Reconciled with Meta',
+      );
+    }
+    return applyObservation(
+      registration,
+      { facts: observeWabaMissing(registration.facts, context.at, confirmedMissing === true) },
+      context,
+      confirmedMissing ? 'WABA no longer granted to the app (debug_token)' : 'Meta does not return the WABA (100/33)',
+    );
+  });
+  if (stage === 'CodeVerified') {
+    const after = await completeMetaRegistration(deps, result.registration, trigger);
+    if (after.stage !== 'CodeVerified') tally.changed += 1;
+    return;
+  }
+  if (stage !== 'Connected') return;
+  tally.checked += 1;
+  let changed = result.registration.status !== statusBefore;
+  if (deps.acsChannels && result.registration.acsChannel) {
+    const probed = await probeAcsChannel({ ...deps, acsChannels: deps.acsChannels }, result.registration, trigger);
+    changed ||= probed.status !== result.registration.status;
+  }
+  if (changed) tally.changed += 1;
+}
