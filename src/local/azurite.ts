@@ -76,7 +76,8 @@ export async function startAzurite(options: { port?: number; location?: string; 
       new Promise<void>((resolve) => {
         if (exited) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        // Azurite closes gracefully (and saves a --location database) on SIGINT only.
+        child.kill('SIGINT');
         setTimeout(() => {
           if (!exited) child.kill('SIGKILL');
         }, 5_000).unref();

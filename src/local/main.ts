@@ -21,12 +21,8 @@ const SANDBOX_TOKEN = 'sandbox-token';
 const SANDBOX_BUSINESS_ID = '100000000000001';
 const SANDBOX_WABA_ID = '200000000000001';
 const SMS_FUNCTION = 'smsEvents';
-/**
- * A real SMS arrives seconds after Meta accepts request_code; delivering the sandbox's at once would
- * race the registration's own save of stage CodeRequested, and an SMS that matches no waiting
- * registration is (rightly) ignored.
- */
-const SANDBOX_SMS_DELAY_MS = 500;
+/** A real SMS arrives a moment after Meta accepts request_code; the sandbox keeps that order of events. */
+const SANDBOX_SMS_DELAY_MS = 200;
 
 export interface RunningLocalHost {
   url: string;
