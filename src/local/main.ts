@@ -13,6 +13,7 @@ import { EVENT_GRID_WEBHOOK_PATH } from './event-grid-endpoint';
 import { startLocalHost, type LocalHost, type Mount } from './host';
 import { describeError, type LogLine } from './invocation';
 import { createMetaSandbox } from './meta-sandbox';
+import { acsSandboxConnectionString, createAcsSandbox, type SandboxSms } from './acs-sandbox';
 
 const DEFAULT_PORT = 7071;
 const AZURITE_TABLE_PORT = 10002;
@@ -21,6 +22,7 @@ const SANDBOX_TOKEN = 'sandbox-token';
 const SANDBOX_BUSINESS_ID = '100000000000001';
 const SANDBOX_WABA_ID = '200000000000001';
 const SMS_FUNCTION = 'smsEvents';
+const ACS_SANDBOX_PREFIX = '/acs-sandbox';
 /** A real SMS arrives a moment after Meta accepts request_code; the sandbox keeps that order of events. */
 const SANDBOX_SMS_DELAY_MS = 200;
 
@@ -58,6 +60,31 @@ function banner(lines: string[]): string {
   return [edge, `!${' '.repeat(width)}!`, ...lines.map((line) => `!  ${line.padEnd(width - 2)}!`), `!${' '.repeat(width)}!`, edge].join('\n');
 }
 
+const LOCAL_ACS_TOPIC = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox';
+
+function smsDeliveryReportEvent(sms: SandboxSms, report: { status: string; details: string | null }): Record<string, unknown> {
+  const now = new Date().toISOString();
+  return {
+    id: `Outgoing_${randomUUID()}`,
+    topic: LOCAL_ACS_TOPIC,
+    subject: `/phonenumber/${sms.to.replace(/\D/g, '')}`,
+    data: {
+      messageId: sms.messageId,
+      from: sms.from,
+      to: sms.to,
+      deliveryStatus: report.status,
+      deliveryStatusDetails: report.details,
+      deliveryAttempts: [{ timestamp: now, segmentsSucceeded: report.status === 'Delivered' ? 1 : 0, segmentsFailed: report.status === 'Delivered' ? 0 : 1 }],
+      receivedTimestamp: now,
+      tag: sms.tag,
+    },
+    eventType: 'Microsoft.Communication.SMSDeliveryReportReceived',
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    eventTime: now,
+  };
+}
+
 function smsReceivedEvent(phoneNumber: string, code: string): Record<string, unknown> {
   const digits = phoneNumber.replace(/\D/g, '');
   const shown = /^\d{6}$/.test(code) ? `${code.slice(0, 3)}-${code.slice(3)}` : code;
@@ -65,7 +92,7 @@ function smsReceivedEvent(phoneNumber: string, code: string): Record<string, unk
   const messageId = `Incoming_${randomUUID()}`;
   return {
     id: messageId,
-    topic: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox',
+    topic: LOCAL_ACS_TOPIC,
     subject: `/phonenumber/${digits}`,
     data: {
       messageId,
@@ -128,14 +155,14 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     // Meta: without a token, the local sandbox imitates the Graph API and "sends" verification SMS.
     const mounts: Mount[] = [];
     // Bound once the host listens: the SMS goes to the host's own Event Grid endpoint.
-    const sms: { deliver?: (phoneNumber: string, code: string) => void } = {};
+    const sms: { deliver?: (event: Record<string, unknown>) => void } = {};
     if (!setting(env, 'META_ACCESS_TOKEN')) {
       const sandbox = createMetaSandbox({
         seed: true,
         log: (line) => log(`[meta-sandbox] ${line}`),
         onVerificationCode: (message) => {
           // A VOICE code is spoken, not texted: only SMS codes arrive as SMSReceived events.
-          if (message.method === 'SMS') sms.deliver?.(message.phoneNumber, message.code);
+          if (message.method === 'SMS') sms.deliver?.(smsReceivedEvent(message.phoneNumber, message.code));
         },
       });
       mounts.push({ prefix: SANDBOX_PREFIX, handle: (req, res, subPath) => sandbox.handle(req, res, subPath) });
@@ -153,6 +180,20 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
       );
     }
 
+    // ACS: without a connection, the ACS sandbox answers the SMS and channel routes, and each SMS
+    // sent with a delivery report comes back as an SMSDeliveryReportReceived event.
+    if (!setting(env, 'ACS_CONNECTION_STRING') && !setting(env, 'ACS_ENDPOINT')) {
+      const acs = createAcsSandbox({
+        log: (line) => log(`[acs-sandbox] ${line}`),
+        onSmsSent: (sent) => {
+          if (sent.deliveryReport) sms.deliver?.(smsDeliveryReportEvent(sent, sent.deliveryReport));
+        },
+      });
+      mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: (req, res, subPath) => acs.handle(req, res, subPath) });
+      env.ACS_CONNECTION_STRING = acsSandboxConnectionString(`http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
+      log(`ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
+    }
+
     if (!setting(env, 'REGISTRATION_PIN_SECRET')) {
       env.REGISTRATION_PIN_SECRET = randomBytes(32).toString('hex');
       log('REGISTRATION_PIN_SECRET is not set: generated a random one for this process (two-step PINs change on restart).');
@@ -164,7 +205,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     cleanups.push(() => host.close());
 
     const smsFunction = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === SMS_FUNCTION);
-    sms.deliver = (phoneNumber, code) => {
+    sms.deliver = (event) => {
       if (!smsFunction) {
         log(`[meta-sandbox] no '${SMS_FUNCTION}' function: the verification SMS is dropped`);
         return;
@@ -173,7 +214,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
         fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
-          body: JSON.stringify([smsReceivedEvent(phoneNumber, code)]),
+          body: JSON.stringify([event]),
         })
           .then((response) => {
             if (response.status !== 202) log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}`);

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/adapters/config';
 import { createFunctions, type AppOptions } from '../../src/app';
+import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox } from '../../src/local/acs-sandbox';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
 import { eventDeliverer, httpCaller, testContext } from './http';
 import { testStorageConnectionString, uniqueTablePrefix } from './storage';
@@ -10,6 +11,7 @@ export interface AppHarness {
   runTimer(name: string): Promise<string[]>;
   functions: ReturnType<typeof createFunctions>;
   sandbox: MetaSandbox;
+  acs: AcsSandbox;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export interface AppHarness {
 export async function startAppHarness(options: AppOptions & { env?: Record<string, string> } = {}): Promise<AppHarness> {
   const sandbox = createMetaSandbox({ log: () => undefined });
   const server = await sandbox.listen(0);
+  const acs = createAcsSandbox({ log: () => undefined });
+  const acsServer = await acs.listen(0);
   const config = loadConfig({
     REGISTRATION_STORAGE: testStorageConnectionString(),
     META_GRAPH_URL: server.url,
@@ -28,6 +32,7 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     META_APP_SECRET: 'test-app-secret',
     META_WEBHOOK_VERIFY_TOKEN: 'test-verify-token',
     META_TIMEOUT_MS: '3000',
+    ACS_CONNECTION_STRING: acsSandboxConnectionString(acsServer.url),
     ...options.env,
   });
   const functions = createFunctions(config, { tablePrefix: uniqueTablePrefix('app'), ...options });
@@ -38,5 +43,8 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     await timer.handler({ isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, testContext(name, logs));
     return logs;
   };
-  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, close: () => server.close() };
+  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, acs, close: async () => {
+    await server.close();
+    await acsServer.close();
+  } };
 }

@@ -5,7 +5,7 @@ import { AcsRequestError, DEFAULT_ACS_TIMEOUT_MS, acsFailure, acsPipelineOptions
 /**
  * The AcsChannels port on `@azure-rest/communication-messages` (api-version 2024-08-30). ACS has no
  * API to read a channel registration, so listing one template of the channel stands in for it:
- * 200 means the channel exists, 404 that it was disconnected (or never existed).
+ * 200 means the channel exists, 404 with ACS's error body that it was disconnected (or never existed).
  */
 export type AcsChannelsOptions = AcsClientOptions;
 
@@ -50,10 +50,20 @@ export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
         throw acsFailure('list-templates', what, error, timeoutMs);
       }
       const status = Number(response.status);
-      if (status === 200) return true;
-      if (status === 404) return false;
       const body = response.body as { error?: { code?: unknown } } | undefined;
-      const code = typeof body?.error?.code === 'string' ? body.error.code : response.headers['x-ms-error-code'];
+      const serviceCode = typeof body?.error?.code === 'string' ? body.error.code : undefined;
+      if (status === 200) return true;
+      // "Gone" marks the registration Disconnected, which sticks until a reconnect: only ACS's own
+      // error body counts, not a bare 404 from a proxy or a wrong endpoint path.
+      if (status === 404 && serviceCode !== undefined) return false;
+      if (status === 404) {
+        throw new AcsRequestError(`${what}: HTTP 404 without an ACS error body (is ACS_ENDPOINT / ACS_CONNECTION_STRING the resource's endpoint?).`, {
+          operation: 'list-templates',
+          status,
+          transient: false,
+        });
+      }
+      const code = serviceCode ?? response.headers['x-ms-error-code'];
       throw new AcsRequestError(`${what}: ACS answered HTTP ${response.status}${code ? ` (${code})` : ''}.`, {
         operation: 'list-templates',
         status,

@@ -46,8 +46,14 @@ export class AcsRequestError extends Error {
 }
 
 export interface AcsTarget {
-  /** The first argument of the SDK clients: the connection string, or the endpoint. */
+  /** The first argument of the SDK clients: the connection string, or the endpoint (origin only). */
   clientArgument: string;
+  /**
+   * The endpoint when it has a path (the local host serves the sandbox under `/acs-sandbox`): the
+   * SDKs refuse an endpoint with a path in their first argument but take it as the `endpoint`
+   * client option, which replaces the base URL of every request.
+   */
+  baseUrl: string | undefined;
   /** Only with an endpoint. */
   credential: TokenCredential | undefined;
   /**
@@ -76,10 +82,13 @@ function checkedEndpoint(value: string, setting: string): URL {
   } catch {
     throw new Error(`${setting}: the ACS endpoint is not a URL.`);
   }
+  if (url.search || url.hash || url.username || url.password) throw new Error(`${setting}: the ACS endpoint must not carry a query, fragment or user info.`);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
   throw new Error(`${setting}: the ACS endpoint must use https (plain http only on 127.0.0.1 or localhost).`);
 }
+
+const pathBase = (url: URL): string | undefined => (url.pathname === '/' ? undefined : `${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 
 /** Validates the settings at once, so a wrong one fails at start-up rather than on the first probe. */
 export function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
@@ -92,15 +101,26 @@ export function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
       throw new Error('ACS_CONNECTION_STRING must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>.');
     }
     const url = checkedEndpoint(endpoint, 'ACS_CONNECTION_STRING');
-    return { clientArgument: connectionString, credential: undefined, allowInsecureConnection: url.protocol === 'http:' };
+    return {
+      // Rebuilt in the one order the SDK's parser accepts.
+      clientArgument: `endpoint=${url.origin}/;accesskey=${accessKey}`,
+      baseUrl: pathBase(url),
+      credential: undefined,
+      allowInsecureConnection: url.protocol === 'http:',
+    };
   }
   const endpoint = options.endpoint?.trim();
   if (endpoint) {
     const url = checkedEndpoint(endpoint, 'ACS_ENDPOINT');
+    if (url.protocol === 'http:') {
+      // core-rest-pipeline's bearer-token policy throws for any http URL, allowInsecureConnection or not.
+      throw new Error('ACS_ENDPOINT: token credentials need https; for a local http endpoint use ACS_CONNECTION_STRING (HMAC key).');
+    }
     return {
-      clientArgument: endpoint,
+      clientArgument: `${url.origin}/`,
+      baseUrl: pathBase(url),
       credential: options.credential ?? new LazyDefaultAzureCredential(),
-      allowInsecureConnection: url.protocol === 'http:',
+      allowInsecureConnection: false,
     };
   }
   throw new Error('ACS is not configured: set ACS_CONNECTION_STRING or ACS_ENDPOINT.');
@@ -108,8 +128,13 @@ export function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
 
 export const DEFAULT_ACS_TIMEOUT_MS = 10_000;
 
-/** Pipeline options both SDK clients take (PipelineOptions + allowInsecureConnection). */
-export function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions): Pick<SmsClientOptions, 'retryOptions' | 'allowInsecureConnection'> {
+export interface AcsPipelineOptions extends Pick<SmsClientOptions, 'retryOptions' | 'allowInsecureConnection'> {
+  /** Both SDKs read it (ServiceClientOptions / rest ClientOptions), though SmsClientOptions does not declare it. */
+  endpoint?: string;
+}
+
+/** Client options both SDK clients take. */
+export function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions): AcsPipelineOptions {
   return {
     retryOptions: {
       maxRetries: options.retry?.maxRetries ?? 2,
@@ -117,6 +142,7 @@ export function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions)
       maxRetryDelayInMs: options.retry?.maxRetryDelayInMs ?? 4_000,
     },
     ...(target.allowInsecureConnection ? { allowInsecureConnection: true } : {}),
+    ...(target.baseUrl !== undefined ? { endpoint: target.baseUrl } : {}),
   };
 }
 

@@ -4,7 +4,9 @@ import { isMetaError } from '../meta';
 import { observeWaba, observeWabaMissing } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
+import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
+import type { AcsChannels } from '../ports';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
@@ -13,7 +15,7 @@ import { callMeta } from './meta-failures';
  * CodeVerified gets its deferred registration with Meta retried (when its wait is over).
  */
 export async function reconcileRegistration(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'> & { acsChannels?: AcsChannels },
   input: { id: string },
   trigger: Trigger,
 ): Promise<Registration> {
@@ -40,5 +42,6 @@ export async function reconcileRegistration(
     trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed });
   }
   const result = await deps.registrations.update(input.id, (registration) => applyObservation(registration, observed, contextOf(trigger, deps.clock), detail));
+  if (deps.acsChannels && result.registration.acsChannel) return probeAcsChannel({ ...deps, acsChannels: deps.acsChannels }, result.registration, trigger);
   return result.registration;
 }

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { startAppHarness, type AppHarness } from '../support/app-harness';
+import { smsDeliveryReport } from '../support/events';
+import { registerUpTo } from '../support/onboarding';
+
+let app: AppHarness;
+beforeAll(async () => (app = await startAppHarness()));
+afterAll(() => app.close());
+
+describe('SMS capability probe', () => {
+  it('sends a tagged SMS from the ACS number and records its delivery report', async () => {
+    const { id, phoneNumber } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const probe = await app.call('requestSmsProbe', { params: { id } });
+    expect(probe.status).toBe(202);
+    expect(probe.json.smsCapability).toMatchObject({ send: 'pending' });
+    const sent = app.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`);
+    expect(sent).toMatchObject({ from: phoneNumber, to: phoneNumber, enableDeliveryReport: true });
+
+    const delivered = smsDeliveryReport(phoneNumber, `sms-probe:${id}`, 'Delivered');
+    expect((await app.deliver('smsEvents', [delivered])).status).toBe(202);
+    const after = (await app.call('getRegistration', { params: { id } })).json;
+    expect(after.smsCapability).toMatchObject({ send: 'confirmed', detail: expect.stringContaining('Delivered') });
+    // A redelivered report changes nothing; a report for an unknown probe is ignored.
+    expect((await app.deliver('smsEvents', [delivered])).status).toBe(202);
+    expect((await app.deliver('smsEvents', [smsDeliveryReport(phoneNumber, 'sms-probe:unknown-id')])).status).toBe(202);
+    expect((await app.deliver('smsEvents', [smsDeliveryReport(phoneNumber, 'marketing-42')])).status).toBe(202);
+    expect((await app.call('getRegistration', { params: { id } })).json.smsCapability.send).toBe('confirmed');
+  });
+
+  it('records a failed delivery with its details, to another recipient', async () => {
+    const { id, phoneNumber } = await registerUpTo(app, 'ProfileSelected', { source: 'acs' });
+    const probe = await app.call('requestSmsProbe', { params: { id }, body: { to: '+1 425 555 0100' } });
+    expect(probe.status).toBe(202);
+    expect(app.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`)).toMatchObject({ from: phoneNumber, to: '+14255550100' });
+    const failed = smsDeliveryReport('+14255550100', `sms-probe:${id}`, 'Failed');
+    await app.deliver('smsEvents', [failed]);
+    expect((await app.call('getRegistration', { params: { id } })).json.smsCapability).toMatchObject({ send: 'failed', detail: expect.stringContaining('Failed') });
+  });
+
+  it('refuses a bring-your-own number with 409', async () => {
+    const { id } = await registerUpTo(app, 'SignupStarted', { source: 'byo' });
+    const response = await app.call('requestSmsProbe', { params: { id } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('invalid-transition');
+  });
+});
+
+describe('ACS channel', () => {
+  it('links an existing channel, refuses unknown or malformed ids, and reconcile disconnects when it disappears', async () => {
+    const { id } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const unknown = await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: randomUUID() } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.code).toBe('acs-channel-not-found');
+    const malformed = await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: 'not-a-guid' } });
+    expect(malformed.status).toBe(400);
+
+    const channel = randomUUID();
+    app.acs.state.addChannel(channel);
+    const linked = await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: channel } });
+    expect(linked.status).toBe(200);
+    expect(linked.json.acsChannel).toMatchObject({ channelRegistrationId: channel, reachable: true });
+
+    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({ status: 'DisplayNameReviewPending', acsChannel: { reachable: true } });
+    app.acs.state.removeChannel(channel);
+    const reconciled = await app.call('reconcileRegistration', { params: { id } });
+    expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });
+    const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
+    expect(last).toMatchObject({ cause: 'reconcile', to: { status: 'Disconnected' }, detail: expect.stringContaining('Azure portal') });
+  });
+});
