@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyError, readBody, sendJson } from '../meta-sandbox/http';
+import { BodyError, readJsonBody, sendJson } from '../meta-sandbox/http';
 import { ACS_SANDBOX_ROUTES, AcsSandboxControlError, type AcsSandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the AcsSandboxState methods over HTTP. */
@@ -12,23 +12,7 @@ const failNextSchema = z.object({
   times: z.number().int().min(1).max(10_000).optional(),
 });
 
-async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const raw = await readBody(req);
-  let json: unknown = {};
-  if (raw.trim() !== '') {
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new AcsSandboxControlError('The body is not valid JSON.');
-    }
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-    throw new AcsSandboxControlError(`Invalid body: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-}
+const body = <T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> => readJsonBody(req, schema, (message) => new AcsSandboxControlError(message));
 
 const notFound = (what: string): AcsSandboxControlError => new AcsSandboxControlError(`${what} is not in the sandbox.`, 404);
 

@@ -31,9 +31,8 @@
  *   POST   /_sandbox/fail-next  { route?: "sms" | "templates", status? (500), code?, message?, times? (1) }
  *   DELETE /_sandbox/fail-next                   clear injected failures
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { sendJson } from '../meta-sandbox/http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocally, sendJson } from '../meta-sandbox/http';
 import { handleControl } from './control';
 import { handleService } from './service';
 import { AcsSandboxState, type SandboxSms } from './state';
@@ -96,27 +95,7 @@ export function createAcsSandbox(options: AcsSandboxOptions = {}): AcsSandbox {
     }
   };
 
-  const listen = async (port = 0): Promise<{ url: string; close(): Promise<void> }> => {
-    const server = createServer((req, res) => {
-      void handle(req, res, req.url ?? '/');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${address.port}`,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          server.closeAllConnections();
-        }),
-    };
-  };
+  const listen = (port = 0) => listenLocally(handle, port);
 
   return { handle, state, listen };
 }

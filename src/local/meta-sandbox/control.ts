@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyError, readBody, sendJson } from './http';
+import { BodyError, readJsonBody, sendJson } from './http';
 import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the SandboxState methods over HTTP. */
@@ -66,23 +66,7 @@ const FIXED_ROUTES = new Set([
   'DELETE /fail-next',
 ]);
 
-async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const raw = await readBody(req);
-  let json: unknown = {};
-  if (raw.trim() !== '') {
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new SandboxControlError('The body is not valid JSON.');
-    }
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-    throw new SandboxControlError(`Invalid body: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-}
+const body = <T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> => readJsonBody(req, schema, (message) => new SandboxControlError(message));
 
 function pattern(source: string): RegExp {
   try {

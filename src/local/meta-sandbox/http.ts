@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
 
 /** Small HTTP helpers shared by the Graph and control routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -64,3 +66,48 @@ export function stringParam(params: Record<string, unknown>, name: string): stri
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A control route's JSON body (empty means `{}`), validated; failures become the sandbox's own 400 error. */
+export async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, fail: (message: string) => Error): Promise<T> {
+  const raw = await readBody(req);
+  let json: unknown = {};
+  if (raw.trim() !== '') {
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw fail('The body is not valid JSON.');
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw fail(`Invalid body: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Serves a sandbox on its own port on 127.0.0.1 (0 = a free one). */
+export async function listenLocally(
+  handle: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>,
+  port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void handle(req, res, req.url ?? '/');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -62,11 +62,10 @@
  * Seed (unless `seed: false`): business 100000000000001 "Contoso Sandbox Business" and WABA
  * 200000000000001 "Contoso Sandbox" (APPROVED, verified) without numbers.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
-import { sendJson } from './http';
+import { listenLocally, sendJson } from './http';
 import { SandboxState } from './state';
 
 export type { SandboxCodeMessage } from './graph';
@@ -137,27 +136,7 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
     }
   };
 
-  const listen = async (port = 0): Promise<{ url: string; close(): Promise<void> }> => {
-    const server = createServer((req, res) => {
-      void handle(req, res, req.url ?? '/');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${address.port}`,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          server.closeAllConnections();
-        }),
-    };
-  };
+  const listen = (port = 0) => listenLocally(handle, port);
 
   return { handle, state, listen };
 }
