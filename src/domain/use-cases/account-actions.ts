@@ -1,7 +1,6 @@
 import { assertCanReconnect, cancel, disconnect, reconnect } from '../commands';
-import { notFound } from '../errors';
 import type { Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { ensureNumberOnWaba, readWaba } from './select-whatsapp-profile';
 
 type Versioned = { id: string; ifMatchVersion?: number };
@@ -25,8 +24,7 @@ export async function reconnectRegistration(
   input: Versioned,
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   assertCanReconnect(current);
   const waba = await readWaba(deps, current.whatsAppBusinessAccountId!);
   const phoneNumberId = await ensureNumberOnWaba(deps, waba, current, current.displayName ?? current.businessAccount?.name ?? 'Business');

@@ -1,8 +1,8 @@
 import { disconnect } from '../commands';
-import { DomainError, invalidTransition, notFound } from '../errors';
+import { DomainError, invalidTransition } from '../errors';
 import type { AcsChannels } from '../ports';
 import { evolve, type Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 
 /** Links the ACS Advanced Messaging channel that serves this number, after checking it exists. */
 export async function linkAcsChannel(
@@ -10,8 +10,7 @@ export async function linkAcsChannel(
   input: { id: string; channelRegistrationId: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
   if (!(await deps.acsChannels.exists(input.channelRegistrationId))) {
     throw new DomainError('acs-channel-not-found', `Communication Services has no channel ${input.channelRegistrationId}.`, {

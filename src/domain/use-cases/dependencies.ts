@@ -1,5 +1,6 @@
 import type { Clock, IdempotencyStore, IdGenerator, Logger, MetaGraph, RegistrationRepository } from '../ports';
-import type { ChangeContext } from '../registration';
+import { notFound } from '../errors';
+import type { ChangeContext, Registration } from '../registration';
 import type { Cause } from '../stages';
 
 export interface OnboardingDependencies {
@@ -22,3 +23,10 @@ export const contextOf = (trigger: Trigger, clock: Clock): ChangeContext => ({
   at: clock.now().toISOString(),
   ...(trigger.eventId ? { eventId: trigger.eventId } : {}),
 });
+
+/** The registration, or `not-found`: the first step of every command on one registration. */
+export async function loadRegistration(registrations: RegistrationRepository, id: string): Promise<Registration> {
+  const registration = await registrations.get(id);
+  if (!registration) throw notFound(`Registration ${id}`);
+  return registration;
+}

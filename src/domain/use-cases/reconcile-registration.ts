@@ -1,5 +1,4 @@
 import { applyObservation } from '../commands';
-import { notFound } from '../errors';
 import { isMetaError } from '../meta';
 import { observeWaba, observeWabaMissing } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
@@ -7,7 +6,7 @@ import type { Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
 import type { AcsChannels } from '../ports';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
 /**
@@ -19,8 +18,7 @@ export async function reconcileRegistration(
   input: { id: string },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   if (current.stage === 'CodeVerified') return completeMetaRegistration(deps, current, trigger);
   if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
   const wabaId = current.whatsAppBusinessAccountId;

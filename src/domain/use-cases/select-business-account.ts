@@ -1,8 +1,8 @@
 import { selectBusinessAccount as selectBusinessAccountCommand } from '../commands';
-import { DomainError, notFound } from '../errors';
+import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
 import type { BusinessAccount, CompanyDetails, Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export type BusinessAccountChoice = { businessId: string } | { create: CompanyDetails };
@@ -12,8 +12,7 @@ export async function selectBusinessAccount(
   input: { id: string; choice: BusinessAccountChoice; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   // Check the stage before calling Meta, so an invalid request costs no Graph call.
   selectBusinessAccountCommand(current, { id: null, name: null }, contextOf(trigger, deps.clock));
 

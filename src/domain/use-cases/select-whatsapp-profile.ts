@@ -1,10 +1,10 @@
 import { selectProfile } from '../commands';
-import { DomainError, notFound } from '../errors';
+import { DomainError } from '../errors';
 import { isMetaError, type MetaWaba } from '../meta';
 import { findPhoneOnWaba, observeWaba } from '../observations';
 import { parsePhoneNumber } from '../phone-number';
 import type { Registration, WhatsAppProfile } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export interface ProfileInput {
@@ -61,8 +61,7 @@ export async function selectWhatsAppProfile(
   input: { id: string; profile: ProfileInput; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   const wabaId = input.profile.whatsAppBusinessAccountId;
   // Stage check first: an invalid request must not reach Meta.
   selectProfile(current, { whatsAppBusinessAccountId: wabaId, displayName: '', profile: {}, phoneNumberId: '', facts: {}, messagingLimit: null, qualityRating: null }, contextOf(trigger, deps.clock));

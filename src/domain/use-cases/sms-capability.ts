@@ -1,7 +1,7 @@
 import { evolve, type Registration } from '../registration';
-import { DomainError, invalidTransition, notFound } from '../errors';
+import { DomainError, invalidTransition } from '../errors';
 import type { SmsSender } from '../ports';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 
 const TAG_PREFIX = 'sms-probe:';
 export const smsProbeTag = (registrationId: string): string => `${TAG_PREFIX}${registrationId}`;
@@ -14,8 +14,7 @@ export async function requestSmsProbe(
   input: { id: string; to?: string },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   if (current.phoneNumberSource !== 'acs') throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
   if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
   await deps.sms.send({

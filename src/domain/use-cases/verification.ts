@@ -5,12 +5,12 @@ import {
   recordCodeRequested,
   recordCodeVerified,
 } from '../commands';
-import { DomainError, notFound } from '../errors';
+import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration, VerificationMethod } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export async function requestVerificationCode(
@@ -18,8 +18,7 @@ export async function requestVerificationCode(
   input: { id: string; method: VerificationMethod; language: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   assertCanRequestCode(current, deps.clock.now());
   const phoneNumberId = current.phoneNumberId!;
   // Claim the request before calling Meta: two concurrent requests must not both reach
@@ -52,8 +51,7 @@ export async function submitVerificationCode(
   input: { id: string; code: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await deps.registrations.get(input.id);
-  if (!current) throw notFound('Registration');
+  const current = await loadRegistration(deps.registrations, input.id);
   if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
     throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
   }

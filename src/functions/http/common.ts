@@ -1,4 +1,4 @@
-import { notFound } from '../../domain/errors';
+import { loadRegistration as loadFrom } from '../../domain/use-cases/dependencies';
 import type { Registration } from '../../domain/registration';
 import type { Trigger } from '../../domain/use-cases/dependencies';
 import type { Services } from '../services';
@@ -15,8 +15,4 @@ export const apiTrigger = (input: EndpointInput<unknown, unknown>): Trigger => (
 export const versionOf = (input: EndpointInput<unknown, unknown>) =>
   input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {};
 
-export async function loadRegistration(services: Pick<Services, 'registrations'>, id: string): Promise<Registration> {
-  const registration = await services.registrations.get(id);
-  if (!registration) throw notFound(`Registration ${id}`);
-  return registration;
-}
+export const loadRegistration = (services: Pick<Services, 'registrations'>, id: string): Promise<Registration> => loadFrom(services.registrations, id);
