@@ -82,8 +82,8 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     import('./adapters/event-grid/publisher'),
     import('./adapters/acs/sms-sender').then(async (sms) => ({ ...sms, ...(await import('./adapters/acs/channels')) })),
   ]);
+  // Tables are created on the first storage operation, so that health can still answer 503 while storage is down.
   const storage = createTableStorage({ connection: config.storage, ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}) });
-  await storage.ensureTables();
   const clock = { now: () => new Date() };
   const governor = new RateLimitGovernor(() => services.clock.now().getTime());
   const credential = new CredentialHealth();
