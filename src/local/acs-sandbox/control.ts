@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyError, readJsonBody, sendJson } from '../meta-sandbox/http';
+import { readJsonBody, sendControlFailure, sendJson } from '../meta-sandbox/http';
 import { ACS_SANDBOX_ROUTES, AcsSandboxControlError, type AcsSandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the AcsSandboxState methods over HTTP. */
@@ -65,8 +65,6 @@ export async function handleControl(state: AcsSandboxState, req: IncomingMessage
     const [status, result] = await reply();
     sendJson(res, status, result);
   } catch (error) {
-    if (error instanceof AcsSandboxControlError) sendJson(res, error.status, { error: { message: error.message } });
-    else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
-    else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+    sendControlFailure(res, error, (candidate): candidate is AcsSandboxControlError => candidate instanceof AcsSandboxControlError);
   }
 }

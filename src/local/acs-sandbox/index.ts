@@ -32,7 +32,7 @@
  *   DELETE /_sandbox/fail-next                   clear injected failures
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenLocally, sendJson } from '../meta-sandbox/http';
+import { listenLocally, sendJson, type LocalSandbox } from '../meta-sandbox/http';
 import { handleControl } from './control';
 import { handleService } from './service';
 import { AcsSandboxState, type SandboxSms } from './state';
@@ -67,13 +67,7 @@ export interface AcsSandboxOptions {
   onSmsSent?: (sms: SandboxSms) => void | Promise<void>;
 }
 
-export interface AcsSandbox {
-  /** Serves one request; `path` is the request path after the mount point, with its query string, e.g. `/sms?api-version=2021-03-07`. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
-  state: AcsSandboxState;
-  /** A standalone server on 127.0.0.1 (port 0 = a free one); `url` has no trailing slash. */
-  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
-}
+export type AcsSandbox = LocalSandbox<AcsSandboxState>;
 
 export function createAcsSandbox(options: AcsSandboxOptions = {}): AcsSandbox {
   const state = new AcsSandboxState();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyError, readJsonBody, sendJson } from './http';
+import { readJsonBody, sendControlFailure, sendJson } from './http';
 import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the SandboxState methods over HTTP. */
@@ -166,9 +166,7 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
     const [status, result] = await reply();
     sendJson(res, status, result);
   } catch (error) {
-    if (error instanceof SandboxControlError) sendJson(res, error.status, { error: { message: error.message } });
-    else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
-    else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+    sendControlFailure(res, error, (candidate): candidate is SandboxControlError => candidate instanceof SandboxControlError);
   }
 }
 

@@ -111,3 +111,19 @@ export async function listenLocally(
       }),
   };
 }
+
+/** What both sandboxes are: a request handler to mount, their world, and a standalone server. */
+export interface LocalSandbox<TState> {
+  /** Serves one request; `path` is the request path after the mount point, with its query string. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  state: TState;
+  /** A standalone server on 127.0.0.1 (port 0 = a free one); `url` has no trailing slash. */
+  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** Answers a failed control route: the sandbox's own errors with their status, a too-large body 413, the rest 500. */
+export function sendControlFailure(res: ServerResponse, error: unknown, isControlError: (error: unknown) => error is Error & { status: number }): void {
+  if (isControlError(error)) sendJson(res, error.status, { error: { message: error.message } });
+  else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
+  else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+}

@@ -65,7 +65,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
-import { listenLocally, sendJson } from './http';
+import { listenLocally, sendJson, type LocalSandbox } from './http';
 import { SandboxState } from './state';
 
 export type { SandboxCodeMessage } from './graph';
@@ -99,13 +99,7 @@ export interface MetaSandboxOptions {
   onVerificationCode?: (message: SandboxCodeMessage) => void | Promise<void>;
 }
 
-export interface MetaSandbox {
-  /** Serves one request; `path` is the request path after the mount point, with its query string, e.g. `/v25.0/123?fields=id`. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
-  state: SandboxState;
-  /** A standalone server on 127.0.0.1 (port 0 = a free one); `url` has no trailing slash. */
-  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
-}
+export type MetaSandbox = LocalSandbox<SandboxState>;
 
 export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox {
   const state = new SandboxState({ seed: options.seed !== false });
