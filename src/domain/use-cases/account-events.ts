@@ -71,8 +71,11 @@ export async function applyAccountEvent(
   const at = text(change.data.occurredAt) ?? contextOf(trigger, deps.clock).at;
   const effect = effectOf(change, at);
   if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
-  const concerned = (await deps.registrations.listByWaba(wabaId)).filter(
-    (registration: Registration) => registration.stage === 'Connected' && (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
+  // A number-level change needs only that number's registrations, not the whole WABA's.
+  const candidates = effect.phoneNumber ? await deps.registrations.listByPhoneNumber(effect.phoneNumber) : await deps.registrations.listByWaba(wabaId);
+  const concerned = candidates.filter(
+    (registration: Registration) =>
+      registration.stage === 'Connected' && registration.whatsAppBusinessAccountId === wabaId && (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
   );
   let applied = 0;
   let duplicates = 0;

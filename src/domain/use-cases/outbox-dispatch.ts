@@ -45,8 +45,18 @@ export function dispatchingAfterChanges(repository: RegistrationRepository, disp
       return stored;
     },
     update: async (id, mutate, options) => {
-      const result = await repository.update(id, mutate, options);
-      if (result.changed) await dispatcher.drain(id);
+      // Only a change that moved stage or status has outgoing events: skip the outbox read otherwise.
+      let moved = false;
+      const result = await repository.update(
+        id,
+        (current) => {
+          const change = mutate(current);
+          moved = change.history.length > 0;
+          return change;
+        },
+        options,
+      );
+      if (result.changed && moved) await dispatcher.drain(id);
       return result;
     },
     get: (id) => repository.get(id),

@@ -24,6 +24,9 @@ export interface ReconcileOptions {
 
 class CredentialBroken extends Error {}
 
+/** Storage writes in flight per WABA; with `concurrency` WABAs that bounds the requests in flight. */
+const REGISTRATIONS_IN_PARALLEL = 8;
+
 type Tally = Pick<ReconcileRun, 'checked' | 'changed' | 'failed' | 'rateLimited'>;
 
 /**
@@ -110,14 +113,19 @@ async function reconcileWaba(
     const granted = await grantedOnce();
     confirmedMissing = granted !== null && !granted.includes(group.wabaId);
   }
-  for (const id of group.registrationIds) {
-    try {
-      await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger);
-    } catch (error) {
-      tally.failed += 1;
-      trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
+  // One Graph answer serves the whole WABA; its registrations are independent, so they are written in parallel.
+  const ids = [...group.registrationIds];
+  const worker = async () => {
+    for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
+      try {
+        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger);
+      } catch (error) {
+        tally.failed += 1;
+        trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_IN_PARALLEL, ids.length) }, worker));
 }
 
 async function reconcileOne(
