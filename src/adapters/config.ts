@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { missingRequiredSettings, unresolvedKeyVaultReferences } from './required-settings';
 
 const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
@@ -54,9 +55,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Settings without which the service cannot work in Azure (locally the local host supplies them). */
-const REQUIRED_IN_AZURE = ['META_ACCESS_TOKEN', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN', 'REGISTRATION_PIN_SECRET'] as const;
-
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
@@ -64,16 +62,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const raw = parsed.data;
-  // An app setting whose Key Vault reference did not resolve arrives as the literal reference.
-  const unresolved = Object.entries(raw).filter(([, value]) => typeof value === 'string' && value.startsWith('@Microsoft.KeyVault('));
-  if (unresolved.length > 0) {
-    throw new ConfigError(`Key Vault reference(s) not resolved: ${unresolved.map(([name]) => name).join(', ')} (check the identity's access to the vault)`);
-  }
   const runningInAzure = raw.WEBSITE_SITE_NAME !== undefined;
-  if (runningInAzure) {
-    const missing = REQUIRED_IN_AZURE.filter((name) => raw[name] === undefined);
-    if (missing.length > 0) throw new ConfigError(`Missing required app setting(s): ${missing.join(', ')}`);
+  // An app setting whose Key Vault reference did not resolve arrives as the literal reference.
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) {
+    throw new ConfigError(`Key Vault reference(s) not resolved: ${unresolved.join(', ')} (check the identity's access to the vault)`);
   }
+  const missing = missingRequiredSettings(env);
+  if (missing.length > 0) throw new ConfigError(`Missing required app setting(s): ${missing.join(', ')}`);
   if (!raw.REGISTRATION_PIN_SECRET) {
     throw new ConfigError('Missing REGISTRATION_PIN_SECRET (the local host generates one when it is unset).');
   }
