@@ -151,14 +151,18 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const items: Registration[] = [];
     for (let round = 1; ; round += 1) {
       const need = limit - items.length;
-      const rows = partition === null ? await this.scanEntities(after, need + 1) : await this.scanIndex(partition, after, need + 1);
-      const consumed = rows.slice(0, need);
-      if (partition === null) {
-        items.push(...consumed.map(registrationFromEntity));
-      } else {
-        items.push(...(await this.verified(consumed.map((row) => row.rowKey ?? ''), filter)));
+      // Stale hits cluster (a crash, a race): each round after the first reads further ahead, and
+      // the page is cut at `limit` when that overshoots (the cursor is then the last id returned).
+      const want = Math.min(1000, need * 2 ** (round - 1));
+      const rows = partition === null ? await this.scanEntities(after, want + 1) : await this.scanIndex(partition, after, want + 1);
+      const consumed = rows.slice(0, want);
+      const got = partition === null ? consumed.map(registrationFromEntity) : await this.verified(consumed.map((row) => row.rowKey ?? ''), filter);
+      if (got.length > need) {
+        items.push(...got.slice(0, need));
+        return { items, nextCursor: encodeCursor(source, items[items.length - 1]!.id) };
       }
-      if (rows.length <= need) return { items, nextCursor: null };
+      items.push(...got);
+      if (rows.length <= want) return { items, nextCursor: null };
       const last = consumed[consumed.length - 1];
       after = (partition === null ? last?.partitionKey : last?.rowKey) ?? after;
       if (items.length >= limit || round >= MAX_FILL_ROUNDS) {

@@ -141,7 +141,7 @@ describe('list after changes', () => {
     // What a crash between the index upsert and the registration write leaves: rows pointing at
     // registrations that do not have (or no longer have) the value, or that do not exist at all.
     const index = TableClient.fromConnectionString(testStorageConnectionString(), `${data.prefix}regindex`, { allowInsecureConnection: true });
-    const stale = [...data.disconnected.map((r) => r.id), data.signup.id, randomUUID(), randomUUID()];
+    const stale = [...data.disconnected.map((r) => r.id), data.signup.id, ...Array.from({ length: 20 }, () => randomUUID())];
     await Promise.all(stale.map((id) => index.upsertEntity({ partitionKey: 'status-Active', rowKey: id })));
     await index.upsertEntity({ partitionKey: 'status-Revoked', rowKey: data.signup.id });
 
