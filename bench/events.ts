@@ -1,0 +1,272 @@
+/**
+ * DESIGN §10, event throughput: account events and SMS events through the local host's
+ * `POST /runtime/webhooks/eventgrid` against Azurite, compared with the raw Azurite rate of one
+ * point read + one conditional write at the same concurrency; storage round trips per event
+ * counted by a proxy in front of Azurite.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import { createTableStorage } from '../src/adapters/table-storage';
+import { tableConnectionString } from '../src/local/azurite';
+import type { RunningLocalHost } from '../src/local/main';
+import { expectStatus, registerCleanup, withAzurite, withLocalHost, type BenchContext, type BenchResult } from './lib/context';
+import { startCountingProxy } from './lib/counting-proxy';
+import { runPool } from './lib/pool';
+import { metric } from './lib/report';
+import { benchId, benchPhoneNumber, seededRegistration, seedRegistrations } from './lib/seed';
+import { round } from './lib/stats';
+
+export interface EventsOptions {
+  /** Connected registrations, one per WABA (an account event then concerns one registration). */
+  registrations: number;
+  accountEvents: number;
+  smsEvents: number;
+  /** Read + conditional write pairs of the baseline, measured before and again after the host. */
+  baselineOperations: number;
+  /** Events of each kind sent through the counting proxy. */
+  countedEvents: number;
+  /** Concurrent senders; each sends one batch at a time, and the host runs a batch's events in order. */
+  senders: number;
+  batchSize: number;
+}
+
+const BENCH = 'events';
+const WEBHOOK = '/runtime/webhooks/eventgrid';
+
+interface Target {
+  id: string;
+  phoneNumber: string;
+  wabaId: string;
+}
+
+/**
+ * `WhatsApp.PhoneNumberNameUpdate` CloudEvents as the Meta webhook function publishes them, one
+ * registration after another; each pass over the registrations flips the decision (REJECTED, then
+ * APPROVED, …) with a later occurredAt, so every event is a real change of status.
+ */
+function accountEventSource(targets: readonly Target[], firstOccurredAt: number) {
+  let sequence = 0;
+  return {
+    next(): Record<string, unknown> {
+      const k = sequence;
+      sequence += 1;
+      const target = targets[k % targets.length] as Target;
+      const pass = Math.floor(k / targets.length);
+      const occurredAt = new Date(firstOccurredAt + k).toISOString();
+      const digits = target.phoneNumber.slice(1);
+      return {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: `/whatsapp/business-accounts/${target.wabaId}`,
+        type: 'WhatsApp.PhoneNumberNameUpdate',
+        subject: `${target.wabaId}/phone-numbers/${digits}`,
+        time: occurredAt,
+        datacontenttype: 'application/json',
+        data: {
+          display_phone_number: digits,
+          decision: pass % 2 === 0 ? 'REJECTED' : 'APPROVED',
+          requested_verified_name: 'Bench Shop',
+          wabaId: target.wabaId,
+          occurredAt,
+        },
+      };
+    },
+    /** Events sent so far for the registration at `index`. */
+    sentFor(index: number): number {
+      return sequence > index ? Math.ceil((sequence - index) / targets.length) : 0;
+    },
+  };
+}
+
+/** `Microsoft.Communication.SMSReceived` (Event Grid schema) to a connected number: no registration waits for a code. */
+function smsEvent(target: Target): Record<string, unknown> {
+  const id = `Incoming_${randomUUID()}`;
+  const at = new Date().toISOString();
+  return {
+    id,
+    topic: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/bench/providers/microsoft.communication/communicationservices/bench',
+    subject: `/phonenumber/${target.phoneNumber.slice(1)}`,
+    eventType: 'Microsoft.Communication.SMSReceived',
+    eventTime: at,
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    data: { messageId: id, from: '+14255550100', to: target.phoneNumber, message: 'Hello, is the shop open today?', receivedTimestamp: at, segmentCount: 1 },
+  };
+}
+
+async function deliver(host: RunningLocalHost, functionName: string, events: unknown[], contentType: string): Promise<void> {
+  const response = await fetch(`${host.url}${WEBHOOK}?functionName=${functionName}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'aeg-event-type': 'Notification' },
+    body: JSON.stringify(events),
+    signal: AbortSignal.timeout(60_000),
+  });
+  await expectStatus(response, 202, `${functionName} delivery`);
+}
+
+/** Sends `count` events in batches from `senders` concurrent senders; returns events per second. */
+async function sendAll(
+  count: number,
+  options: Pick<EventsOptions, 'senders' | 'batchSize'>,
+  makeEvent: () => Record<string, unknown>,
+  send: (batch: unknown[]) => Promise<void>,
+): Promise<{ perSecond: number; ms: number }> {
+  const batches = Math.ceil(count / options.batchSize);
+  let made = 0;
+  const started = process.hrtime.bigint();
+  await runPool(batches, options.senders, async () => {
+    const size = Math.min(options.batchSize, count - made);
+    const batch = Array.from({ length: size }, () => makeEvent());
+    made += size;
+    await send(batch);
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { perSecond: (count / ms) * 1000, ms };
+}
+
+/**
+ * The baseline: one point read then one write conditional on its etag, per operation, on a plain
+ * TableClient, with rows the size of a registration entity. Measured before and after the host
+ * runs (the machine's load can drift), and the mean used.
+ */
+async function rawReadWriteBaseline(connection: string, template: Record<string, unknown>, rows: number, concurrency: number) {
+  const { TableClient } = await import('@azure/data-tables');
+  const table: TableClient = TableClient.fromConnectionString(connection, 'benchbaseline', { allowInsecureConnection: true });
+  await table.createTable();
+  await runPool(rows, 32, async (index) => {
+    await table.upsertEntity({ ...template, partitionKey: `row-${index}`, rowKey: 'registration', version: 0 }, 'Replace');
+  });
+  const operation = async (index: number): Promise<void> => {
+    const partitionKey = `row-${index % rows}`;
+    const entity = await table.getEntity<Record<string, unknown>>(partitionKey, 'registration');
+    await table.updateEntity({ ...template, partitionKey, rowKey: 'registration', version: Number(entity.version ?? 0) + 1 }, 'Replace', { etag: entity.etag });
+  };
+  await runPool(200, concurrency, operation); // warm-up
+  return {
+    /** Read + conditional write pairs per second. */
+    async measure(operations: number): Promise<number> {
+      const started = process.hrtime.bigint();
+      await runPool(operations, concurrency, operation);
+      return (operations / (Number(process.hrtime.bigint() - started) / 1e6)) * 1000;
+    },
+  };
+}
+
+/** A stored registration entity's properties, so the baseline moves rows of the same size. */
+async function entityTemplate(connection: string, id: string): Promise<Record<string, unknown>> {
+  const { TableClient } = await import('@azure/data-tables');
+  const table = TableClient.fromConnectionString(connection, 'registrations', { allowInsecureConnection: true });
+  const entity = await table.getEntity<Record<string, unknown>>(id, 'registration');
+  const skip = new Set(['etag', 'timestamp', 'partitionKey', 'rowKey', 'odata.metadata']);
+  return Object.fromEntries(Object.entries(entity).filter(([key]) => !skip.has(key)));
+}
+
+export async function benchEvents(options: EventsOptions, context: BenchContext): Promise<BenchResult> {
+  return withAzurite(async (azurite) => {
+    const connection = azurite.connectionString;
+    const storage = createTableStorage({ connection });
+    const seedAt = new Date(Date.now() - 24 * 3600_000).toISOString();
+    const targets: Target[] = Array.from({ length: options.registrations }, (_, index) => ({
+      id: randomUUID(),
+      phoneNumber: benchPhoneNumber(index),
+      wabaId: benchId('2', index + 1),
+    }));
+    context.log(`events: seeding ${options.registrations} connected registrations (one per WABA)`);
+    const seeded = await seedRegistrations(storage.registrations, targets.length, 32, (index) => {
+      const target = targets[index] as Target;
+      return seededRegistration({ ...target, phoneNumberId: benchId('3', index + 1), kind: 'Active', at: seedAt });
+    });
+    context.log(`events: seeded in ${Math.round(seeded.ms)} ms`);
+
+    const source = accountEventSource(targets, Date.now() - 12 * 3600_000);
+    let smsSequence = 0;
+    const nextSms = (): Record<string, unknown> => smsEvent(targets[smsSequence++ % targets.length] as Target);
+    const sendAccount = (host: RunningLocalHost) => (batch: unknown[]) => deliver(host, 'accountEvents', batch, 'application/cloudevents-batch+json');
+    const sendSms = (host: RunningLocalHost) => (batch: unknown[]) => deliver(host, 'smsEvents', batch, 'application/json');
+
+    const template = await entityTemplate(connection, (targets[0] as Target).id);
+    const raw = await rawReadWriteBaseline(connection, template, targets.length, options.senders);
+    const baselineOps = options.baselineOperations;
+    context.log(`events: baseline (getEntity + conditional updateEntity) x ${baselineOps} at concurrency ${options.senders}`);
+    const baselineBefore = await raw.measure(baselineOps);
+
+    const throughput = await withLocalHost(connection, async (host) => {
+      // Warm-up: the first invocation builds the services and loads the SDKs.
+      await sendAll(options.batchSize * options.senders, options, () => source.next(), sendAccount(host));
+      await sendAll(options.batchSize * options.senders, options, nextSms, sendSms(host));
+      context.log(`events: ${options.accountEvents} account events, ${options.senders} senders, batches of ${options.batchSize}`);
+      const account = await sendAll(options.accountEvents, options, () => source.next(), sendAccount(host));
+      context.log(`events: ${options.smsEvents} SMS events`);
+      const sms = await sendAll(options.smsEvents, options, nextSms, sendSms(host));
+      return { account, sms };
+    });
+
+    context.log(`events: baseline again, after the host`);
+    const baselineAfter = await raw.measure(baselineOps);
+    const baseline = (baselineBefore + baselineAfter) / 2;
+
+    // Every event must have been applied (one new version each), or the rate would flatter us.
+    let missing = 0;
+    await runPool(targets.length, 32, async (index) => {
+      const stored = await storage.registrations.get((targets[index] as Target).id);
+      if ((stored?.version ?? -1) !== source.sentFor(index)) missing += 1;
+    });
+    if (missing > 0) throw new Error(`events: ${missing} registration(s) do not show every account event applied`);
+
+    context.log(`events: counting storage round trips for ${options.countedEvents} events of each kind`);
+    const proxy = await startCountingProxy(azurite.port);
+    const forgetProxy = registerCleanup(() => proxy.close());
+    let counted: { account: number; sms: number; accountKinds: Record<string, number>; smsKinds: Record<string, number> };
+    try {
+      counted = await withLocalHost(tableConnectionString(proxy.port), async (host) => {
+        await sendAll(options.batchSize, options, () => source.next(), sendAccount(host));
+        await sendAll(options.batchSize, options, nextSms, sendSms(host));
+        proxy.reset();
+        await sendAll(options.countedEvents, options, () => source.next(), sendAccount(host));
+        const account = proxy.count() / options.countedEvents;
+        const accountKinds = perEvent(proxy.byKind(), options.countedEvents);
+        proxy.reset();
+        await sendAll(options.countedEvents, options, nextSms, sendSms(host));
+        const sms = proxy.count() / options.countedEvents;
+        return { account, sms, accountKinds, smsKinds: perEvent(proxy.byKind(), options.countedEvents) };
+      });
+    } finally {
+      forgetProxy();
+      await proxy.close();
+    }
+
+    const unit = 'events/s';
+    return {
+      metrics: [
+        metric({ benchmark: BENCH, name: 'account events (name update) throughput', value: throughput.account.perSecond, unit, baseline, baselineUnit: 'read+write/s', check: { on: 'ratio', op: '>=', limit: 0.5 } }),
+        metric({ benchmark: BENCH, name: 'SMS events (no code awaited) throughput', value: throughput.sms.perSecond, unit, baseline, baselineUnit: 'read+write/s', check: { on: 'ratio', op: '>=', limit: 0.5 } }),
+        metric({ benchmark: BENCH, name: 'storage round trips per account event', value: counted.account, unit: 'requests', check: { on: 'value', op: '<=', limit: 3 } }),
+        metric({ benchmark: BENCH, name: 'storage round trips per SMS event', value: counted.sms, unit: 'requests', check: { on: 'value', op: '<=', limit: 3 } }),
+      ],
+      sizes: {
+        registrations: options.registrations,
+        wabas: options.registrations,
+        accountEvents: options.accountEvents,
+        smsEvents: options.smsEvents,
+        baselineOperations: options.baselineOperations,
+        countedEvents: options.countedEvents,
+        senders: options.senders,
+        batchSize: options.batchSize,
+      },
+      notes: [
+        'events: every account event flips one registration between Active and DisplayNameReviewRejected (status change: index rows move, history + outbox written, outbox drained to the feed).',
+      ],
+      details: {
+        seedMs: Math.round(seeded.ms),
+        baselineReadWritePerSecond: { before: round(baselineBefore), after: round(baselineAfter) },
+        accountMs: Math.round(throughput.account.ms),
+        smsMs: Math.round(throughput.sms.ms),
+        roundTripsPerAccountEventByKind: counted.accountKinds,
+        roundTripsPerSmsEventByKind: counted.smsKinds,
+      },
+    };
+  });
+}
+
+const perEvent = (kinds: Record<string, number>, events: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(kinds).map(([kind, count]) => [kind, round(count / events)]));

@@ -1,0 +1,246 @@
+/**
+ * DESIGN §10, reconcile: connected registrations on WABAs of 10 numbers against the Meta sandbox
+ * with 50 ms Graph latency, run through the app's `reconcile` timer function. Graph calls per
+ * registration, wall time against the ideal (calls × latency ÷ concurrency), and memory at two
+ * sizes to show it does not grow with the number of registrations.
+ */
+import { InvocationContext, type Timer } from '@azure/functions';
+import { loadConfig } from '../src/adapters/config';
+import { createTableStorage } from '../src/adapters/table-storage';
+import { createFunctions } from '../src/app';
+import type { ReconcileRun } from '../src/domain/ports';
+import { createMetaSandbox } from '../src/local/meta-sandbox';
+import { tableConnectionString } from '../src/local/azurite';
+import { registerCleanup, withAzurite, type BenchContext, type BenchResult } from './lib/context';
+import { startCountingProxy, type CountingProxy } from './lib/counting-proxy';
+import { collectGarbage, readMemory, startMemorySampler } from './lib/memory';
+import { metric, type Metric } from './lib/report';
+import { benchId, benchPhoneNumber, bulkSeedRegistrations, seededRegistration } from './lib/seed';
+
+export interface ReconcileBenchOptions {
+  /** Run in this order; the last is the headline size, the first the comparison for memory. */
+  sizes: Array<{ registrations: number; wabas: number }>;
+  latencyMs: number;
+  concurrency: number;
+  /** Every n-th number has its display name DECLINED in the sandbox, so reconcile writes. */
+  changeEvery: number;
+  /** A separate, smaller run through a counting proxy: storage round trips per registration. */
+  counted: { registrations: number; wabas: number };
+}
+
+const BENCH = 'reconcile';
+const noop = (): void => undefined;
+
+interface SizeResult {
+  registrations: number;
+  wabas: number;
+  wallMs: number;
+  graphCalls: number;
+  idealMs: number;
+  run: ReconcileRun | null;
+  before: { rssMb: number; heapUsedMb: number };
+  peak: { rssMb: number; heapUsedMb: number };
+  afterGc: { rssMb: number; heapUsedMb: number };
+  samples: number;
+  seedMs: number;
+  /** The outbox sweep the timer runs first (a scan of the registrations table), timed on its own. */
+  sweepScanMs: number;
+  storageRequests: number | null;
+  storageByKind: Record<string, number> | null;
+}
+
+const label = (registrations: number): string => (registrations % 1000 === 0 ? `${registrations / 1000}k` : String(registrations));
+
+async function runSize(
+  connection: string,
+  size: { registrations: number; wabas: number },
+  options: ReconcileBenchOptions,
+  context: BenchContext,
+  proxy: CountingProxy | null = null,
+): Promise<SizeResult> {
+  const perWaba = Math.ceil(size.registrations / size.wabas);
+  const tablePrefix = `rc${size.registrations}${proxy ? 'c' : ''}`;
+  const sandbox = createMetaSandbox({ latencyMs: options.latencyMs, seed: false, log: noop });
+  const server = await sandbox.listen(0);
+  const forget = registerCleanup(() => server.close());
+  try {
+    const seedAt = new Date(Date.now() - 24 * 3600_000).toISOString();
+    const numbers: Array<{ phoneNumber: string; wabaId: string; phoneNumberId: string }> = [];
+    for (let w = 0; w < size.wabas; w += 1) {
+      const wabaId = benchId('2', w + 1);
+      sandbox.state.addWaba({ id: wabaId, businessId: null, name: `Bench WABA ${w + 1}` });
+      for (let r = 0; r < perWaba && numbers.length < size.registrations; r += 1) {
+        const index = numbers.length;
+        const phoneNumber = benchPhoneNumber(index);
+        const phone = sandbox.state.addPhoneNumber(wabaId, phoneNumber, {
+          nameStatus: index % options.changeEvery === 0 ? 'DECLINED' : 'APPROVED',
+          messagingLimit: 'TIER_250',
+          qualityRating: 'GREEN',
+        });
+        numbers.push({ phoneNumber, wabaId, phoneNumberId: phone.id });
+      }
+    }
+    const storage = createTableStorage({ connection, tablePrefix });
+    context.log(`reconcile ${label(size.registrations)}: seeding ${size.registrations} registrations on ${size.wabas} WABAs (bulk)`);
+    const seeded = await bulkSeedRegistrations(
+      connection,
+      tablePrefix,
+      numbers.map((number) => seededRegistration({ ...number, kind: 'Active', at: seedAt })),
+      48,
+    );
+    context.log(`reconcile ${label(size.registrations)}: seeded in ${Math.round(seeded.ms)} ms`);
+
+    const sweepStarted = process.hrtime.bigint();
+    await storage.outbox.pending(500);
+    const sweepScanMs = Number(process.hrtime.bigint() - sweepStarted) / 1e6;
+
+    const config = loadConfig({
+      REGISTRATION_STORAGE: proxy ? tableConnectionString(proxy.port) : connection,
+      META_GRAPH_URL: server.url,
+      META_ACCESS_TOKEN: 'bench-token',
+      REGISTRATION_PIN_SECRET: 'bench-pin-secret',
+      RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+    });
+    const functions = createFunctions(config, {
+      tablePrefix,
+      services: { reconcileOptions: { budgetMs: 600_000, concurrency: options.concurrency } },
+    });
+    const invocation = (name: string) => new InvocationContext({ functionName: name, invocationId: `bench-${name}`, logHandler: noop });
+    // Warm-up, not measured: an event of a type accountEvents ignores builds the services (SDKs loaded, tables ensured).
+    const accountEvents = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === 'accountEvents');
+    if (accountEvents?.kind !== 'eventGrid') throw new Error('no accountEvents function');
+    await accountEvents.handler({ id: 'bench-warm-up', eventType: 'Bench.WarmUp', subject: '', eventTime: new Date().toISOString(), data: {} }, invocation('accountEvents'));
+    const timer = functions.find((fn) => fn.kind === 'timer' && fn.name === 'reconcile');
+    if (timer?.kind !== 'timer') throw new Error('no reconcile timer function');
+    const now = new Date().toISOString();
+    const timerInput: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
+
+    collectGarbage();
+    proxy?.reset();
+    const before = readMemory();
+    const callsBefore = sandbox.state.callCounts().total;
+    const sampler = startMemorySampler(100);
+    const started = process.hrtime.bigint();
+    context.log(`reconcile ${label(size.registrations)}: running the reconcile timer (concurrency ${options.concurrency}, Graph latency ${options.latencyMs} ms)`);
+    let sampled: ReturnType<ReturnType<typeof startMemorySampler>['stop']>;
+    try {
+      await timer.handler(timerInput, invocation('reconcile'));
+    } finally {
+      sampled = sampler.stop();
+    }
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const graphCalls = sandbox.state.callCounts().total - callsBefore;
+    const storageRequests = proxy ? proxy.count() : null;
+    const storageByKind = proxy ? proxy.byKind() : null;
+    collectGarbage();
+    const afterGc = readMemory();
+    const [run] = await storage.reconcile.runs(1);
+    return {
+      registrations: numbers.length,
+      wabas: size.wabas,
+      wallMs,
+      graphCalls,
+      idealMs: (graphCalls * options.latencyMs) / options.concurrency,
+      run: run ?? null,
+      before,
+      peak: sampled.peak,
+      afterGc,
+      samples: sampled.samples,
+      seedMs: seeded.ms,
+      sweepScanMs,
+      storageRequests,
+      storageByKind,
+    };
+  } finally {
+    forget();
+    await server.close();
+  }
+}
+
+export async function benchReconcile(options: ReconcileBenchOptions, context: BenchContext): Promise<BenchResult> {
+  return withAzurite(async (azurite) => {
+    const results: SizeResult[] = [];
+    for (const size of options.sizes) {
+      results.push(await runSize(azurite.connectionString, size, options, context));
+    }
+    context.log(`reconcile: counting storage round trips on ${options.counted.registrations} registrations`);
+    const proxy = await startCountingProxy(azurite.port);
+    const forgetProxy = registerCleanup(() => proxy.close());
+    let counted: SizeResult;
+    try {
+      counted = await runSize(azurite.connectionString, options.counted, options, context, proxy);
+    } finally {
+      forgetProxy();
+      await proxy.close();
+    }
+    const metrics: Metric[] = [];
+    const notes: string[] = [];
+    for (const result of results) {
+      const name = `${label(result.registrations)} regs / ${label(result.wabas)} WABAs`;
+      const run = result.run;
+      if (!run || run.outcome !== 'completed' || run.checked !== result.registrations || run.failed > 0) {
+        notes.push(`reconcile ${name}: run was not clean: ${JSON.stringify(run)}`);
+      }
+      const heapGrowthMb = result.peak.heapUsedMb - result.before.heapUsedMb;
+      metrics.push(
+        metric({ benchmark: BENCH, name: `${name}: wall time vs ideal (calls x latency / concurrency)`, value: result.wallMs, unit: 'ms', baseline: result.idealMs, check: { on: 'ratio', op: '<=', limit: 1.5 } }),
+        metric({ benchmark: BENCH, name: `${name}: Graph calls per registration`, value: result.graphCalls / result.registrations, unit: 'calls', check: { on: 'value', op: '<=', limit: 0.2 } }),
+        metric({ benchmark: BENCH, name: `${name}: peak RSS (baseline: before the run)`, value: result.peak.rssMb, unit: 'MB', baseline: result.before.rssMb }),
+        metric({ benchmark: BENCH, name: `${name}: peak heap used (baseline: before the run)`, value: result.peak.heapUsedMb, unit: 'MB', baseline: result.before.heapUsedMb }),
+        metric({ benchmark: BENCH, name: `${name}: peak heap growth per registration`, value: (heapGrowthMb * 1024) / result.registrations, unit: 'KB' }),
+      );
+    }
+    if (results.length >= 2) {
+      const small = results[0] as SizeResult;
+      const large = results[results.length - 1] as SizeResult;
+      const growth = (result: SizeResult) => Math.max(0.1, result.peak.heapUsedMb - result.before.heapUsedMb);
+      const scale = large.registrations / small.registrations;
+      metrics.push(
+        metric({
+          benchmark: BENCH,
+          name: `peak heap growth ${label(large.registrations)} vs ${label(small.registrations)} (linear would be ${scale}x)`,
+          value: growth(large),
+          unit: 'MB',
+          baseline: growth(small),
+          check: { on: 'ratio', op: '<=', limit: 2 },
+          note: 'flat memory: growth must not scale with the number of registrations',
+        }),
+      );
+    }
+    const perRegistration = (counted.storageRequests ?? Number.NaN) / counted.registrations;
+    metrics.push(
+      metric({ benchmark: BENCH, name: `storage round trips per registration (${1 / options.changeEvery} changed)`, value: perRegistration, unit: 'requests' }),
+      metric({
+        benchmark: BENCH,
+        name: `${label(large(results).registrations)}: outbox sweep scan before the run`,
+        value: large(results).sweepScanMs,
+        unit: 'ms',
+        note: 'the timer sweeps the outbox first: a scan of the whole registrations table',
+      }),
+    );
+    return {
+      metrics,
+      sizes: { counted: options.counted, runs: options.sizes, latencyMs: options.latencyMs, concurrency: options.concurrency, changedFraction: 1 / options.changeEvery },
+      notes,
+      details: {
+        countedRun: { registrations: counted.registrations, wallMs: Math.round(counted.wallMs), storageRequests: counted.storageRequests, perRegistrationByKind: perKind(counted) },
+        runs: results.map((result) => ({
+          registrations: result.registrations,
+          wabas: result.wabas,
+          wallMs: Math.round(result.wallMs),
+          idealMs: Math.round(result.idealMs),
+          graphCalls: result.graphCalls,
+          seedMs: Math.round(result.seedMs),
+          sweepScanMs: Math.round(result.sweepScanMs),
+          memoryMb: { before: result.before, peak: result.peak, afterRunAndGc: result.afterGc, samples: result.samples },
+          run: result.run,
+        })),
+      },
+    };
+  });
+}
+
+const large = (results: readonly SizeResult[]): SizeResult => results[results.length - 1] as SizeResult;
+
+const perKind = (result: SizeResult): Record<string, number> =>
+  Object.fromEntries(Object.entries(result.storageByKind ?? {}).map(([kind, count]) => [kind, Math.round((count / result.registrations) * 1000) / 1000]));
