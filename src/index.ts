@@ -8,7 +8,7 @@
 import { app, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { missingRequiredSettings, unresolvedKeyVaultReferences } from './adapters/required-settings';
+import { DEFAULT_RECONCILE_SCHEDULE, missingRequiredSettings, unresolvedKeyVaultReferences } from './adapters/required-settings';
 import type { FunctionDefinition } from './functions/definitions';
 import { MANIFEST_FILE, type ManifestEntry } from './functions/manifest';
 
@@ -17,7 +17,6 @@ if (missing.length > 0) throw new Error(`Missing required app setting(s): ${miss
 const unresolved = unresolvedKeyVaultReferences(process.env);
 if (unresolved.length > 0) throw new Error(`Key Vault reference(s) not resolved: ${unresolved.join(', ')}`);
 
-const DEFAULT_SCHEDULE = '0 */15 * * * *';
 const manifest = JSON.parse(readFileSync(path.join(__dirname, MANIFEST_FILE), 'utf8')) as ManifestEntry[];
 
 let loaded: Promise<Map<string, FunctionDefinition>> | undefined;
@@ -58,7 +57,7 @@ for (const entry of manifest) {
       break;
     case 'timer':
       app.timer(entry.name, {
-        schedule: process.env.RECONCILE_SCHEDULE?.trim() || DEFAULT_SCHEDULE,
+        schedule: process.env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE,
         handler: async (timer: Timer, context: InvocationContext) => {
           const fn = await definition(entry.name);
           if (fn.kind !== 'timer') throw new Error(`${entry.name} is not a timer function`);

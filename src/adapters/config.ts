@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { missingRequiredSettings, unresolvedKeyVaultReferences } from './required-settings';
+import { DEFAULT_RECONCILE_SCHEDULE, missingRequiredSettings, unresolvedKeyVaultReferences } from './required-settings';
 
 const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
@@ -26,7 +26,7 @@ export const configSchema = z.object({
   ACS_CONNECTION_STRING: optionalText,
   EVENTGRID_TOPIC_ENDPOINT: optionalText,
   EVENTGRID_TOPIC_KEY: optionalText,
-  RECONCILE_SCHEDULE: optionalText.transform((value) => value ?? '0 */15 * * * *'),
+  RECONCILE_SCHEDULE: optionalText.transform((value) => value ?? DEFAULT_RECONCILE_SCHEDULE),
   RECONCILE_TIME_BUDGET_SECONDS: optionalText
     .transform((value) => value ?? '240')
     .pipe(z.coerce.number<string>().int().min(5).max(3600)),

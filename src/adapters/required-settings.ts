@@ -17,3 +17,6 @@ export function unresolvedKeyVaultReferences(env: Record<string, string | undefi
     .filter(([, value]) => typeof value === 'string' && value.startsWith('@Microsoft.KeyVault('))
     .map(([name]) => name);
 }
+
+/** DESIGN §7 default of RECONCILE_SCHEDULE; here so the entry point can read it without loading the app. */
+export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
