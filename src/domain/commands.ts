@@ -6,7 +6,8 @@
  */
 import type { AccountFacts } from './account-status';
 import { DomainError, invalidTransition } from './errors';
-import { mergeFacts } from './observations';
+import type { MetaWaba } from './meta';
+import { mergeFacts, observeWaba, observeWabaMissing } from './observations';
 import {
   andThen,
   evolve,
@@ -28,8 +29,10 @@ function requireStage(registration: Registration, allowed: readonly Stage[], act
 
 const BEFORE_CODE: readonly Stage[] = ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected'];
 
+export const assertCanSelectBusinessAccount = (registration: Registration): void => requireStage(registration, BEFORE_CODE, 'select the business account');
+
 export function selectBusinessAccount(registration: Registration, businessAccount: BusinessAccount, context: ChangeContext): Change {
-  requireStage(registration, BEFORE_CODE, 'select the business account');
+  assertCanSelectBusinessAccount(registration);
   // Choosing another business invalidates the profile chosen under the previous one.
   const keepsProfile = registration.businessAccount?.id != null && registration.businessAccount.id === businessAccount.id;
   return evolve(
@@ -52,8 +55,11 @@ export interface ProfileSelection {
   qualityRating: string | null;
 }
 
-export function selectProfile(registration: Registration, selection: ProfileSelection, context: ChangeContext): Change {
+export const assertCanSelectProfile = (registration: Registration): void =>
   requireStage(registration, ['BusinessAccountSelected', 'ProfileSelected'], 'select the WhatsApp business profile');
+
+export function selectProfile(registration: Registration, selection: ProfileSelection, context: ChangeContext): Change {
+  assertCanSelectProfile(registration);
   return evolve(
     registration,
     {
@@ -194,6 +200,32 @@ export function applyObservation(
     (patch.qualityRating ?? registration.qualityRating) === registration.qualityRating;
   if (same) return { next: registration, history: [] };
   return evolve(registration, patch, context, detail);
+}
+
+/** What reading the WABA from Meta gave: the account, or 100/33 (confirmed by debug_token or not). */
+export type MetaReading = { waba: MetaWaba } | { missing: true; confirmed: boolean };
+
+/**
+ * DESIGN §2.2 for one registration against one reading of its WABA. Applied inside the
+ * conditional write, so the suspicion count of a missing WABA is always the freshest one.
+ */
+export function reconcileWithMeta(registration: Registration, reading: MetaReading, context: ChangeContext): Change {
+  if (registration.stage !== 'Connected' || registration.whatsAppBusinessAccountId === null) return { next: registration, history: [] };
+  if ('waba' in reading) {
+    const observation = observeWaba(reading.waba, registration, context.at);
+    return applyObservation(
+      registration,
+      { facts: observation.facts, messagingLimit: observation.phone?.messagingLimit ?? null, qualityRating: observation.phone?.qualityRating ?? null },
+      context,
+      'Reconciled with Meta',
+    );
+  }
+  return applyObservation(
+    registration,
+    { facts: observeWabaMissing(registration.facts, context.at, reading.confirmed) },
+    context,
+    reading.confirmed ? 'WABA no longer granted to the app (debug_token)' : 'Meta does not return the WABA (100/33)',
+  );
 }
 
 export function disconnect(registration: Registration, context: ChangeContext, detail = 'Disconnected on request'): Change {

@@ -48,5 +48,6 @@ export async function createRegistration(
     ...(trigger.eventId ? { eventId: trigger.eventId } : {}),
   };
   const stored = await deps.registrations.create(registration, [entry]);
-  return { registration: stored, created: stored.version === registration.version && stored.createdAt === at };
+  // The repository returns the stored registration when this id existed already (a retry).
+  return { registration: stored, created: stored.createdAt === at };
 }

@@ -1,6 +1,5 @@
-import { applyObservation } from '../commands';
+import { reconcileWithMeta, type MetaReading } from '../commands';
 import { isMetaError } from '../meta';
-import { observeWaba, observeWabaMissing } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
@@ -22,24 +21,17 @@ export async function reconcileRegistration(
   if (current.stage === 'CodeVerified') return completeMetaRegistration(deps, current, trigger);
   if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
   const wabaId = current.whatsAppBusinessAccountId;
-  const at = deps.clock.now().toISOString();
-  let observed: Parameters<typeof applyObservation>[1];
-  let detail: string;
+  let reading: MetaReading;
   try {
-    const waba = await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId));
-    const observation = observeWaba(waba, current, at);
-    observed = { facts: observation.facts, messagingLimit: observation.phone?.messagingLimit ?? null, qualityRating: observation.phone?.qualityRating ?? null };
-    detail = 'Reconciled with Meta';
+    reading = { waba: await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId)) };
   } catch (error) {
     if (!isMetaError(error, 'object-missing')) throw error;
     // Ambiguous: confirm with debug_token before calling the account revoked on first sight.
     const granted = await callMeta(() => deps.meta.grantedWabaIds()).catch(() => null);
-    const confirmed = granted !== null && !granted.includes(wabaId);
-    observed = { facts: observeWabaMissing(current.facts, at, confirmed) };
-    detail = confirmed ? 'WABA no longer granted to the app (debug_token)' : 'Meta does not return the WABA (100/33)';
-    trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed });
+    reading = { missing: true, confirmed: granted !== null && !granted.includes(wabaId) };
+    trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed: reading.confirmed });
   }
-  const result = await deps.registrations.update(input.id, (registration) => applyObservation(registration, observed, contextOf(trigger, deps.clock), detail));
+  const result = await deps.registrations.update(input.id, (registration) => reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock)));
   if (deps.acsChannels && result.registration.acsChannel) return probeAcsChannel({ ...deps, acsChannels: deps.acsChannels }, result.registration, trigger);
   return result.registration;
 }

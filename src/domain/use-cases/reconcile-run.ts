@@ -1,6 +1,5 @@
-import { applyObservation } from '../commands';
+import { reconcileWithMeta } from '../commands';
 import { isMetaError, type MetaWaba } from '../meta';
-import { observeWaba, observeWabaMissing } from '../observations';
 import type { AcsChannels, Logger, ReconcileRun, ReconcileStore, WabaGroup } from '../ports';
 import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
 import { probeAcsChannel } from './acs-channel';
@@ -141,23 +140,7 @@ async function reconcileOne(
   const result = await deps.registrations.update(id, (registration) => {
     stage = registration.stage;
     statusBefore = registration.status;
-    if (registration.stage !== 'Connected' || registration.whatsAppBusinessAccountId === null) return { next: registration, history: [] };
-    const context = contextOf(trigger, deps.clock);
-    if (waba) {
-      const observation = observeWaba(waba, registration, context.at);
-      return applyObservation(
-        registration,
-        { facts: observation.facts, messagingLimit: observation.phone?.messagingLimit ?? null, qualityRating: observation.phone?.qualityRating ?? null },
-        context,
-        'Reconciled with Meta',
-      );
-    }
-    return applyObservation(
-      registration,
-      { facts: observeWabaMissing(registration.facts, context.at, confirmedMissing === true) },
-      context,
-      confirmedMissing ? 'WABA no longer granted to the app (debug_token)' : 'Meta does not return the WABA (100/33)',
-    );
+    return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
   });
   if (stage === 'CodeVerified') {
     const after = await completeMetaRegistration(deps, result.registration, trigger);

@@ -1,4 +1,4 @@
-import { selectBusinessAccount as selectBusinessAccountCommand } from '../commands';
+import { assertCanSelectBusinessAccount, selectBusinessAccount as selectBusinessAccountCommand } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
 import type { BusinessAccount, CompanyDetails, Registration } from '../registration';
@@ -14,7 +14,7 @@ export async function selectBusinessAccount(
 ): Promise<Registration> {
   const current = await loadRegistration(deps.registrations, input.id);
   // Check the stage before calling Meta, so an invalid request costs no Graph call.
-  selectBusinessAccountCommand(current, { id: null, name: null }, contextOf(trigger, deps.clock));
+  assertCanSelectBusinessAccount(current);
 
   let businessAccount: BusinessAccount;
   if ('businessId' in input.choice) {

@@ -1,4 +1,4 @@
-import { selectProfile } from '../commands';
+import { assertCanSelectProfile, selectProfile } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError, type MetaWaba } from '../meta';
 import { findPhoneOnWaba, observeWaba } from '../observations';
@@ -64,7 +64,7 @@ export async function selectWhatsAppProfile(
   const current = await loadRegistration(deps.registrations, input.id);
   const wabaId = input.profile.whatsAppBusinessAccountId;
   // Stage check first: an invalid request must not reach Meta.
-  selectProfile(current, { whatsAppBusinessAccountId: wabaId, displayName: '', profile: {}, phoneNumberId: '', facts: {}, messagingLimit: null, qualityRating: null }, contextOf(trigger, deps.clock));
+  assertCanSelectProfile(current);
 
   const others = (await deps.registrations.listByPhoneNumber(current.phoneNumber)).filter(
     (other) => other.id !== current.id && other.stage !== 'Cancelled' && other.whatsAppBusinessAccountId === wabaId,
