@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isDevelopmentStorage, loadConfig } from '../adapters/config';
 import { createFunctions } from '../app';
+import type { PublishedEvent } from '../domain/ports';
 import type { FunctionDefinition } from '../functions/definitions';
 import { freePort, isListening, startAzurite, tableConnectionString, type RunningAzurite } from './azurite';
 import { EVENT_GRID_WEBHOOK_PATH } from './event-grid-endpoint';
@@ -22,6 +23,7 @@ const SANDBOX_TOKEN = 'sandbox-token';
 const SANDBOX_BUSINESS_ID = '100000000000001';
 const SANDBOX_WABA_ID = '200000000000001';
 const SMS_FUNCTION = 'smsEvents';
+const ACCOUNT_FUNCTION = 'accountEvents';
 const ACS_SANDBOX_PREFIX = '/acs-sandbox';
 /** A real SMS arrives a moment after Meta accepts request_code; the sandbox keeps that order of events. */
 const SANDBOX_SMS_DELAY_MS = 200;
@@ -200,9 +202,22 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     }
 
     const config = loadConfig(env);
-    const functions = createFunctions(config);
+    // DESIGN §8: without a topic, WhatsApp.* events are delivered to the local accountEvents
+    // function (parsing, logging and all), as Event Grid would deliver them in Azure.
+    const toFunction: { deliver?: (name: string, event: unknown) => Promise<void> } = {};
+    const localTopic = config.eventGrid.topicEndpoint
+      ? {}
+      : {
+          accountEventSink: {
+            publish: async (events: PublishedEvent[]) => {
+              for (const event of events) await toFunction.deliver?.(ACCOUNT_FUNCTION, { specversion: '1.0', datacontenttype: 'application/json', ...event });
+            },
+          },
+        };
+    const functions = createFunctions(config, { services: localTopic });
     const host = await startLocalHost({ functions, port, mounts, log, ...(options.timers === undefined ? {} : { timers: options.timers }) });
     cleanups.push(() => host.close());
+    toFunction.deliver = (name, event) => host.runFunction(name, event);
 
     const smsFunction = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === SMS_FUNCTION);
     sms.deliver = (event) => {

@@ -50,6 +50,8 @@ describe('events on the local host', () => {
     const good = await fetch(`${host.url}/api/meta/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
     expect(good.status).toBe(200);
     await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.status === 'Revoked', 'Revoked');
+    // Without a topic the change is delivered to the accountEvents function itself (DESIGN §8).
+    expect(host.output()).toMatch(/Executed 'Functions\.accountEvents' \(Succeeded/);
 
     const events = (await json('GET', '/api/events?limit=100')).json.items.filter((event: { data: { registrationId: string } }) => event.data.registrationId === id);
     expect(events.some((event: { type: string; data: { to: string } }) => event.type === 'Registration.StageChanged' && event.data.to === 'Connected')).toBe(true);
