@@ -32,7 +32,7 @@
  *   DELETE /_sandbox/fail-next                   clear injected failures
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenLocally, sendJson, type LocalSandbox } from '../meta-sandbox/http';
+import { listenLocally, sandboxRequestUrl, sendJson, type LocalSandbox } from '../meta-sandbox/http';
 import { handleControl } from './control';
 import { handleService } from './service';
 import { AcsSandboxState, type SandboxSms } from './state';
@@ -76,9 +76,8 @@ export function createAcsSandbox(options: AcsSandboxOptions = {}): AcsSandbox {
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     try {
-      const relative = path.startsWith('/') ? path : `/${path}`;
-      const url = new URL(relative, 'http://sandbox.invalid');
-      if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+      const { url, control } = sandboxRequestUrl(path);
+      if (control) {
         await handleControl(state, req, res, url);
         return;
       }

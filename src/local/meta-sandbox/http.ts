@@ -127,3 +127,9 @@ export function sendControlFailure(res: ServerResponse, error: unknown, isContro
   else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
   else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
 }
+
+/** The URL of a request as a sandbox sees it (path after its mount point), and whether it is a control route. */
+export function sandboxRequestUrl(path: string): { url: URL; control: boolean } {
+  const url = new URL(path.startsWith('/') ? path : `/${path}`, 'http://sandbox.invalid');
+  return { url, control: url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/') };
+}

@@ -65,7 +65,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
-import { listenLocally, sendJson, type LocalSandbox } from './http';
+import { listenLocally, sandboxRequestUrl, sendJson, type LocalSandbox } from './http';
 import { SandboxState } from './state';
 
 export type { SandboxCodeMessage } from './graph';
@@ -113,13 +113,13 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     try {
-      const relative = path.startsWith('/') ? path : `/${path}`;
-      const url = new URL(relative, 'http://sandbox.invalid');
-      if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+      const { url, control } = sandboxRequestUrl(path);
+      if (control) {
         await handleControl(state, req, res, url);
         return;
       }
       // The mount point is what the full request URL has in front of `path`.
+      const relative = `${url.pathname}${url.search}`;
       const full = req.url ?? relative;
       const mount = full.endsWith(relative) ? full.slice(0, full.length - relative.length) : '';
       const base = `http://${req.headers.host ?? '127.0.0.1'}${mount}`;
