@@ -173,7 +173,8 @@ describe('connected accounts', () => {
     // PhoneNumberDeleted reconnects by adding the same number again.
     const reconnected = await app.call('reconnectRegistration', { params: { id } });
     expect(reconnected.json.stage).toBe('ProfileSelected');
-    expect(app.sandbox.state.findLive(phoneNumber)).toBeDefined();
+    expect(reconnected.json.phoneNumberId).toBe(app.sandbox.state.findLive(phoneNumber)?.id);
+    expect(reconnected.json.phoneNumberId).not.toBeNull();
   });
 
   it('needs two 100/33 answers in a row (or debug_token) before calling a WABA revoked', async () => {

@@ -127,7 +127,9 @@ describe('happy paths', () => {
     expect(usage[0]).toEqual([
       expect.objectContaining({ objectId: SEED_WABA.id, type: 'whatsapp_business_management', estimatedTimeToRegainAccess: 0 }),
     ]);
-    expect(usage[0]![0]!.callCount).toBeGreaterThanOrEqual(0);
+    // At least this call counts against a WABA with no registered number (200 calls an hour).
+    expect(usage[0]![0]!.callCount).toBeGreaterThan(0);
+    expect(usage[0]![0]!.callCount).toBeLessThanOrEqual(100);
   });
 });
 
