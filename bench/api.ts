@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, API: `GET /api/registrations/{id}` and a list-by-status page at concurrency 32 on
+ * docs/design.md §10, API: `GET /api/registrations/{id}` and a list-by-status page at concurrency 32 on
  * the local host with many registrations stored; p50 and p99 against the raw Azurite point-read
  * latency at the same concurrency.
  */
@@ -19,7 +19,7 @@ export interface ApiOptions {
   /** Measured list requests (each reads one index page and verifies every hit). */
   listRequests: number;
   concurrency: number;
-  /** Why the number of registrations differs from DESIGN's 100,000, when it does. */
+  /** Why the number of registrations differs from the design's 100,000, when it does. */
   sizeNote?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, cold start: loading the compiled entry point (dist/src/index.js, which validates the
+ * docs/design.md §10, cold start: loading the compiled entry point (dist/src/index.js, which validates the
  * configuration and registers every function with @azure/functions) in a fresh node process,
  * against a bare @azure/functions app that registers one HTTP function. Runs alternate, so drift
  * on the machine affects both alike.

@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, event throughput: account events and SMS events through the local host's
+ * docs/design.md §10, event throughput: account events and SMS events through the local host's
  * `POST /runtime/webhooks/eventgrid` against Azurite, compared with the raw Azurite rate of one
  * point read + one conditional write at the same concurrency; storage round trips per event
  * counted by a proxy in front of Azurite.

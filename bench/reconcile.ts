@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, reconcile: connected registrations on WABAs of 10 numbers against the Meta sandbox
+ * docs/design.md §10, reconcile: connected registrations on WABAs of 10 numbers against the Meta sandbox
  * with 50 ms Graph latency, run through the app's `reconcile` timer function. Graph calls per
  * registration, wall time against the ideal (calls × latency ÷ concurrency), and memory at two
  * sizes to show it does not grow with the number of registrations.

@@ -1,4 +1,4 @@
-// WhatsApp Business registration service on Azure Functions Flex Consumption (DESIGN §9).
+// WhatsApp Business registration service on Azure Functions Flex Consumption (docs/design.md §9).
 //
 // Deployed by `azd up` (see azure.yaml). What it creates, in resource group rg-<env> unless
 // resourceGroupName says otherwise (modules/app.bicep):

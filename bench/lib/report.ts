@@ -84,7 +84,7 @@ export interface RunReport {
   finishedAt: string;
   mode: 'quick' | 'default' | 'full';
   machine: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryMb: number };
-  /** Sizes used, and why a DESIGN size was scaled down. */
+  /** Sizes used, and why a design size was scaled down. */
   sizes: Record<string, unknown>;
   notes: string[];
   metrics: Metric[];

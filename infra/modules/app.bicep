@@ -386,7 +386,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
         }
-        // DESIGN §7. A table endpoint URL (not a connection string): the code uses it with
+        // docs/design.md §7. A table endpoint URL (not a connection string): the code uses it with
         // DefaultAzureCredential.
         {
           name: 'REGISTRATION_STORAGE'

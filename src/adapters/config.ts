@@ -8,7 +8,7 @@ const optionalText = z
   .optional()
   .transform((value) => (value && value.trim() !== '' ? value.trim() : undefined));
 
-/** DESIGN §7. Values come from app settings in Azure and from the environment locally. */
+/** docs/design.md §7. Values come from app settings in Azure and from the environment locally. */
 export const configSchema = z.object({
   AzureWebJobsStorage: optionalText.transform((value) => value ?? DEVELOPMENT_STORAGE),
   REGISTRATION_STORAGE: optionalText,

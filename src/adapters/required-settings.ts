@@ -18,5 +18,5 @@ export function unresolvedKeyVaultReferences(env: Record<string, string | undefi
     .map(([name]) => name);
 }
 
-/** DESIGN §7 default of RECONCILE_SCHEDULE; here so the entry point can read it without loading the app. */
+/** docs/design.md §7 default of RECONCILE_SCHEDULE; here so the entry point can read it without loading the app. */
 export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';

@@ -4,7 +4,7 @@ import type { AccountStatus } from './stages';
  * What the service knows about a connected account, one fact per question, each with the time
  * of the information it came from. Status is derived from facts (never stored on its own as the
  * source of truth), so an event can update one fact without knowing the others, and an older
- * event can be refused per fact (DESIGN §3).
+ * event can be refused per fact (docs/design.md §3).
  */
 export interface Fact<T> {
   value: T;
@@ -30,7 +30,7 @@ export interface AccountFacts {
 
 export type FactName = keyof AccountFacts;
 
-/** DESIGN §2.2: the first status in this list whose condition holds wins. */
+/** docs/design.md §2.2: the first status in this list whose condition holds wins. */
 export function deriveStatus(facts: AccountFacts): AccountStatus {
   if (facts.disconnected?.value) return 'Disconnected';
   if (facts.wabaAccess?.value === 'revoked') return 'Revoked';

@@ -1,7 +1,7 @@
 /**
  * The registration's transition rules as pure functions: (state, input, context) → Change.
  * Use cases do the I/O and then apply one of these inside a conditional write, so the rules are
- * checked again against the freshest state. Anything DESIGN §2.1 does not allow is
+ * checked again against the freshest state. Anything docs/design.md §2.1 does not allow is
  * `invalid-transition`.
  */
 import type { AccountFacts } from './account-status';
@@ -206,7 +206,7 @@ export function applyObservation(
 export type MetaReading = { waba: MetaWaba } | { missing: true; confirmed: boolean };
 
 /**
- * DESIGN §2.2 for one registration against one reading of its WABA. Applied inside the
+ * docs/design.md §2.2 for one registration against one reading of its WABA. Applied inside the
  * conditional write, so the suspicion count of a missing WABA is always the freshest one.
  */
 export function reconcileWithMeta(registration: Registration, reading: MetaReading, context: ChangeContext): Change {

@@ -1,7 +1,7 @@
 /**
- * Meta's WhatsApp Business webhooks (reference/meta-graph.md "Webhooks"): the signature check, the
+ * Meta's WhatsApp Business webhooks (docs/meta-graph.md "Webhooks"): the signature check, the
  * subscription handshake, and the translation of account-level changes into the CloudEvents the
- * `POST /api/meta/webhook` function publishes (DESIGN §6). Pure: no I/O, only hashing.
+ * `POST /api/meta/webhook` function publishes (docs/design.md §6). Pure: no I/O, only hashing.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * Meta's Graph API as the domain sees it: snapshots with the fields the rules use, and one error
- * type classified by code/subcode (never by message text; reference/meta-graph.md "Errors").
+ * type classified by code/subcode (never by message text; docs/meta-graph.md "Errors").
  * Enum-like fields stay raw strings: Meta adds values without notice.
  */
 export interface MetaBusiness {

@@ -17,7 +17,7 @@ export function findPhoneOnWaba(
 }
 
 /**
- * DESIGN §2.2 "Deriving status" for a readable WABA: the WABA is reachable, its review decision
+ * docs/design.md §2.2 "Deriving status" for a readable WABA: the WABA is reachable, its review decision
  * applies, and the number is deleted when Meta says DELETED or no longer lists it.
  */
 export function observeWaba(
@@ -60,7 +60,7 @@ function sameFact(a: Fact<unknown>, b: Fact<unknown>): boolean {
 }
 
 /**
- * 100/33 on the WABA is ambiguous (DESIGN §2.2): the first time it is a suspicion, the second
+ * 100/33 on the WABA is ambiguous (docs/design.md §2.2): the first time it is a suspicion, the second
  * time in a row (or once, when `debug_token` confirms the grant is gone) it is a revocation.
  */
 export function observeWabaMissing(known: AccountFacts, at: string, confirmed: boolean): Partial<AccountFacts> {

@@ -13,7 +13,7 @@ export interface PhoneNumberParts {
 const ALLOWED = /^\+?[\d\s().-]+$/;
 
 /**
- * Accepts E.164 with or without `+`, with spaces, dashes, dots or parentheses (DESIGN §5).
+ * Accepts E.164 with or without `+`, with spaces, dashes, dots or parentheses (docs/design.md §5).
  * Validation is by length and country calling code, not by carrier ranges: test ranges such
  * as 555-01xx must pass, and Meta itself is the authority on whether a number can be used.
  */

@@ -106,7 +106,7 @@ export interface IdempotencyStore {
   }>;
 }
 
-/** An outgoing CloudEvent (DESIGN §6): `Registration.StageChanged` or `Registration.StatusChanged`. */
+/** An outgoing CloudEvent (docs/design.md §6): `Registration.StageChanged` or `Registration.StatusChanged`. */
 export interface OutgoingEvent {
   /** Deterministic: `{registrationId}:{version}:{index}`, so a re-publish carries the same id. */
   id: string;

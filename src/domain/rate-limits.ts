@@ -1,7 +1,7 @@
 import type { BusinessUseCaseUsage } from './meta';
 
 /**
- * Per-WABA pacing from Meta's `X-Business-Use-Case-Usage` (reference/meta-graph.md "Rate limits"):
+ * Per-WABA pacing from Meta's `X-Business-Use-Case-Usage` (docs/meta-graph.md "Rate limits"):
  * past 75 % of a limit a WABA is slowed, when blocked it is paused for the minutes Meta gives
  * (plus jitter), and a rate-limit error without the header backs off exponentially with full
  * jitter. A paused WABA is skipped, not failed.

@@ -24,5 +24,5 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 export const CAUSES = ['api', 'sms', 'sms-delivery', 'account-event', 'reconcile'] as const;
 export type Cause = (typeof CAUSES)[number];
 
-/** Statuses from which `reconnect` redoes onboarding (DESIGN §2.2). */
+/** Statuses from which `reconnect` redoes onboarding (docs/design.md §2.2). */
 export const RECONNECTABLE_STATUSES: readonly AccountStatus[] = ['Disconnected', 'Revoked', 'PhoneNumberDeleted'];

@@ -1,5 +1,5 @@
 /**
- * Reads WhatsApp's verification code out of an SMS text (reference/meta-graph.md, "The
+ * Reads WhatsApp's verification code out of an SMS text (docs/meta-graph.md, "The
  * verification SMS"). Refuses rather than guesses: a text that does not mention WhatsApp, or
  * that holds two different candidate codes, yields null, because forwarding a wrong code to
  * Meta costs an attempt and repeated failures lock the number.

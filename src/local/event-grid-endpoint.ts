@@ -1,6 +1,6 @@
 /**
  * `/runtime/webhooks/eventgrid?functionName=NAME` with the Functions host's Event Grid extension
- * semantics (reference/acs-event-grid.md): the host, not the function, answers the validation
+ * semantics (docs/azure-events.md): the host, not the function, answers the validation
  * handshakes; a Notification is split into single events, each one invocation; 202 when all
  * succeed, 500 (so Event Grid redelivers the whole batch) when any throws.
  */

@@ -1,5 +1,5 @@
 /**
- * The local stand-in for the Azure Functions host (DESIGN §8): serves the same FunctionDefinition
+ * The local stand-in for the Azure Functions host (docs/design.md §8): serves the same FunctionDefinition
  * list under the host's URLs, `/api/{route}`, `/runtime/webhooks/eventgrid` and
  * `/admin/functions/{name}`, and fires timers on their NCRONTAB schedules.
  */

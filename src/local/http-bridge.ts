@@ -97,7 +97,7 @@ export interface Problem {
 }
 
 /**
- * RFC 9457 body, the shape every error of this service has (DESIGN §5), with the same `type` URNs as
+ * RFC 9457 body, the shape every error of this service has (docs/design.md §5), with the same `type` URNs as
  * src/functions/http/problem.ts; `method-not-allowed` is the host's own, as 405 never comes from a function.
  */
 export function sendProblem(res: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {

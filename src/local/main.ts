@@ -1,5 +1,5 @@
 /**
- * `npm start` (DESIGN §8): fills in what a developer machine lacks (Azurite, the Meta sandbox, a PIN
+ * `npm start` (docs/design.md §8): fills in what a developer machine lacks (Azurite, the Meta sandbox, a PIN
  * secret), then serves the app's functions on the local host and prints them like `func start`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -202,7 +202,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     }
 
     const config = loadConfig(env);
-    // DESIGN §8: without a topic, WhatsApp.* events are delivered to the local accountEvents
+    // docs/design.md §8: without a topic, WhatsApp.* events are delivered to the local accountEvents
     // function (parsing, logging and all), as Event Grid would deliver them in Azure.
     const toFunction: { deliver?: (name: string, event: unknown) => Promise<void> } = {};
     const localTopic = config.eventGrid.topicEndpoint

@@ -1,6 +1,6 @@
 import { ConfigError, isDevelopmentStorage, loadConfig } from '../../src/adapters/config';
 
-describe('loadConfig (DESIGN §7)', () => {
+describe('loadConfig (docs/design.md §7)', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({ REGISTRATION_PIN_SECRET: 'secret' });
     expect(config).toMatchObject({

@@ -21,7 +21,7 @@ describe('deriveStatus', () => {
     expect(deriveStatus(facts)).toBe(expected);
   });
 
-  it('applies the priority order of DESIGN §2.2 when several apply', () => {
+  it('applies the priority order of docs/design.md §2.2 when several apply', () => {
     const all: AccountFacts = {
       disconnected: { value: true, at },
       wabaAccess: { value: 'revoked', at },

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import accountReviewUpdate from '../../../shared/fixtures/meta-webhook.account-review-update.json';
-import partnerRemoved from '../../../shared/fixtures/meta-webhook.account-update.partner-removed.json';
-import phoneNumberNameUpdate from '../../../shared/fixtures/meta-webhook.phone-number-name-update.json';
+import accountReviewUpdate from '../fixtures/meta-webhook.account-review-update.json';
+import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
+import phoneNumberNameUpdate from '../fixtures/meta-webhook.phone-number-name-update.json';
 import {
   ACCOUNT_REVIEW_UPDATE_EVENT,
   ACCOUNT_UPDATE_EVENT,

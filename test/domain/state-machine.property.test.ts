@@ -6,7 +6,7 @@ import { DomainError } from '../../src/domain/errors';
 import { newRegistration, type Change, type ChangeContext, type Registration } from '../../src/domain/registration';
 import type { Stage } from '../../src/domain/stages';
 
-/** DESIGN §2.1: every stage move a sequence of commands may make (same-stage moves are always fine). */
+/** docs/design.md §2.1: every stage move a sequence of commands may make (same-stage moves are always fine). */
 const ALLOWED: Record<Stage, Stage[]> = {
   SignupStarted: ['BusinessAccountSelected', 'Cancelled'],
   BusinessAccountSelected: ['ProfileSelected', 'Cancelled'],

@@ -1,4 +1,4 @@
-import fixtures from '../../../shared/fixtures/whatsapp-code-sms.json';
+import fixtures from '../fixtures/whatsapp-code-sms.json';
 import { normaliseSubmittedCode, parseWhatsAppCode } from '../../src/domain/verification-code';
 
 describe('parseWhatsAppCode', () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import partnerRemoved from '../../../shared/fixtures/meta-webhook.account-update.partner-removed.json';
+import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 const APP_SECRET = 'e2e-app-secret';
@@ -50,7 +50,7 @@ describe('events on the local host', () => {
     const good = await fetch(`${host.url}/api/meta/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
     expect(good.status).toBe(200);
     await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.status === 'Revoked', 'Revoked');
-    // Without a topic the change is delivered to the accountEvents function itself (DESIGN §8).
+    // Without a topic the change is delivered to the accountEvents function itself (docs/design.md §8).
     expect(host.output()).toMatch(/Executed 'Functions\.accountEvents' \(Succeeded/);
 
     const events = (await json('GET', '/api/events?limit=100')).json.items.filter((event: { data: { registrationId: string } }) => event.data.registrationId === id);

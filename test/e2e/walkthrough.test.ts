@@ -1,4 +1,4 @@
-import validation from '../../../shared/fixtures/subscription-validation.eventgrid.json';
+import validation from '../fixtures/subscription-validation.eventgrid.json';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 let host: LocalHostProcess;

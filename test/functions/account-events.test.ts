@@ -1,4 +1,4 @@
-import partnerRemoved from '../../../shared/fixtures/meta-webhook.account-update.partner-removed.json';
+import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
 import { startAppHarness, type AppHarness } from '../support/app-harness';
 import { signedWebhook, webhookEnvelope } from '../support/events';
 import { registerUpTo } from '../support/onboarding';

@@ -5,8 +5,8 @@ import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import type { FunctionDefinition } from '../../src/functions/definitions';
 import { startLocalHost, type LocalHost } from '../../src/local/host';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join('/work/shared/fixtures', name), 'utf8'));
-const fixtureText = (name: string): string => readFileSync(path.join('/work/shared/fixtures', name), 'utf8');
+const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8'));
+const fixtureText = (name: string): string => readFileSync(path.join(__dirname, '../fixtures', name), 'utf8');
 
 interface Deferred<T> {
   promise: Promise<T>;

@@ -1,9 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import smsCloudEvent from '../../../shared/fixtures/sms-received.cloudevent.json';
-import smsEventGrid from '../../../shared/fixtures/sms-received.eventgrid.json';
-import deliveryReport from '../../../shared/fixtures/sms-delivery-report.eventgrid.json';
+import smsCloudEvent from '../fixtures/sms-received.cloudevent.json';
+import smsEventGrid from '../fixtures/sms-received.eventgrid.json';
+import deliveryReport from '../fixtures/sms-delivery-report.eventgrid.json';
 
-/** An SMSReceived event in the Event Grid schema, shaped like the shared fixture. */
+/** An SMSReceived event in the Event Grid schema, shaped like test/fixtures/sms-received.eventgrid.json. */
 export function smsReceived(to: string, message: string, id = `Incoming_${randomUUID()}`) {
   const template = smsEventGrid[0]!;
   return { ...template, id, subject: `/phonenumber/${to.replace(/\D/g, '')}`, data: { ...template.data, messageId: id, to, message } };

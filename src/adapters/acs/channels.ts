@@ -19,7 +19,7 @@ export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
   let client: Promise<MessagesServiceClient> | undefined;
   const open = (): Promise<MessagesServiceClient> => {
     if (!client) {
-      // Loaded on first use: the SDK is not needed to start the app (DESIGN §10).
+      // Loaded on first use: the SDK is not needed to start the app (docs/design.md §10).
       client = import('@azure-rest/communication-messages').then(({ default: MessageClient }) => {
         const pipeline = acsPipelineOptions(target, options);
         return target.credential ? MessageClient(target.clientArgument, target.credential, pipeline) : MessageClient(target.clientArgument, pipeline);

@@ -63,7 +63,7 @@ export interface AcsTarget {
   allowInsecureConnection: boolean;
 }
 
-/** Defers loading @azure/identity (large, slow to import) to the first token request (DESIGN §10). */
+/** Defers loading @azure/identity (large, slow to import) to the first token request (docs/design.md §10). */
 class LazyDefaultAzureCredential implements TokenCredential {
   private inner: Promise<TokenCredential> | undefined;
 
@@ -172,7 +172,7 @@ export function createAcsSmsSender(options: AcsClientOptions): SmsSender {
   let client: Promise<SmsClient> | undefined;
   const open = (): Promise<SmsClient> => {
     if (!client) {
-      // Loaded on first use: the SDK is not needed to start the app (DESIGN §10).
+      // Loaded on first use: the SDK is not needed to start the app (docs/design.md §10).
       client = import('@azure/communication-sms').then(({ SmsClient }) => {
         const pipeline = acsPipelineOptions(target, options);
         return target.credential ? new SmsClient(target.clientArgument, target.credential, pipeline) : new SmsClient(target.clientArgument, pipeline);

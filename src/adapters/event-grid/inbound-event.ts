@@ -1,5 +1,5 @@
 /**
- * One event as an Event Grid trigger receives it, in either delivery schema (DESIGN §6): the Event
+ * One event as an Event Grid trigger receives it, in either delivery schema (docs/design.md §6): the Event
  * Grid schema (`id, topic, subject, eventType, eventTime, data`) or CloudEvents 1.0 (`specversion,
  * id, source, type, subject, time, data | data_base64`). Only the fields read here are validated;
  * everything else passes, since Azure adds fields without notice.

@@ -1,5 +1,5 @@
 /**
- * EventPublisher on an Event Grid custom topic in the CloudEvents 1.0 input schema (DESIGN §6, §7:
+ * EventPublisher on an Event Grid custom topic in the CloudEvents 1.0 input schema (docs/design.md §6, §7:
  * `EVENTGRID_TOPIC_ENDPOINT`, with `EVENTGRID_TOPIC_KEY` or else managed identity).
  */
 import type { EventGridPublisherClient, EventGridPublisherClientOptions, SendCloudEventInput } from '@azure/eventgrid';
@@ -112,7 +112,7 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
   const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  // Both SDKs load on first use: they weigh on cold start (DESIGN §10), and most invocations never publish.
+  // Both SDKs load on first use: they weigh on cold start (docs/design.md §10), and most invocations never publish.
   let client: Promise<EventGridPublisherClient<'CloudEvent'>> | undefined;
   const getClient = (): Promise<EventGridPublisherClient<'CloudEvent'>> => {
     client ??= (async () => {

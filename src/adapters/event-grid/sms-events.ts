@@ -1,5 +1,5 @@
 /**
- * The `data` of ACS SMS events (reference/acs-event-grid.md "SMS events"). Keys are read
+ * The `data` of ACS SMS events (docs/azure-events.md "SMS events"). Keys are read
  * case-insensitively because older payloads and documentation use PascalCase (`From`, `To`,
  * `Message`), and numbers arrive with or without `+`. Only the fields read are validated; the
  * rest (segmentCount, deliveryAttempts, whatever comes next) passes.

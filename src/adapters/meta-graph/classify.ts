@@ -1,7 +1,7 @@
 import type { MetaErrorKind } from '../../domain/meta';
 
 /**
- * Error classification by code and subcode, never by message text (reference/meta-graph.md
+ * Error classification by code and subcode, never by message text (docs/meta-graph.md
  * "Errors"). The order matters: a rate-limit error that also says `is_transient: true` is
  * rate-limited, and 100 means something else with subcode 33 or 2388001 than without.
  */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The two-step verification PIN of a number (reference/meta-graph.md step 4), derived instead
+ * The two-step verification PIN of a number (docs/meta-graph.md step 4), derived instead
  * of stored: `HMAC-SHA256(pinSecret, phoneNumberId)`, whose first 8 bytes, read as an unsigned
  * 64-bit big-endian integer, are reduced modulo 10^6 and left-padded to 6 digits.
  *

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { BusinessUseCaseUsage } from '../../domain/meta';
 
 /**
- * `X-Business-Use-Case-Usage` (reference/meta-graph.md "Rate limits"): JSON keyed by business
+ * `X-Business-Use-Case-Usage` (docs/meta-graph.md "Rate limits"): JSON keyed by business
  * object id (the WABA for WhatsApp management calls), each a list of
  * `{ type, call_count, total_cputime, total_time, estimated_time_to_regain_access }`.
  * The first three are percentages of the limit, the last is minutes (0 = not blocked).

@@ -35,7 +35,7 @@ export interface Tables {
 
 /**
  * Defers loading @azure/identity (large, slow to import) to the first token request, so the
- * cold start of a connection-string deployment never pays for it (DESIGN §10).
+ * cold start of a connection-string deployment never pays for it (docs/design.md §10).
  */
 class LazyDefaultAzureCredential implements TokenCredential {
   private inner: Promise<TokenCredential> | undefined;
@@ -62,7 +62,7 @@ export function tableNamesFor(prefix: string): Record<TableRole, string> {
 }
 
 async function openClients(options: TableStorageOptions, names: Record<TableRole, string>): Promise<TableClients> {
-  // Loaded on first use: the SDK costs several times a bare Functions app's start-up (DESIGN §10).
+  // Loaded on first use: the SDK costs several times a bare Functions app's start-up (docs/design.md §10).
   const { TableClient } = await import('@azure/data-tables');
   const connection = options.connection.trim();
   let makeClient: (table: string, extra?: TableServiceClientOptions) => TableClient;

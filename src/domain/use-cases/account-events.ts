@@ -5,7 +5,7 @@ import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
 
-/** A WhatsApp account-change event as published by the Meta webhook function (DESIGN §6). */
+/** A WhatsApp account-change event as published by the Meta webhook function (docs/design.md §6). */
 export interface AccountChange {
   id: string;
   type: string;
@@ -25,7 +25,7 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 const REVOKING = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'PARTNER_APP_UNINSTALLED', 'ACCOUNT_OFFBOARDED']);
 const RESTORING = new Set(['PARTNER_ADDED', 'PARTNER_APP_INSTALLED', 'ACCOUNT_RECONNECTED']);
 
-/** DESIGN §2.2 for webhook content: which fact the event speaks of, and what it says. */
+/** docs/design.md §2.2 for webhook content: which fact the event speaks of, and what it says. */
 export function effectOf(change: AccountChange, at: string): Effect | null {
   const data = change.data;
   switch (change.type) {

@@ -28,7 +28,7 @@ export async function linkAcsChannel(
 
 /**
  * Probes a linked channel: a channel that no longer exists means the number was disconnected on
- * the Azure portal side (DESIGN §2.2), which is sticky until reconnect.
+ * the Azure portal side (docs/design.md §2.2), which is sticky until reconnect.
  */
 export async function probeAcsChannel(
   deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { acsChannels: AcsChannels },

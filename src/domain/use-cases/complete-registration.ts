@@ -6,7 +6,7 @@ import type { Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
 
 const MINUTE = 60_000;
-/** How long to leave a number alone after each kind of register failure (reference/meta-graph.md). */
+/** How long to leave a number alone after each kind of register failure (docs/meta-graph.md). */
 const RETRY_DELAY: Partial<Record<MetaErrorKind, number>> = {
   'registration-limit': 72 * 60 * MINUTE,
   'not-ready': 10 * MINUTE,

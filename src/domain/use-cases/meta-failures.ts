@@ -4,7 +4,7 @@ import { isMetaError } from '../meta';
 /**
  * Meta failures that no use case handles itself become `meta-unavailable` (HTTP 503, transient),
  * with Meta's own retry hint when it gave one. A token fault is reported as such, never as an
- * account problem (DESIGN §2.2).
+ * account problem (docs/design.md §2.2).
  */
 export function asMetaUnavailable(error: unknown): unknown {
   if (!isMetaError(error)) return error;

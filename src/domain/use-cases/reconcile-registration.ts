@@ -9,7 +9,7 @@ import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration 
 import { callMeta } from './meta-failures';
 
 /**
- * Reads Meta now and applies DESIGN §2.2 to one registration. A registration stuck in
+ * Reads Meta now and applies docs/design.md §2.2 to one registration. A registration stuck in
  * CodeVerified gets its deferred registration with Meta retried (when its wait is over).
  */
 export async function reconcileRegistration(

@@ -29,7 +29,7 @@ const REGISTRATIONS_IN_PARALLEL = 8;
 type Tally = Pick<ReconcileRun, 'checked' | 'changed' | 'failed' | 'rateLimited'>;
 
 /**
- * The reconcile timer (DESIGN §2.2, §10): every registration on every WABA compared with Meta,
+ * The reconcile timer (docs/design.md §2.2, §10): every registration on every WABA compared with Meta,
  * one Graph call per WABA (field expansion brings its numbers), WABAs in id order so a run that
  * stops at its time budget leaves a checkpoint the next run resumes from.
  */

@@ -6,7 +6,7 @@ import type { registrationResource } from './schemas';
 
 export type RegistrationResource = z.infer<typeof registrationResource>;
 
-/** The registration as the API shows it (DESIGN §5): derived fields in, internals (facts, version) out. */
+/** The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts, version) out. */
 export function toRegistrationResource(registration: Registration): RegistrationResource {
   const details = statusDetailsOf(registration.status);
   const business = registration.businessAccount;

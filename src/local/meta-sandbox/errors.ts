@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Meta's error body, `{ error: { message, type, code, error_subcode?, is_transient?, fbtrace_id } }`,
- * and the errors the sandbox answers with. Codes follow reference/meta-graph.md where Meta
+ * and the errors the sandbox answers with. Codes follow docs/meta-graph.md where Meta
  * documents them; the ones marked "sandbox" are this imitation's choice where Meta's exact
  * subcode is not documented.
  */

@@ -20,7 +20,7 @@ import {
   type SandboxWaba,
 } from './state';
 
-/** The Graph endpoints of reference/meta-graph.md, served from a SandboxState. */
+/** The Graph endpoints of docs/meta-graph.md, served from a SandboxState. */
 export interface SandboxCodeMessage {
   /** E.164, `+<digits>`. */
   phoneNumber: string;

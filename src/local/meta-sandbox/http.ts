@@ -23,7 +23,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * Parameters of a Graph POST: Meta takes them from the query string, a form body or a JSON body
- * (reference/meta-graph.md); later sources win. Values are kept as sent (JSON numbers stay numbers).
+ * (docs/meta-graph.md); later sources win. Values are kept as sent (JSON numbers stay numbers).
  */
 export function parseParams(query: URLSearchParams, contentType: string | undefined, body: string): Record<string, unknown> {
   const params: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 /**
  * The Meta sandbox: a local, in-memory imitation of the Graph API endpoints in
- * reference/meta-graph.md, for `npm start` without META_ACCESS_TOKEN and for tests.
+ * docs/meta-graph.md, for `npm start` without META_ACCESS_TOKEN and for tests.
  *
  * Graph endpoints (any version prefix `/vNN.N`, or none; `Authorization: Bearer <any token>`, or
  * `access_token=` in the query; the token `expired-token` answers 190/463):

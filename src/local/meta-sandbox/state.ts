@@ -443,7 +443,7 @@ export class SandboxState {
 
   /**
    * Counts a call against a WABA's hourly budget and returns the percentage used: 200 calls an hour
-   * for a WABA without a registered number, 5,000 with one (reference/meta-graph.md "Rate limits").
+   * for a WABA without a registered number, 5,000 with one (docs/meta-graph.md "Rate limits").
    * The sandbox reports usage but does not block on it: use `failNext` to simulate a block.
    */
   countWabaCall(wabaId: string, now = Date.now()): number {

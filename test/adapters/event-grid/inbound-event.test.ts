@@ -1,7 +1,7 @@
-import smsDeliveryReport from '../../../../shared/fixtures/sms-delivery-report.eventgrid.json';
-import smsReceivedCloudEvent from '../../../../shared/fixtures/sms-received.cloudevent.json';
-import smsReceivedEventGrid from '../../../../shared/fixtures/sms-received.eventgrid.json';
-import subscriptionValidation from '../../../../shared/fixtures/subscription-validation.eventgrid.json';
+import smsDeliveryReport from '../../fixtures/sms-delivery-report.eventgrid.json';
+import smsReceivedCloudEvent from '../../fixtures/sms-received.cloudevent.json';
+import smsReceivedEventGrid from '../../fixtures/sms-received.eventgrid.json';
+import subscriptionValidation from '../../fixtures/subscription-validation.eventgrid.json';
 import { parseInboundEvent, type InboundEvent } from '../../../src/adapters/event-grid/inbound-event';
 
 const ACS_TOPIC =

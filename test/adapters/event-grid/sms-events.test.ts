@@ -1,6 +1,6 @@
-import smsDeliveryReport from '../../../../shared/fixtures/sms-delivery-report.eventgrid.json';
-import smsReceivedCloudEvent from '../../../../shared/fixtures/sms-received.cloudevent.json';
-import smsReceivedEventGrid from '../../../../shared/fixtures/sms-received.eventgrid.json';
+import smsDeliveryReport from '../../fixtures/sms-delivery-report.eventgrid.json';
+import smsReceivedCloudEvent from '../../fixtures/sms-received.cloudevent.json';
+import smsReceivedEventGrid from '../../fixtures/sms-received.eventgrid.json';
 import { parseInboundEvent } from '../../../src/adapters/event-grid/inbound-event';
 import {
   readSmsDeliveryReport,

@@ -1,4 +1,4 @@
-import rateLimitedFixture from '../../../../shared/fixtures/meta-graph.error.rate-limited.json';
+import rateLimitedFixture from '../../fixtures/meta-graph.error.rate-limited.json';
 import {
   classifyMetaError,
   parseBusinessUseCaseUsage,
@@ -6,7 +6,7 @@ import {
   retryAfterSecondsFromUsage,
 } from '../../../src/adapters/meta-graph';
 
-describe('classifyMetaError (reference/meta-graph.md "Errors")', () => {
+describe('classifyMetaError (docs/meta-graph.md "Errors")', () => {
   it.each([
     [{ code: 100, subcode: 33, httpStatus: 400 }, 'object-missing'],
     [{ code: 100, subcode: 2388001, httpStatus: 400 }, 'not-ready'],

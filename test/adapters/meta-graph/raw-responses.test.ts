@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import rateLimitedFixture from '../../../../shared/fixtures/meta-graph.error.rate-limited.json';
-import objectMissingFixture from '../../../../shared/fixtures/meta-graph.error.object-missing.json';
-import wabaFixture from '../../../../shared/fixtures/meta-graph.waba.json';
+import rateLimitedFixture from '../../fixtures/meta-graph.error.rate-limited.json';
+import objectMissingFixture from '../../fixtures/meta-graph.error.object-missing.json';
+import wabaFixture from '../../fixtures/meta-graph.waba.json';
 import { createMetaGraph, deriveTwoStepPin, type MetaGraphOptions } from '../../../src/adapters/meta-graph';
 import { MetaGraphError, type BusinessUseCaseUsage } from '../../../src/domain/meta';
 import type { MetaGraph } from '../../../src/domain/ports';
