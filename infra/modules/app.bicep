@@ -4,6 +4,8 @@
 // user-assigned identity, and the four secrets the code needs sit in Key Vault.
 targetScope = 'resourceGroup'
 
+import { roles } from '../roles.bicep'
+
 @description('Location of every resource in this module.')
 param location string
 
@@ -61,17 +63,6 @@ var secretNames = {
   metaAppSecret: 'meta-app-secret'
   metaWebhookVerifyToken: 'meta-webhook-verify-token'
   registrationPinSecret: 'registration-pin-secret'
-}
-
-// Built-in role definition ids.
-var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 // ---------------------------------------------------------------------------------------------
