@@ -54,7 +54,7 @@ function loadEntryPoint(env: Record<string, string>): Loaded {
   mockRegistrations.length = 0;
   process.env = { ...env };
   try {
-    jest.isolateModules(() => require(path.join(DIST, 'index.js')));
+    jest.isolateModules(() => jest.requireActual(path.join(DIST, 'index.js')));
   } finally {
     consoleError.mockRestore();
   }
