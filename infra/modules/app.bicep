@@ -33,6 +33,12 @@ param metaWebhookVerifyToken string
 @secure()
 param registrationPinSecret string
 
+@description('The Meta app\'s id (META_APP_ID), for the Embedded Signup code exchange; not a secret.')
+param metaAppId string
+
+@description('Application (client) id of the API\'s Entra ID app registration, which declares the app roles Registrations.Write and Registrations.Ops (README, "Deploy").')
+param apiClientId string
+
 param metaGraphUrl string
 param metaGraphVersion string
 param reconcileSchedule string
@@ -392,6 +398,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: metaGraphVersion
         }
         {
+          name: 'META_APP_ID'
+          value: metaAppId
+        }
+        {
           name: 'META_ACCESS_TOKEN'
           value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.metaAccessToken})'
         }
@@ -461,6 +471,64 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     metaWebhookVerifyTokenSecret
     registrationPinSecretSecret
   ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// App Service Authentication ("Easy Auth", docs/design.md §5.1): the platform validates the
+// caller's Entra ID token for the API's app registration and answers 401 without one, before any
+// function runs; it passes the caller on as X-MS-CLIENT-PRINCIPAL and sets WEBSITE_AUTH_ENABLED,
+// which is what makes the app trust that header. Excluded, because they carry their own
+// protection or none is needed: health and the OpenAPI document, Meta's webhook (its signature),
+// Event Grid deliveries (the host's system key), the host's admin API (its master key), and the
+// ops console's files, which hold no data (the page signs the browser in via /.auth/login/aad).
+// Tokens are not stored: callers send a bearer token each time, the ops page keeps Easy Auth's
+// session cookie.
+// ---------------------------------------------------------------------------------------------
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/api/health'
+        '/api/openapi.json'
+        '/api/meta/webhook'
+        '/runtime/webhooks/eventgrid'
+        '/admin/functions/*'
+        '/api/ops'
+        '/api/ops/*'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          // v1.0 access tokens carry the Application ID URI as audience, v2.0 ones the client id.
+          allowedAudiences: [
+            'api://${apiClientId}'
+            apiClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+  }
 }
 
 output identityId string = identity.id
