@@ -26,6 +26,7 @@ export default defineConfig(
     '.azure/',
     'bench/results/',
     'infra/',
+    '.deploy/',
   ]),
 
   js.configs.recommended,

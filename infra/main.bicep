@@ -11,25 +11,24 @@
 // And in the EXISTING Communication Services resource's group (modules/acs.bicep): a role for the
 // identity on the ACS resource, the ACS Event Grid system topic, and a delete lock on ACS.
 //
-// Two phases, because an Event Grid subscription with an AzureFunction destination is checked
-// against the function itself, and `smsEvents` / `accountEvents` exist only once the code is deployed:
-//   1. `azd provision` with createEventSubscriptions=false: everything above;
-//   2. after `azd deploy`, the postdeploy hook in azure.yaml sets CREATE_EVENT_SUBSCRIPTIONS=true in
-//      the azd environment and runs `azd provision` again, which adds the two subscriptions
-//      (ACS SMS events -> smsEvents, custom topic WhatsApp.* -> accountEvents). From then on every
-//      provision keeps them. The AzureFunction destination needs no function key anywhere
-//      (Event Grid gets it itself), unlike a WebHook destination.
+// The Event Grid subscriptions (ACS SMS events -> smsEvents, custom topic WhatsApp.* -> accountEvents)
+// are NOT created here: an AzureFunction destination is checked against the function itself, and
+// `smsEvents` / `accountEvents` exist only once the code is deployed and indexed. The postdeploy
+// hook in azure.yaml (scripts/create-event-subscriptions.sh) deploys event-subscriptions.bicep once
+// the host lists both functions. The AzureFunction destination needs no function key anywhere.
 //
 // Inputs azd asks for (or reads from `azd env set NAME value`): ACS_RESOURCE_NAME (and
 // ACS_RESOURCE_GROUP when ACS is not in the environment's group), META_ACCESS_TOKEN,
-// META_APP_SECRET. The webhook verify token and the PIN secret are generated once and then read
-// back from Key Vault on every provision (main.parameters.json), so they never change by accident:
-// a new PIN secret would change every number's derived two-step PIN.
+// META_APP_SECRET, META_APP_ID and API_CLIENT_ID (the API's app registration, README "Deploy").
+// The webhook verify token and the PIN secret are generated once and then read back from Key Vault
+// on every provision (main.parameters.json), so they never change by accident: a new PIN secret
+// would change every number's derived two-step PIN.
 //
 // After the first `azd up`:
 //   - Meta app dashboard -> Webhooks: callback URL = output META_WEBHOOK_URL, verify token =
 //     `az keyvault secret show --vault-name <AZURE_KEY_VAULT_NAME> -n meta-webhook-verify-token`.
-//   - Client apps call API_BASE_URL with a function key (HTTP functions use authLevel "function").
+//   - Client apps call API_BASE_URL with an Entra ID token for the API (Easy Auth) and a function
+//     key (HTTP functions use authLevel "function").
 //   - `azd down`: see the ACS lock note in modules/acs.bicep before running it.
 targetScope = 'subscription'
 
@@ -91,6 +90,15 @@ param metaWebhookVerifyToken string = newGuid()
 @description('Secret from which each number\'s two-step PIN is derived (REGISTRATION_PIN_SECRET). Keep it stable.')
 param registrationPinSecret string = replace('${newGuid()}${newGuid()}', '-', '')
 
+@minLength(1)
+@description('The Meta app\'s id (META_APP_ID), for the Embedded Signup code exchange.')
+param metaAppId string
+
+@minLength(36)
+@maxLength(36)
+@description('Application (client) id of the API\'s Entra ID app registration (API_CLIENT_ID); Easy Auth accepts tokens for it only. See README, "Deploy".')
+param apiClientId string
+
 @description('Graph API base URL (META_GRAPH_URL).')
 param metaGraphUrl string = 'https://graph.facebook.com'
 
@@ -117,9 +125,6 @@ param maximumInstanceCount int = 40
 ])
 @description('Flex Consumption instance memory size.')
 param instanceMemoryMB int = 2048
-
-@description('Create the Event Grid subscriptions to smsEvents and accountEvents. Needs the code deployed first; the postdeploy hook in azure.yaml turns it on.')
-param createEventSubscriptions bool = false
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -152,6 +157,8 @@ module app 'modules/app.bicep' = {
     acsEndpoint: 'https://${acs.properties.hostName}/'
     metaAccessToken: metaAccessToken
     metaAppSecret: metaAppSecret
+    metaAppId: metaAppId
+    apiClientId: apiClientId
     metaWebhookVerifyToken: metaWebhookVerifyToken
     registrationPinSecret: registrationPinSecret
     metaGraphUrl: metaGraphUrl
@@ -185,34 +192,6 @@ module systemTopicDeadLetterAccess 'modules/dead-letter-access.bicep' = {
   }
 }
 
-// Phase 2 (see the top of this file).
-module smsEventsSubscription 'modules/sms-events-subscription.bicep' = if (createEventSubscriptions) {
-  name: 'sms-events-${resourceToken}'
-  scope: resourceGroup(acsRgName)
-  params: {
-    systemTopicName: acsAccess.outputs.systemTopicName
-    subscriptionName: 'sms-to-${app.outputs.functionAppName}'
-    functionAppId: app.outputs.functionAppId
-    deadLetterStorageAccountId: app.outputs.storageAccountId
-    deadLetterContainerName: app.outputs.deadLetterContainerName
-  }
-  dependsOn: [
-    systemTopicDeadLetterAccess
-  ]
-}
-
-module accountEventsSubscription 'modules/account-events-subscription.bicep' = if (createEventSubscriptions) {
-  name: 'account-events-${resourceToken}'
-  scope: rg
-  params: {
-    topicName: app.outputs.topicName
-    subscriptionName: 'whatsapp-to-${app.outputs.functionAppName}'
-    functionAppId: app.outputs.functionAppId
-    deadLetterStorageAccountId: app.outputs.storageAccountId
-    deadLetterContainerName: app.outputs.deadLetterContainerName
-  }
-}
-
 // Outputs become azd environment values (.azure/<env>/.env).
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -227,4 +206,6 @@ output EVENTGRID_TOPIC_NAME string = app.outputs.topicName
 output EVENTGRID_TOPIC_ENDPOINT string = app.outputs.topicEndpoint
 output ACS_ENDPOINT string = 'https://${acs.properties.hostName}/'
 output ACS_SYSTEM_TOPIC_NAME string = acsAccess.outputs.systemTopicName
-output EVENT_SUBSCRIPTIONS_CREATED bool = createEventSubscriptions
+// Read by the postdeploy hook (scripts/create-event-subscriptions.sh).
+output ACS_RESOURCE_GROUP_NAME string = acsRgName
+output EVENTGRID_DEAD_LETTER_CONTAINER string = app.outputs.deadLetterContainerName

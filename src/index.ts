@@ -2,34 +2,66 @@
  * Entry point for the Azure Functions host (package.json "main"). It registers every function from
  * the manifest the build generated out of `createFunctions`' list, and loads the app itself —
  * zod, the SDKs, the handlers — on the first invocation, so a cold start pays only for
- * @azure/functions. Required settings are checked here, at start-up: a missing one stops the app
- * with a message that names it; the full validation runs when the app loads.
+ * @azure/functions. Required settings are checked here, at start-up, without stopping anything:
+ * a host that indexes no function cannot have Event Grid subscriptions created for it, and Key
+ * Vault references take minutes to resolve on a new app (docs/design.md §7). So a problem is
+ * logged by name, health answers 503 naming it, and every other function fails with it.
  */
 import { app, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_RECONCILE_SCHEDULE, missingRequiredSettings, unresolvedKeyVaultReferences } from './adapters/required-settings';
+import { processLogger } from './adapters/process-logger';
+import { DEFAULT_RECONCILE_SCHEDULE, settingsProblem } from './adapters/required-settings';
 import type { FunctionDefinition } from './functions/definitions';
 import { MANIFEST_FILE, type ManifestEntry } from './functions/manifest';
 
-const missing = missingRequiredSettings(process.env);
-if (missing.length > 0) throw new Error(`Missing required app setting(s): ${missing.join(', ')}`);
-const unresolved = unresolvedKeyVaultReferences(process.env);
-if (unresolved.length > 0) throw new Error(`Key Vault reference(s) not resolved: ${unresolved.join(', ')}`);
+const startupProblem = settingsProblem(process.env);
+if (startupProblem) processLogger.error(`Functions registered, but every invocation will fail until this is fixed. ${startupProblem}`);
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, MANIFEST_FILE), 'utf8')) as ManifestEntry[];
 
-let loaded: Promise<Map<string, FunctionDefinition>> | undefined;
-function definition(name: string): Promise<FunctionDefinition> {
-  loaded ??= import('./app').then(async ({ createFunctions }) => {
-    const { loadConfig } = await import('./adapters/config');
-    return new Map(createFunctions(loadConfig(process.env)).map((fn) => [fn.name, fn]));
+type Loaded = { functions: Map<string, FunctionDefinition> } | { problem: string };
+
+let loaded: Promise<Loaded> | undefined;
+function loadApp(): Promise<Loaded> {
+  if (loaded) return loaded;
+  loaded = startupProblem
+    ? Promise.resolve({ problem: startupProblem })
+    : Promise.all([import('./app'), import('./adapters/config')]).then(([{ createFunctions }, { loadConfig, ConfigError }]) => {
+        try {
+          return { functions: new Map(createFunctions(loadConfig(process.env)).map((fn) => [fn.name, fn])) };
+        } catch (error) {
+          // A setting that is present but invalid is a configuration problem too, reported the same way.
+          if (error instanceof ConfigError) return { problem: error.message };
+          throw error;
+        }
+      });
+  // Anything else (a module that failed to load) is not kept: the next invocation tries again.
+  loaded.catch(() => {
+    loaded = undefined;
   });
-  return loaded.then((functions) => {
-    const found = functions.get(name);
-    if (!found) throw new Error(`Function ${name} is in the manifest but not in the app: rebuild.`);
-    return found;
-  });
+  return loaded;
+}
+
+async function definition<K extends FunctionDefinition['kind']>(
+  name: string,
+  kind: K,
+  context: InvocationContext,
+): Promise<Extract<FunctionDefinition, { kind: K }> | { problem: string }> {
+  const result = await loadApp();
+  if ('problem' in result) {
+    context.error(result.problem);
+    return result;
+  }
+  const found = result.functions.get(name);
+  if (!found) throw new Error(`Function ${name} is in the manifest but not in the app: rebuild.`);
+  if (found.kind !== kind) throw new Error(`${name} is not a ${kind} function`);
+  return found as Extract<FunctionDefinition, { kind: K }>;
+}
+
+async function failUnconfigured(problem: string): Promise<never> {
+  const { UnconfiguredError } = await import('./functions/unconfigured');
+  throw new UnconfiguredError(problem);
 }
 
 for (const entry of manifest) {
@@ -40,8 +72,8 @@ for (const entry of manifest) {
         route: entry.route,
         authLevel: entry.authLevel,
         handler: async (request: HttpRequest, context: InvocationContext) => {
-          const fn = await definition(entry.name);
-          if (fn.kind !== 'http') throw new Error(`${entry.name} is not an HTTP function`);
+          const fn = await definition(entry.name, 'http', context);
+          if ('problem' in fn) return (await import('./functions/unconfigured')).unconfiguredResponse(entry.name, fn.problem);
           return fn.handler(request, context);
         },
       });
@@ -49,8 +81,8 @@ for (const entry of manifest) {
     case 'eventGrid':
       app.eventGrid(entry.name, {
         handler: async (event, context) => {
-          const fn = await definition(entry.name);
-          if (fn.kind !== 'eventGrid') throw new Error(`${entry.name} is not an Event Grid function`);
+          const fn = await definition(entry.name, 'eventGrid', context);
+          if ('problem' in fn) return failUnconfigured(fn.problem);
           return fn.handler(event, context);
         },
       });
@@ -59,8 +91,8 @@ for (const entry of manifest) {
       app.timer(entry.name, {
         schedule: process.env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE,
         handler: async (timer: Timer, context: InvocationContext) => {
-          const fn = await definition(entry.name);
-          if (fn.kind !== 'timer') throw new Error(`${entry.name} is not a timer function`);
+          const fn = await definition(entry.name, 'timer', context);
+          if ('problem' in fn) return failUnconfigured(fn.problem);
           return fn.handler(timer, context);
         },
       });

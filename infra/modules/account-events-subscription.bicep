@@ -1,6 +1,6 @@
 // Event subscription: custom topic -> function `accountEvents`, for the WhatsApp.* account-change
 // CloudEvents only (Registration.* events on the same topic are for client apps, not for us).
-// Created only once the code is deployed (see main.bicep, createEventSubscriptions).
+// Created only once the code is deployed (infra/event-subscriptions.bicep).
 targetScope = 'resourceGroup'
 
 param topicName string

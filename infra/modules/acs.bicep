@@ -9,6 +9,8 @@
 // not create, and vetoes locked ones). Set protectAcsResource to false to leave locks alone.
 targetScope = 'resourceGroup'
 
+import { roles } from '../roles.bicep'
+
 @description('Name of the existing ACS resource in this resource group.')
 param acsResourceName string
 
@@ -26,7 +28,7 @@ param tags object
 // Contributor. ACS has no narrower built-in role for its data plane: with Entra ID, the SMS and
 // Advanced Messaging APIs (capability probe, channel templates) authorize any principal holding
 // Contributor (or Owner) on the resource. Scoped to this one resource, never the group.
-var contributorRoleId = 'b24988ac-6181-4c5c-ae05-50dc4ba3f0d4'
+var contributorRoleId = roles.contributor
 
 resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
   name: acsResourceName

@@ -4,6 +4,8 @@
 // user-assigned identity, and the four secrets the code needs sit in Key Vault.
 targetScope = 'resourceGroup'
 
+import { roles } from '../roles.bicep'
+
 @description('Location of every resource in this module.')
 param location string
 
@@ -30,6 +32,12 @@ param metaWebhookVerifyToken string
 
 @secure()
 param registrationPinSecret string
+
+@description('The Meta app\'s id (META_APP_ID), for the Embedded Signup code exchange; not a secret.')
+param metaAppId string
+
+@description('Application (client) id of the API\'s Entra ID app registration, which declares the app roles Registrations.Write and Registrations.Ops (README, "Deploy").')
+param apiClientId string
 
 param metaGraphUrl string
 param metaGraphVersion string
@@ -61,17 +69,6 @@ var secretNames = {
   metaAppSecret: 'meta-app-secret'
   metaWebhookVerifyToken: 'meta-webhook-verify-token'
   registrationPinSecret: 'registration-pin-secret'
-}
-
-// Built-in role definition ids.
-var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,6 +398,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: metaGraphVersion
         }
         {
+          name: 'META_APP_ID'
+          value: metaAppId
+        }
+        {
           name: 'META_ACCESS_TOKEN'
           value: '@Microsoft.KeyVault(${keyVaultReference}${secretNames.metaAccessToken})'
         }
@@ -470,6 +471,64 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     metaWebhookVerifyTokenSecret
     registrationPinSecretSecret
   ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// App Service Authentication ("Easy Auth", docs/design.md §5.1): the platform validates the
+// caller's Entra ID token for the API's app registration and answers 401 without one, before any
+// function runs; it passes the caller on as X-MS-CLIENT-PRINCIPAL and sets WEBSITE_AUTH_ENABLED,
+// which is what makes the app trust that header. Excluded, because they carry their own
+// protection or none is needed: health and the OpenAPI document, Meta's webhook (its signature),
+// Event Grid deliveries (the host's system key), the host's admin API (its master key), and the
+// ops console's files, which hold no data (the page signs the browser in via /.auth/login/aad).
+// Tokens are not stored: callers send a bearer token each time, the ops page keeps Easy Auth's
+// session cookie.
+// ---------------------------------------------------------------------------------------------
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/api/health'
+        '/api/openapi.json'
+        '/api/meta/webhook'
+        '/runtime/webhooks/eventgrid'
+        '/admin/functions/*'
+        '/api/ops'
+        '/api/ops/*'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          // v1.0 access tokens carry the Application ID URI as audience, v2.0 ones the client id.
+          allowedAudiences: [
+            'api://${apiClientId}'
+            apiClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+  }
 }
 
 output identityId string = identity.id

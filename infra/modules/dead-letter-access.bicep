@@ -3,13 +3,15 @@
 // whose identity is created in another resource group (modules/acs.bicep).
 targetScope = 'resourceGroup'
 
+import { roles } from '../roles.bicep'
+
 param storageAccountName string
 param containerName string
 
 @description('Principal id of the topic\'s system-assigned identity.')
 param principalId string
 
-var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var storageBlobDataContributor = roles.storageBlobDataContributor
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName

@@ -1,7 +1,7 @@
 // Event subscription: ACS system topic -> function `smsEvents`, for the two SMS event types.
 // Deployed into the ACS resource group (where the system topic is), and only once the code is
 // deployed: an AzureFunction destination is validated against the function, which exists only
-// after `azd deploy` (see main.bicep, createEventSubscriptions).
+// after `azd deploy` (infra/event-subscriptions.bicep).
 targetScope = 'resourceGroup'
 
 param systemTopicName string

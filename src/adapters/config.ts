@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RECONCILE_SCHEDULE, missingRequiredSettings, unresolvedKeyVaultReferences } from './required-settings';
+import { DEFAULT_RECONCILE_SCHEDULE, settingsProblem } from './required-settings';
 
 const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
@@ -63,13 +63,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const raw = parsed.data;
   const runningInAzure = raw.WEBSITE_SITE_NAME !== undefined;
-  // An app setting whose Key Vault reference did not resolve arrives as the literal reference.
-  const unresolved = unresolvedKeyVaultReferences(env);
-  if (unresolved.length > 0) {
-    throw new ConfigError(`Key Vault reference(s) not resolved: ${unresolved.join(', ')} (check the identity's access to the vault)`);
-  }
-  const missing = missingRequiredSettings(env);
-  if (missing.length > 0) throw new ConfigError(`Missing required app setting(s): ${missing.join(', ')}`);
+  // The same check as at start-up (src/index.ts), for hosts that load the app directly.
+  const problem = settingsProblem(env);
+  if (problem) throw new ConfigError(problem);
   if (!raw.REGISTRATION_PIN_SECRET) {
     throw new ConfigError('Missing REGISTRATION_PIN_SECRET (the local host generates one when it is unset).');
   }

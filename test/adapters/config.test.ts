@@ -30,7 +30,13 @@ describe('loadConfig (docs/design.md §7)', () => {
 
   it('requires the secrets in Azure and names the missing ones', () => {
     expect(() => loadConfig({ WEBSITE_SITE_NAME: 'func', REGISTRATION_PIN_SECRET: 's', META_ACCESS_TOKEN: 't' })).toThrow(
-      'Missing required app setting(s): META_APP_SECRET, META_WEBHOOK_VERIFY_TOKEN',
+      'Missing required app setting(s): META_APP_SECRET, META_WEBHOOK_VERIFY_TOKEN, REGISTRATION_STORAGE or AzureWebJobsStorage',
+    );
+  });
+
+  it('refuses a Key Vault reference the platform has not resolved, naming the setting', () => {
+    expect(() => loadConfig({ REGISTRATION_PIN_SECRET: 's', META_APP_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)' })).toThrow(
+      'Key Vault reference(s) not resolved: META_APP_SECRET',
     );
   });
 

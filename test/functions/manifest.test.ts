@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/adapters/config';
@@ -24,21 +23,4 @@ describe('the function manifest the Azure entry point registers from', () => {
     expect(built).toEqual(toManifest(definitions));
   });
 
-  it('stops the app at start-up in Azure, naming each missing setting', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'index.js')], {
-      env: { PATH: process.env.PATH ?? '', WEBSITE_SITE_NAME: 'func-test', META_ACCESS_TOKEN: 'x', REGISTRATION_PIN_SECRET: 'y' },
-      encoding: 'utf8',
-    });
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('Missing required app setting(s): META_APP_SECRET, META_WEBHOOK_VERIFY_TOKEN');
-  });
-
-  it('refuses an unresolved Key Vault reference by name', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'index.js')], {
-      env: { PATH: process.env.PATH ?? '', META_ACCESS_TOKEN: '@Microsoft.KeyVault(VaultName=kv;SecretName=meta-token)' },
-      encoding: 'utf8',
-    });
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('Key Vault reference(s) not resolved: META_ACCESS_TOKEN');
-  });
 });

@@ -1,0 +1,57 @@
+// The two Event Grid subscriptions, deployed by the postdeploy hook (scripts/create-event-subscriptions.sh)
+// once the Functions host lists `smsEvents` and `accountEvents`: an AzureFunction destination is
+// checked against the function when the subscription is created, so they cannot be part of
+// main.bicep, which runs before the code exists. Deploying it again changes nothing.
+//   - ACS system topic -> smsEvents: SMSReceived and SMSDeliveryReportReceived (ACS resource group);
+//   - custom topic -> accountEvents: the WhatsApp.* account-change events (environment's group).
+// Every value comes from main.bicep's outputs (azd environment values).
+targetScope = 'subscription'
+
+@description('The environment\'s resource group (AZURE_RESOURCE_GROUP).')
+param resourceGroupName string
+
+@description('Resource group of the ACS resource and its system topic (ACS_RESOURCE_GROUP_NAME).')
+param acsResourceGroupName string
+
+@description('Function App name (AZURE_FUNCTION_APP_NAME).')
+param functionAppName string
+
+@description('The ACS resource\'s Event Grid system topic (ACS_SYSTEM_TOPIC_NAME).')
+param systemTopicName string
+
+@description('The custom topic for WhatsApp.* and Registration.* events (EVENTGRID_TOPIC_NAME).')
+param topicName string
+
+@description('Storage account that receives dead letters (AZURE_STORAGE_ACCOUNT_NAME).')
+param storageAccountName string
+
+@description('Its dead-letter container (EVENTGRID_DEAD_LETTER_CONTAINER).')
+param deadLetterContainerName string
+
+var functionAppId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites', functionAppName)
+var storageAccountId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Storage/storageAccounts', storageAccountName)
+
+module smsEvents 'modules/sms-events-subscription.bicep' = {
+  name: 'sms-events-${functionAppName}'
+  scope: resourceGroup(acsResourceGroupName)
+  params: {
+    systemTopicName: systemTopicName
+    // Includes the app's name so that several environments can share one ACS resource.
+    subscriptionName: 'sms-to-${functionAppName}'
+    functionAppId: functionAppId
+    deadLetterStorageAccountId: storageAccountId
+    deadLetterContainerName: deadLetterContainerName
+  }
+}
+
+module accountEvents 'modules/account-events-subscription.bicep' = {
+  name: 'account-events-${functionAppName}'
+  scope: resourceGroup(resourceGroupName)
+  params: {
+    topicName: topicName
+    subscriptionName: 'whatsapp-to-${functionAppName}'
+    functionAppId: functionAppId
+    deadLetterStorageAccountId: storageAccountId
+    deadLetterContainerName: deadLetterContainerName
+  }
+}
