@@ -66,8 +66,8 @@ export const embeddedSignupBody = z
     code: signupCode,
     businessId: metaId,
     whatsAppBusinessAccountId: metaId,
-    phoneNumberId: metaId.optional(),
-    displayName: displayName.optional(),
+    phoneNumberId: metaId.optional().meta({ description: 'From the FINISH event; absent after FINISH_ONLY_WABA' }),
+    displayName: displayName.optional().meta({ description: 'Required when phoneNumberId is absent (FINISH_ONLY_WABA)' }),
   })
   .refine((body) => body.phoneNumberId !== undefined || body.displayName !== undefined, {
     path: ['displayName'],
