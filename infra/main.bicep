@@ -97,6 +97,9 @@ param metaGraphUrl string = 'https://graph.facebook.com'
 @description('Graph API version (META_GRAPH_VERSION).')
 param metaGraphVersion string = 'v25.0'
 
+@description('Meta app id for Embedded Signup\'s code exchange (META_APP_ID); optional.')
+param metaAppId string = ''
+
 @description('NCRONTAB (6 fields) of the reconcile timer (RECONCILE_SCHEDULE).')
 param reconcileSchedule string = '0 */15 * * * *'
 
@@ -156,6 +159,7 @@ module app 'modules/app.bicep' = {
     registrationPinSecret: registrationPinSecret
     metaGraphUrl: metaGraphUrl
     metaGraphVersion: metaGraphVersion
+    metaAppId: metaAppId
     reconcileSchedule: reconcileSchedule
     reconcileTimeBudgetSeconds: reconcileTimeBudgetSeconds
     maximumInstanceCount: maximumInstanceCount

@@ -33,6 +33,8 @@ param registrationPinSecret string
 
 param metaGraphUrl string
 param metaGraphVersion string
+@description('The Meta app id for Embedded Signup; empty leaves that endpoint answering embedded-signup-not-configured.')
+param metaAppId string = ''
 param reconcileSchedule string
 param reconcileTimeBudgetSeconds int
 param maximumInstanceCount int
@@ -399,6 +401,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'META_GRAPH_VERSION'
           value: metaGraphVersion
+        }
+        {
+          name: 'META_APP_ID'
+          value: metaAppId
         }
         {
           name: 'META_ACCESS_TOKEN'
