@@ -201,6 +201,31 @@ describe('POST /api/registrations/{id}/embedded-signup', () => {
   });
 });
 
+describe('refusals of the app itself', () => {
+  let misconfigured: AppHarness;
+  beforeAll(async () => (misconfigured = await startAppHarness({ env: { META_APP_SECRET: 'not-what-meta-has' } })));
+  afterAll(() => misconfigured.close());
+
+  it('answers 404 for an unknown registration without spending the code', async () => {
+    const result = app.sandbox.signups.start({ phoneNumber: uniquePhoneNumber() });
+    const exchanges = app.sandbox.state.calls('oauth_access_token');
+    const response = await signup('no-such-registration', bodyOf(result));
+    expect(response.status).toBe(404);
+    expect(app.sandbox.state.calls('oauth_access_token')).toBe(exchanges);
+  });
+
+  it('answers 503 meta-unavailable when Meta refuses the app secret, and tells the operator in the log', async () => {
+    const before = await registerUpTo(misconfigured, 'SignupStarted');
+    const result = misconfigured.sandbox.signups.start({ phoneNumber: before.phoneNumber });
+    const response = await misconfigured.call('embeddedSignup', { params: { id: before.id }, body: bodyOf(result) });
+    expect(response.status).toBe(503);
+    expect(response.json.code).toBe('meta-unavailable');
+    expect(response.logs.join('\n')).toContain('META_APP_SECRET');
+    expect([response.text, ...response.logs].join('\n')).not.toContain('not-what-meta-has');
+    expect((await misconfigured.call('getRegistration', { params: { id: before.id } })).headers.etag).toBe(before.etag);
+  });
+});
+
 describe('without META_APP_ID', () => {
   let bare: AppHarness;
   beforeAll(async () => (bare = await startAppHarness({ env: { META_APP_ID: '' } })));

@@ -1,11 +1,12 @@
 import { assertCanTakeEmbeddedSignup, recordEmbeddedSignup } from '../commands';
 import { DomainError, validationFailed } from '../errors';
-import type { MetaGraph, EmbeddedSignup, RegistrationRepository } from '../ports';
+import { isMetaError } from '../meta';
+import type { EmbeddedSignup, MetaGraph, RegistrationRepository, SignupCodeExchange } from '../ports';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import { unchanged, type Registration } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, loadRegistration, type OnboardingDependencies, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 import { readBusiness } from './select-business-account';
 import { assertNumberFreeOnWaba, ensureNumberOnWaba, readWaba } from './select-whatsapp-profile';
@@ -60,6 +61,8 @@ export async function completeEmbeddedSignup(
       { path: 'displayName', message: 'required when phoneNumberId is absent' },
     ]);
   }
+  // Loaded the way every command on one registration starts, whatever that first step checks.
+  await loadRegistration(deps.registrations, input.id);
   const marker = `embedded-signup:${deps.embeddedSignup.fingerprint(canonical(input.id, request))}`;
   const before = await earlierSuccess(deps.registrations, input.id, marker);
   if (before.done) return before.registration;
@@ -72,7 +75,7 @@ export async function completeEmbeddedSignup(
   const wabaId = request.whatsAppBusinessAccountId;
   await assertNumberFreeOnWaba(deps, current, wabaId);
 
-  const exchange = await callMeta(() => deps.embeddedSignup.exchangeCode(request.code));
+  const exchange = await exchangeCode(deps.embeddedSignup, request.code, trigger);
   if (exchange.refused) {
     // A retry that raced the first call: the code is spent, but the first call may have finished meanwhile.
     const after = await earlierSuccess(deps.registrations, input.id, marker);
@@ -116,6 +119,21 @@ export async function completeEmbeddedSignup(
   if (result.duplicate || !chosen.verified) return result.registration;
   // The business's token acts for this call only; a deferred registration is finished later by reconcile.
   return completeMetaRegistration({ registrations: deps.registrations, clock: deps.clock, meta: exchange.meta }, result.registration, trigger);
+}
+
+/** A refusal of the app itself (wrong app id or secret) is the operator's to fix, not the business's. */
+async function exchangeCode(signup: EmbeddedSignup, code: string, trigger: Trigger): Promise<SignupCodeExchange> {
+  try {
+    return await callMeta(() => signup.exchangeCode(code));
+  } catch (error) {
+    if (!isMetaError(error)) throw error;
+    trigger.log.error('Meta refused the Embedded Signup code exchange for this app: check META_APP_ID and META_APP_SECRET', {
+      kind: error.kind,
+      code: error.details.code,
+      subcode: error.details.subcode,
+    });
+    throw new DomainError('meta-unavailable', "Meta refused this service's app credentials for the Embedded Signup code exchange; the service operator must check them.");
+  }
 }
 
 async function chooseNumber(
