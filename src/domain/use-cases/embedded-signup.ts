@@ -28,14 +28,14 @@ const mismatch = (detail: string): DomainError =>
     suggestedAction: "Run Embedded Signup again and choose the registration's own number, or start a registration for the number chosen there.",
   });
 
-/** The same request always gives the same text, whatever order its fields came in. */
+/** The same request always gives the same text, whatever order its JSON fields came in. */
 const canonical = (id: string, request: EmbeddedSignupRequest): string =>
   JSON.stringify([id, request.code, request.businessId, request.whatsAppBusinessAccountId, request.phoneNumberId ?? null, request.displayName ?? null]);
 
 /**
- * The registration as it is now when this very request already succeeded (its marker was written
- * with the change), else null. Reading through `update` with a change that changes nothing writes
- * nothing and costs the same two point reads as any update.
+ * The registration as it is now, and whether this very request already succeeded (its marker was
+ * written with its change). Going through `update` with a change that changes nothing writes
+ * nothing, and reads the marker with the registration.
  */
 async function earlierSuccess(registrations: RegistrationRepository, id: string, marker: string): Promise<{ registration: Registration; done: boolean }> {
   const probe = await registrations.update(id, unchanged, { eventId: marker });
