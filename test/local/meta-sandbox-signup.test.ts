@@ -5,9 +5,11 @@ const APP = { id: '900000000000007', secret: 'sandbox-test-secret' };
 let now = 1_800_000_000_000;
 let sandbox: MetaSandbox;
 let server: { url: string; close(): Promise<void> };
+let logLines: string[];
 
 beforeEach(async () => {
-  sandbox = createMetaSandbox({ log: () => undefined, app: APP, now: () => now });
+  logLines = [];
+  sandbox = createMetaSandbox({ log: (line) => logLines.push(line), app: APP, now: () => now });
   server = await sandbox.listen(0);
 });
 afterEach(() => server.close());
@@ -43,6 +45,9 @@ describe('a signup session', () => {
       verifiedName: 'Contoso Signup',
     });
     expect(sandbox.state.waba(popup.body.data.waba_id)!.businessId).toBe(popup.body.data.business_id);
+    // The developer's console names the session with the number masked, and never shows the code.
+    expect(logLines.join('\n')).toContain(`WABA ${popup.body.data.waba_id}, number +1425****170`);
+    expect(logLines.join('\n')).not.toContain(popup.body.code);
   });
 
   it('reuses the WABA a number is already on, and can leave it unverified', async () => {

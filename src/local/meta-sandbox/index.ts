@@ -130,7 +130,7 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
   const state = new SandboxState({ seed: options.seed !== false });
   const log = options.log ?? ((line: string) => console.log(`[meta-sandbox] ${line}`));
   const app: SandboxApp = { id: options.app?.id ?? DEFAULT_SANDBOX_APP_ID, secret: options.app?.secret ?? randomBytes(16).toString('hex') };
-  const signups = new SignupSessions(state, app, options.now ?? Date.now);
+  const signups = new SignupSessions(state, app, options.now ?? Date.now, log);
   const context = {
     state,
     latencyMs: Math.max(0, options.latencyMs ?? 0),

@@ -62,6 +62,7 @@ export class SignupSessions {
     private readonly state: SandboxState,
     readonly app: SandboxApp,
     private readonly now: () => number,
+    private readonly log: (line: string) => void = () => undefined,
   ) {}
 
   start(input: StartSignupInput): SignupPopupResult {
@@ -100,6 +101,11 @@ export class SignupSessions {
       token: null,
     };
     this.byCode.set(session.code, session);
+    // The developer's console: what the popup chose, never the code (it is as good as a token).
+    this.log(
+      `Embedded Signup ${phoneNumberId ? 'FINISH' : 'FINISH_ONLY_WABA'}: business ${businessId}, WABA ${waba.id}` +
+        (phoneNumberId && e164 ? `, number ${maskPhoneNumber(e164)} (${phoneNumberId}, ${input.verified === false ? 'not verified' : 'verified'})` : ''),
+    );
     return {
       type: 'WA_EMBEDDED_SIGNUP',
       event: phoneNumberId ? 'FINISH' : 'FINISH_ONLY_WABA',
