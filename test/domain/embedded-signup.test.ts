@@ -196,6 +196,21 @@ describe('completeEmbeddedSignup', () => {
     expect(writes).toEqual([]);
   });
 
+  it('answers a retry that raced the first call with the first call\'s outcome once the code turns out spent', async () => {
+    const { repository } = fakeRepository([registration()]);
+    let marker = '';
+    const port: EmbeddedSignup = {
+      fingerprint: (request) => (marker = `hmac(${request.length})`),
+      // While this call waited, the first call with the same body finished and wrote its marker.
+      async exchangeCode() {
+        await repository.update('r1', (current) => ({ next: { ...current, stage: 'ProfileSelected' }, history: [] }), { eventId: `embedded-signup:${marker}` });
+        return { refused: true };
+      },
+    };
+    const result = await completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    expect(result.stage).toBe('ProfileSelected');
+  });
+
   it('stays in CodeVerified, answered as a success, when register must wait; the retry does not register again', async () => {
     const { repository } = fakeRepository([registration()]);
     const business = businessGraph([phone()], { register: new MetaGraphError('not-ready', 'provisioning', { code: 100, subcode: 2388001 }) });
