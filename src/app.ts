@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './adapters/config';
 import { processLogger } from './adapters/process-logger';
 import { DomainError } from './domain/errors';
+import type { BusinessUseCaseUsage } from './domain/meta';
 import type { AcsChannels, EventPublisher, SmsSender } from './domain/ports';
 import { applyAccountEvent } from './domain/use-cases/account-events';
 import { createOutboxDispatcher, dispatchingAfterChanges } from './domain/use-cases/outbox-dispatch';
@@ -25,6 +26,7 @@ import { cancelRegistration } from './functions/cancel-registration';
 import { createRegistration } from './functions/create-registration';
 import type { FunctionDefinition } from './functions/definitions';
 import { disconnectRegistration } from './functions/disconnect-registration';
+import { embeddedSignup } from './functions/embedded-signup';
 import { getRegistration } from './functions/get-registration';
 import { getRegistrationHistory } from './functions/get-registration-history';
 import { health } from './functions/health';
@@ -47,6 +49,7 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   getRegistrationHistory,
   selectBusinessAccount,
   selectWhatsAppProfile,
+  embeddedSignup,
   requestVerificationCode,
   submitVerificationCode,
   disconnectRegistration,
@@ -76,7 +79,7 @@ export interface AppOptions {
 }
 
 async function buildServices(config: Config, options: AppOptions): Promise<Services> {
-  const [{ createTableStorage }, { createMetaGraph }, { createEventGridPublisher }, acs] = await Promise.all([
+  const [{ createTableStorage }, { createMetaGraph, createEmbeddedSignup }, { createEventGridPublisher }, acs] = await Promise.all([
     import('./adapters/table-storage'),
     import('./adapters/meta-graph'),
     import('./adapters/event-grid/publisher'),
@@ -87,14 +90,14 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   const clock = { now: () => new Date() };
   const governor = new RateLimitGovernor(() => services.clock.now().getTime());
   const credential = new CredentialHealth();
-  const meta = createMetaGraph({
+  const graphOptions = {
     graphUrl: config.meta.graphUrl,
     version: config.meta.version,
-    accessToken: config.meta.accessToken ?? '',
     pinSecret: config.pinSecret,
     timeoutMs: config.meta.timeoutMs,
-    onUsage: (usage) => governor.observe(usage),
-  });
+    onUsage: (usage: BusinessUseCaseUsage[]) => governor.observe(usage),
+  };
+  const meta = createMetaGraph({ ...graphOptions, accessToken: config.meta.accessToken ?? '' });
   const topic: EventPublisher | null = config.eventGrid.topicEndpoint
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
     : null;
@@ -115,6 +118,8 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     clock,
     ids: { newId: () => randomUUID() },
     metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
+    embeddedSignup:
+      config.metaAppId && config.metaAppSecret ? createEmbeddedSignup({ ...graphOptions, appId: config.metaAppId, appSecret: config.metaAppSecret }) : null,
     // Without a topic, account changes go straight to what accountEvents does with them.
     accountEventSink: topic ?? {
       publish: async (events) => {

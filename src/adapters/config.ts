@@ -19,6 +19,8 @@ export const configSchema = z.object({
     .transform((value) => value ?? 'v25.0')
     .pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
   META_ACCESS_TOKEN: optionalText,
+  /** Only for Embedded Signup's code exchange, so not required; numeric like every Meta id. */
+  META_APP_ID: optionalText.pipe(z.string().regex(/^\d{1,30}$/, 'must be the numeric Meta app id').optional()),
   META_APP_SECRET: optionalText,
   META_WEBHOOK_VERIFY_TOKEN: optionalText,
   REGISTRATION_PIN_SECRET: optionalText,
@@ -41,6 +43,7 @@ export type RawConfig = z.infer<typeof configSchema>;
 export interface Config {
   storage: string;
   meta: { graphUrl: string; version: string; accessToken: string | undefined; timeoutMs: number };
+  metaAppId: string | undefined;
   metaAppSecret: string | undefined;
   metaWebhookVerifyToken: string | undefined;
   pinSecret: string;
@@ -77,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessToken: raw.META_ACCESS_TOKEN,
       timeoutMs: raw.META_TIMEOUT_MS,
     },
+    metaAppId: raw.META_APP_ID,
     metaAppSecret: raw.META_APP_SECRET,
     metaWebhookVerifyToken: raw.META_WEBHOOK_VERIFY_TOKEN,
     pinSecret: raw.REGISTRATION_PIN_SECRET,

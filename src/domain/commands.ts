@@ -77,6 +77,43 @@ export function selectProfile(registration: Registration, selection: ProfileSele
   );
 }
 
+/** Stages from which the result of Embedded Signup is taken (docs/design.md §5.2). */
+export const assertCanTakeEmbeddedSignup = (registration: Registration): void =>
+  requireStage(registration, ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected', 'CodeRequested'], 'take the result of Embedded Signup');
+
+export interface EmbeddedSignupResult extends Omit<ProfileSelection, 'profile'> {
+  businessAccount: BusinessAccount;
+  /** Meta says the number was verified in the signup: registration with Meta follows at once. */
+  numberVerified: boolean;
+}
+
+/**
+ * Business, WABA and number chosen in Embedded Signup, all at once: CodeVerified when the number
+ * was verified there (the caller then registers it), else ProfileSelected, where a code is
+ * requested as usual. A code requested earlier no longer counts: the signup replaced it.
+ */
+export function recordEmbeddedSignup(registration: Registration, result: EmbeddedSignupResult, context: ChangeContext): Change {
+  assertCanTakeEmbeddedSignup(registration);
+  return evolve(
+    registration,
+    {
+      stage: result.numberVerified ? 'CodeVerified' : 'ProfileSelected',
+      businessAccount: result.businessAccount,
+      whatsAppBusinessAccountId: result.whatsAppBusinessAccountId,
+      displayName: result.displayName,
+      profile: registration.profile ?? {},
+      phoneNumberId: result.phoneNumberId,
+      facts: mergeFacts(registration.facts, result.facts),
+      messagingLimit: result.messagingLimit,
+      qualityRating: result.qualityRating,
+      verification: null,
+      metaRegistration: result.numberVerified ? { registeredAt: null, attempts: 0, lastError: null, notBefore: null } : null,
+    },
+    context,
+    `Embedded Signup finished on WABA ${result.whatsAppBusinessAccountId}${result.numberVerified ? ', number verified there' : ''}`,
+  );
+}
+
 /** Seconds to wait before the n-th resend; grows so that no client can loop on request_code. */
 const RESEND_COOLDOWN_SECONDS = [60, 120, 300, 600, 1800] as const;
 

@@ -39,6 +39,24 @@ export interface MetaGraph {
   grantedWabaIds(): Promise<string[]>;
 }
 
+/** What exchanging an Embedded Signup code gave: Meta acting as the business, or a refusal. */
+export type SignupCodeExchange = { refused: false; meta: MetaGraph } | { refused: true };
+
+/**
+ * Meta's Embedded Signup on the server side (docs/design.md §5.2). The business token the code
+ * is exchanged for stays inside the returned MetaGraph: the domain never holds it, so it cannot
+ * be stored, logged or answered.
+ */
+export interface EmbeddedSignup {
+  /**
+   * `GET /oauth/access_token` with the app's id and secret. `refused` when Meta answered HTTP 400
+   * with code 100 (expired, used or unknown code); any other failure throws a MetaGraphError.
+   */
+  exchangeCode(code: string): Promise<SignupCodeExchange>;
+  /** A keyed hash of a signup request (its code included), to recognise a retry without keeping the code. */
+  fingerprint(request: string): string;
+}
+
 export interface RegistrationFilter {
   status?: AccountStatus;
   stage?: Stage;

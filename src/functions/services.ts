@@ -1,4 +1,4 @@
-import type { AcsChannels, EventPublisher, OutboxStore, SmsSender } from '../domain/ports';
+import type { AcsChannels, EmbeddedSignup, EventPublisher, OutboxStore, SmsSender } from '../domain/ports';
 import type { OnboardingDependencies } from '../domain/use-cases/dependencies';
 import type { OutboxDispatcher } from '../domain/use-cases/outbox-dispatch';
 import type { ReconcileDependencies, ReconcileOptions } from '../domain/use-cases/reconcile-run';
@@ -20,6 +20,8 @@ export interface Services extends OnboardingDependencies {
   sms: SmsSender;
   acsChannels: AcsChannels;
   metaWebhook: { appSecret: string | undefined; verifyToken: string | undefined };
+  /** Null when META_APP_ID or META_APP_SECRET is not configured. */
+  embeddedSignup: EmbeddedSignup | null;
   reconcile: ReconcileDependencies;
   reconcileOptions: ReconcileOptions;
   /** Every HTTP endpoint, for the OpenAPI document. */

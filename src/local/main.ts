@@ -13,7 +13,7 @@ import { freePort, isListening, startAzurite, tableConnectionString, type Runnin
 import { EVENT_GRID_WEBHOOK_PATH } from './event-grid-endpoint';
 import { startLocalHost, type LocalHost, type Mount } from './host';
 import { describeError, type LogLine } from './invocation';
-import { createMetaSandbox } from './meta-sandbox';
+import { createMetaSandbox, DEFAULT_SANDBOX_APP_ID } from './meta-sandbox';
 import { acsSandboxConnectionString, createAcsSandbox, type SandboxSms } from './acs-sandbox';
 
 const DEFAULT_PORT = 7071;
@@ -159,7 +159,11 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     // Bound once the host listens: the SMS goes to the host's own Event Grid endpoint.
     const sms: { deliver?: (event: Record<string, unknown>) => void } = {};
     if (!setting(env, 'META_ACCESS_TOKEN')) {
+      // Embedded Signup's code exchange needs the app's id and secret: the sandbox plays that app.
+      env.META_APP_ID = setting(env, 'META_APP_ID') ?? DEFAULT_SANDBOX_APP_ID;
+      env.META_APP_SECRET = setting(env, 'META_APP_SECRET') ?? randomBytes(32).toString('hex');
       const sandbox = createMetaSandbox({
+        app: { id: env.META_APP_ID, secret: env.META_APP_SECRET },
         seed: true,
         log: (line) => log(`[meta-sandbox] ${line}`),
         onVerificationCode: (message) => {
@@ -177,6 +181,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
           'NOT to Meta. Nothing here touches a real WhatsApp Business Account.',
           `Seeded business id: ${SANDBOX_BUSINESS_ID}   WABA id: ${SANDBOX_WABA_ID}`,
           `Verification codes for ACS numbers arrive as SMSReceived events at '${SMS_FUNCTION}'.`,
+          `Embedded Signup: POST ${SANDBOX_PREFIX}/_sandbox/embedded-signup plays the popup (app id ${env.META_APP_ID}).`,
           'Set META_ACCESS_TOKEN (and META_GRAPH_URL) to use the real Graph API.',
         ]),
       );

@@ -23,6 +23,7 @@ describe('loadConfig (docs/design.md §7)', () => {
     [{ META_GRAPH_URL: 'not a url' }, 'META_GRAPH_URL'],
     [{ PORT: 'seventy' }, 'PORT'],
     [{ RECONCILE_TIME_BUDGET_SECONDS: '1' }, 'RECONCILE_TIME_BUDGET_SECONDS'],
+    [{ META_APP_ID: 'my-app' }, 'META_APP_ID'],
   ])('refuses %p naming the setting', (env, name) => {
     expect(() => loadConfig({ REGISTRATION_PIN_SECRET: 's', ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ REGISTRATION_PIN_SECRET: 's', ...env })).toThrow(name);
@@ -38,6 +39,13 @@ describe('loadConfig (docs/design.md §7)', () => {
     expect(() => loadConfig({ REGISTRATION_PIN_SECRET: 's', META_APP_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)' })).toThrow(
       'Key Vault reference(s) not resolved: META_APP_SECRET',
     );
+  });
+
+  it('takes META_APP_ID as optional, even in Azure (only Embedded Signup needs it)', () => {
+    expect(loadConfig({ REGISTRATION_PIN_SECRET: 's' }).metaAppId).toBeUndefined();
+    expect(loadConfig({ REGISTRATION_PIN_SECRET: 's', META_APP_ID: ' 1234567890 ' }).metaAppId).toBe('1234567890');
+    const azure = { WEBSITE_SITE_NAME: 'func', REGISTRATION_PIN_SECRET: 's', META_ACCESS_TOKEN: 't', META_APP_SECRET: 'a', META_WEBHOOK_VERIFY_TOKEN: 'v' };
+    expect(loadConfig(azure).metaAppId).toBeUndefined();
   });
 
   it('recognises the development storage setting', () => {

@@ -12,15 +12,20 @@ export interface AppHarness {
   functions: ReturnType<typeof createFunctions>;
   sandbox: MetaSandbox;
   acs: AcsSandbox;
+  /** Prefix of this app's tables, for tests that read what was stored. */
+  tablePrefix: string;
   close(): Promise<void>;
 }
+
+/** The Meta app the sandbox plays for the Embedded Signup code exchange. */
+export const TEST_META_APP = { id: '900000000000042', secret: 'test-app-secret' } as const;
 
 /**
  * The real app — Table Storage on the test Azurite (own tables), Meta over HTTP to a sandbox
  * on a free port — with handlers invoked directly, as the Functions host would.
  */
-export async function startAppHarness(options: AppOptions & { env?: Record<string, string> } = {}): Promise<AppHarness> {
-  const sandbox = createMetaSandbox({ log: () => undefined });
+export async function startAppHarness(options: AppOptions & { env?: Record<string, string>; metaNow?: () => number } = {}): Promise<AppHarness> {
+  const sandbox = createMetaSandbox({ log: () => undefined, app: TEST_META_APP, ...(options.metaNow ? { now: options.metaNow } : {}) });
   const server = await sandbox.listen(0);
   const acs = createAcsSandbox({ log: () => undefined });
   const acsServer = await acs.listen(0);
@@ -29,13 +34,15 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     META_GRAPH_URL: server.url,
     META_ACCESS_TOKEN: 'test-token',
     REGISTRATION_PIN_SECRET: 'test-pin-secret',
-    META_APP_SECRET: 'test-app-secret',
+    META_APP_ID: TEST_META_APP.id,
+    META_APP_SECRET: TEST_META_APP.secret,
     META_WEBHOOK_VERIFY_TOKEN: 'test-verify-token',
     META_TIMEOUT_MS: '3000',
     ACS_CONNECTION_STRING: acsSandboxConnectionString(acsServer.url),
     ...options.env,
   });
-  const functions = createFunctions(config, { tablePrefix: uniqueTablePrefix('app'), ...options });
+  const tablePrefix = options.tablePrefix ?? uniqueTablePrefix('app');
+  const functions = createFunctions(config, { ...options, tablePrefix });
   const runTimer = async (name: string) => {
     const timer = functions.find((candidate) => candidate.kind === 'timer' && candidate.name === name);
     if (!timer || timer.kind !== 'timer') throw new Error(`No timer ${name}`);
@@ -43,7 +50,7 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     await timer.handler({ isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, testContext(name, logs));
     return logs;
   };
-  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, acs, close: async () => {
+  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, acs, tablePrefix, close: async () => {
     await server.close();
     await acsServer.close();
   } };

@@ -54,6 +54,8 @@ export interface GraphCall<T> {
   retry: RetryPolicy;
   /** Values of this call that must never appear in an error message (PIN, code). */
   secrets?: string[];
+  /** False for calls that authenticate otherwise (the code exchange sends the app's id and secret). */
+  bearer?: boolean;
 }
 
 const MAX_DELAY_MS = 30_000;
@@ -97,15 +99,14 @@ export class GraphClient {
   private async once<T>(call: GraphCall<T>): Promise<T> {
     // Constructing without a token is allowed (the app is composed before anyone calls Meta);
     // calling is a credential fault, like a revoked token.
-    if (!this.options.accessToken) {
+    const bearer = call.bearer !== false;
+    if (bearer && !this.options.accessToken) {
       throw new MetaGraphError('token', `Meta Graph ${call.operation}: no access token is configured (META_ACCESS_TOKEN).`);
     }
     const url = new URL(`${this.baseUrl}${call.path}`);
     for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${this.options.accessToken}`,
-      Accept: 'application/json',
-    };
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (bearer) headers.Authorization = `Bearer ${this.options.accessToken}`;
     if (call.body !== undefined) headers['Content-Type'] = 'application/json';
 
     let response: Response;

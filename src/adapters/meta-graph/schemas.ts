@@ -98,3 +98,9 @@ export const debugTokenSchema = z.looseObject({
       .optional(),
   }),
 });
+
+/** `GET /oauth/access_token`: the business integration system-user token of Embedded Signup. */
+export const accessTokenSchema = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: text,
+});

@@ -1,11 +1,24 @@
 import { assertCanSelectBusinessAccount, selectBusinessAccount as selectBusinessAccountCommand } from '../commands';
 import { DomainError } from '../errors';
-import { isMetaError } from '../meta';
+import { isMetaError, type MetaBusiness } from '../meta';
 import type { BusinessAccount, CompanyDetails, Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export type BusinessAccountChoice = { businessId: string } | { create: CompanyDetails };
+
+export async function readBusiness(deps: Pick<OnboardingDependencies, 'meta'>, businessId: string): Promise<MetaBusiness> {
+  try {
+    return await callMeta(() => deps.meta.getBusiness(businessId));
+  } catch (error) {
+    if (isMetaError(error, 'object-missing') || isMetaError(error, 'rejected') || isMetaError(error, 'permission')) {
+      throw new DomainError('meta-business-not-found', `Meta has no business ${businessId} that this app can access.`, {
+        suggestedAction: 'Check the business id in Meta Business Suite, and that the business shared access with this app.',
+      });
+    }
+    throw error;
+  }
+}
 
 export async function selectBusinessAccount(
   deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
@@ -18,18 +31,8 @@ export async function selectBusinessAccount(
 
   let businessAccount: BusinessAccount;
   if ('businessId' in input.choice) {
-    const businessId = input.choice.businessId;
-    try {
-      const business = await callMeta(() => deps.meta.getBusiness(businessId));
-      businessAccount = { id: business.id, name: business.name };
-    } catch (error) {
-      if (isMetaError(error, 'object-missing') || isMetaError(error, 'rejected') || isMetaError(error, 'permission')) {
-        throw new DomainError('meta-business-not-found', `Meta has no business ${businessId} that this app can access.`, {
-          suggestedAction: 'Check the business id in Meta Business Suite, and that the business shared access with this app.',
-        });
-      }
-      throw error;
-    }
+    const business = await readBusiness(deps, input.choice.businessId);
+    businessAccount = { id: business.id, name: business.name };
   } else {
     businessAccount = { id: null, name: input.choice.create.companyName, toCreate: input.choice.create };
   }

@@ -56,6 +56,18 @@ export async function ensureNumberOnWaba(
   }
 }
 
+/** docs/design.md §2.2: the same WABA and number as another registration that is not Cancelled is locked. */
+export async function assertNumberFreeOnWaba(deps: Pick<OnboardingDependencies, 'registrations'>, current: Registration, wabaId: string): Promise<void> {
+  const others = (await deps.registrations.listByPhoneNumber(current.phoneNumber)).filter(
+    (other) => other.id !== current.id && other.stage !== 'Cancelled' && other.whatsAppBusinessAccountId === wabaId,
+  );
+  if (others.length > 0) {
+    throw new DomainError('phone-number-locked', 'This number is already registered on this WhatsApp Business Account by another registration.', {
+      suggestedAction: 'Use the existing registration, or delete the number and the WABA in Meta Business Suite, or contact support.',
+    });
+  }
+}
+
 export async function selectWhatsAppProfile(
   deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
   input: { id: string; profile: ProfileInput; ifMatchVersion?: number },
@@ -66,15 +78,7 @@ export async function selectWhatsAppProfile(
   // Stage check first: an invalid request must not reach Meta.
   assertCanSelectProfile(current);
 
-  const others = (await deps.registrations.listByPhoneNumber(current.phoneNumber)).filter(
-    (other) => other.id !== current.id && other.stage !== 'Cancelled' && other.whatsAppBusinessAccountId === wabaId,
-  );
-  if (others.length > 0) {
-    throw new DomainError('phone-number-locked', 'This number is already registered on this WhatsApp Business Account by another registration.', {
-      suggestedAction: 'Use the existing registration, or delete the number and the WABA in Meta Business Suite, or contact support.',
-    });
-  }
-
+  await assertNumberFreeOnWaba(deps, current, wabaId);
   const waba = await readWaba(deps, wabaId);
   const phoneNumberId = await ensureNumberOnWaba(deps, waba, current, input.profile.displayName);
   const at = deps.clock.now().toISOString();

@@ -54,6 +54,27 @@ export const whatsAppProfileBody = z.strictObject({
   email: z.email().max(320).optional(),
 });
 
+const signupCode = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2048)
+  .regex(/^[\x21-\x7e]+$/, "must be the code of the FB.login callback's authResponse");
+
+export const embeddedSignupBody = z
+  .strictObject({
+    code: signupCode,
+    businessId: metaId,
+    whatsAppBusinessAccountId: metaId,
+    phoneNumberId: metaId.optional().meta({ description: 'From the FINISH event; absent after FINISH_ONLY_WABA' }),
+    displayName: displayName.optional().meta({ description: 'Required when phoneNumberId is absent (FINISH_ONLY_WABA)' }),
+  })
+  .refine((body) => body.phoneNumberId !== undefined || body.displayName !== undefined, {
+    path: ['displayName'],
+    message: 'required when phoneNumberId is absent (Embedded Signup finished with FINISH_ONLY_WABA)',
+  })
+  .meta({ description: "What Meta's Embedded Signup gave the client app: the FB.login code and the WA_EMBEDDED_SIGNUP FINISH data" });
+
 export const verificationRequestBody = z.strictObject({
   method: z.enum(['SMS', 'VOICE']),
   language: z

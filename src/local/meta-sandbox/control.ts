@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readJsonBody, sendControlFailure, sendJson } from './http';
+import type { SignupSessions } from './signup';
 import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the SandboxState methods over HTTP. */
@@ -35,6 +36,12 @@ const schemas = {
   businessVerificationStatus: z.object({ businessVerificationStatus: text }),
   nameStatus: z.object({ nameStatus: text }),
   delete: z.object({ mode: z.enum(['status', 'remove']).optional() }),
+  signup: z.object({
+    phoneNumber: text.optional(),
+    verified: z.boolean().optional(),
+    onlyWaba: z.boolean().optional(),
+    verifiedName: text.optional(),
+  }),
   failNext: z
     .object({
       operation: z.enum(SANDBOX_OPERATIONS).optional(),
@@ -62,6 +69,7 @@ const FIXED_ROUTES = new Set([
   'POST /calls/reset',
   'POST /businesses',
   'POST /wabas',
+  'POST /embedded-signup',
   'POST /fail-next',
   'DELETE /fail-next',
 ]);
@@ -76,7 +84,7 @@ function pattern(source: string): RegExp {
   }
 }
 
-export async function handleControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL, signups: SignupSessions): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   let segments: string[];
   try {
@@ -97,6 +105,7 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
           return [200, state.snapshot()];
         case 'POST /reset':
           state.reset(await body(req, schemas.reset));
+          signups.reset();
           return [200, state.snapshot()];
         case 'GET /calls':
           return [200, state.callCounts()];
@@ -107,6 +116,10 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
           return [201, state.addBusiness(await body(req, schemas.business))];
         case 'POST /wabas':
           return [201, state.addWaba(await body(req, schemas.waba))];
+        case 'POST /embedded-signup':
+          return [201, signups.start(await body(req, schemas.signup))];
+        case 'GET /embedded-signup/:id':
+          return [200, signups.session(id)];
         case 'POST /wabas/:id/phone-numbers': {
           const { phoneNumber, ...fields } = await body(req, schemas.phone);
           return [201, withoutSecrets(state.addPhoneNumber(id, phoneNumber, fields))];

@@ -93,6 +93,7 @@ export const graphErrors = {
       error_subcode: 463,
       message: 'Error validating access token: Session has expired.',
     }),
+  invalidToken: () => new SandboxGraphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' }),
   objectMissing: (id: string, method: 'get' | 'post') =>
     new SandboxGraphError({
       code: 100,

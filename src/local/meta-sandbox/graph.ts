@@ -9,6 +9,7 @@ import {
   graphErrors,
   type MetaErrorSpec,
 } from './errors';
+import type { SignupSessions } from './signup';
 import { FieldsSyntaxError, parseFields, serializeFields, type FieldSpec } from './fields';
 import { BodyError, parseParams, readBody, sendJson, sleep, stringParam } from './http';
 import {
@@ -34,6 +35,7 @@ export interface GraphContext {
   latencyMs: number;
   log: (line: string) => void;
   onVerificationCode: ((message: SandboxCodeMessage) => void | Promise<void>) | undefined;
+  signups: SignupSessions;
 }
 
 /** The literal token the sandbox treats as expired (190/463); any other bearer token is accepted. */
@@ -65,6 +67,8 @@ interface Route {
   objectId: string | undefined;
   /** The WABA whose budget the call counts against, when the caller has access to it. */
   usageWabaId: string | undefined;
+  /** Authenticated by its parameters (the app's id and secret), not by a bearer token. */
+  public?: boolean;
   run(request: RequestInfo): RouteResult;
 }
 
@@ -254,6 +258,10 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
         throw graphErrors.objectMissing(id, 'get');
       },
     };
+  }
+
+  if (id === 'oauth' && edge === 'access_token') {
+    return { operation: 'oauth_access_token', objectId: undefined, usageWabaId: undefined, public: true, run: (request) => ({ body: ctx.signups.exchange(request.params) }) };
   }
 
   const verb = method === 'GET' ? 'get' : 'post';
@@ -481,9 +489,15 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
   try {
     const raw = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const params = parseParams(url.searchParams, req.headers['content-type'], raw);
-    const token = bearerToken(req, url);
-    if (!token) throw graphErrors.missingToken();
-    if (token === EXPIRED_TOKEN) throw graphErrors.expiredToken();
+    if (!route.public) {
+      const token = bearerToken(req, url);
+      if (!token) throw graphErrors.missingToken();
+      if (token === EXPIRED_TOKEN) throw graphErrors.expiredToken();
+      const reach = ctx.signups.reaches(token, route.objectId);
+      if (reach === false && !ctx.signups.reaches(token, undefined)) throw graphErrors.invalidToken();
+      if (reach === false) throw graphErrors.objectMissing(route.objectId ?? '', method === 'GET' ? 'get' : 'post');
+      if (reach === true) ctx.signups.recordBusinessTokenCall(route.operation);
+    }
     const injected = ctx.state.takeFailure(route.operation, rest);
     if (injected) {
       if (RATE_LIMIT_CODES.has(injected.error.code)) {

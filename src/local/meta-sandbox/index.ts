@@ -15,6 +15,8 @@
  *   POST /{phone-number-id}/verify_code         code (6 digits)
  *   POST /{phone-number-id}/register            messaging_product=whatsapp, pin (6 digits)
  *   POST /{phone-number-id}/deregister
+ *   GET|POST /oauth/access_token               client_id, client_secret, code → { access_token, token_type }
+ *                                                (no bearer token; Embedded Signup's code exchange, signup.ts)
  * POST parameters are read from the query, a form body or a JSON body. Errors use Meta's body
  * `{ error: { message, type, code, error_subcode?, is_transient?, fbtrace_id } }` with HTTP 400:
  *   104            no access token               190/463  token `expired-token`
@@ -29,7 +31,16 @@
  * percentage of 200 calls/h (5,000 once a number is registered); the sandbox reports but never
  * blocks: inject a rate limit with fail-next.
  *
+ * A business token from the code exchange reaches only its session's business, WABA and numbers
+ * (anything else: 100/33); a made-up one answers 190.
+ *
  * Control routes (no auth; JSON; for tests driving a child process, and curl):
+ *   POST   /_sandbox/embedded-signup          { phoneNumber?, verified?, onlyWaba?, verifiedName? }
+ *                                               plays a signup session: creates (or, for a number already on
+ *                                               a WABA, reuses) business, WABA and number; answers the popup's
+ *                                               { type, event, data: { business_id, waba_id, phone_number_id? },
+ *                                               code }; the code works once, for 30 s
+ *   GET    /_sandbox/embedded-signup/{code}   the session, with the business token once exchanged
  *   GET    /_sandbox/state                                   businesses, WABAs, numbers (no codes, no PINs), call counts
  *   POST   /_sandbox/reset                    { seed? }      forget everything, seed again unless seed=false
  *   GET    /_sandbox/calls                                   Graph calls per operation (+ total)
@@ -56,16 +67,18 @@
  *   DELETE /_sandbox/fail-next                               clear injected failures
  * Operations: debug_token, get_business, get_waba, get_phone_number, get_object, post_object,
  * list_phone_numbers, add_phone_number, list_subscribed_apps, subscribe_app, request_code,
- * verify_code, register, deregister, unknown. `pathPattern` is a regular expression tested against
+ * verify_code, register, deregister, oauth_access_token, unknown. `pathPattern` is a regular expression tested against
  * the path without version and query, e.g. `^/\d+/register$`.
  *
  * Seed (unless `seed: false`): business 100000000000001 "Contoso Sandbox Business" and WABA
  * 200000000000001 "Contoso Sandbox" (APPROVED, verified) without numbers.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
 import { listenLocally, sandboxRequestUrl, sendJson, type LocalSandbox } from './http';
+import { SignupSessions, DEFAULT_SANDBOX_APP_ID, type SandboxApp } from './signup';
 import { SandboxState } from './state';
 
 export type { SandboxCodeMessage } from './graph';
@@ -86,6 +99,14 @@ export {
   type SandboxSnapshot,
   type SandboxWaba,
 } from './state';
+export {
+  DEFAULT_SANDBOX_APP_ID,
+  SIGNUP_CODE_LIFETIME_MS,
+  SignupSessions,
+  type SandboxApp,
+  type SignupPopupResult,
+  type StartSignupInput,
+} from './signup';
 export { SUBCODE_NUMBER_ALREADY_ON_WABA, SUBCODE_NUMBER_ON_OTHER_WABA, type MetaErrorSpec } from './errors';
 
 export interface MetaSandboxOptions {
@@ -97,25 +118,32 @@ export interface MetaSandboxOptions {
   log?: (line: string) => void;
   /** Called after a request_code answer was sent, as Meta's SMS or call would arrive. */
   onVerificationCode?: (message: SandboxCodeMessage) => void | Promise<void>;
+  /** The Meta app whose id and secret the code exchange expects (default id 900000000000001, a random secret). */
+  app?: Partial<SandboxApp>;
+  /** The sandbox's clock in ms, for the signup code's lifetime (tests move it instead of waiting). */
+  now?: () => number;
 }
 
-export type MetaSandbox = LocalSandbox<SandboxState>;
+export type MetaSandbox = LocalSandbox<SandboxState> & { signups: SignupSessions };
 
 export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox {
   const state = new SandboxState({ seed: options.seed !== false });
   const log = options.log ?? ((line: string) => console.log(`[meta-sandbox] ${line}`));
+  const app: SandboxApp = { id: options.app?.id ?? DEFAULT_SANDBOX_APP_ID, secret: options.app?.secret ?? randomBytes(16).toString('hex') };
+  const signups = new SignupSessions(state, app, options.now ?? Date.now, log);
   const context = {
     state,
     latencyMs: Math.max(0, options.latencyMs ?? 0),
     log,
     onVerificationCode: options.onVerificationCode,
+    signups,
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     try {
       const { url, control } = sandboxRequestUrl(path);
       if (control) {
-        await handleControl(state, req, res, url);
+        await handleControl(state, req, res, url, signups);
         return;
       }
       // The mount point is what the full request URL has in front of `path`.
@@ -132,5 +160,5 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
 
   const listen = (port = 0) => listenLocally(handle, port);
 
-  return { handle, state, listen };
+  return { handle, state, listen, signups };
 }

@@ -98,6 +98,7 @@ export const SANDBOX_OPERATIONS = [
   'verify_code',
   'register',
   'deregister',
+  'oauth_access_token',
   'unknown',
 ] as const;
 export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number];
