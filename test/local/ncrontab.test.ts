@@ -4,45 +4,45 @@ const at = (iso: string): Date => new Date(iso);
 const next = (expression: string, after: string): string => nextOccurrence(parseNcrontab(expression), at(after)).toISOString();
 
 describe('parseNcrontab', () => {
-  it('expands *, steps, ranges, ranged steps, lists and names', () => {
+  it('reads *, steps (also NCrontab\'s 5/20), ranges, ranged steps, lists and names', () => {
     const schedule = parseNcrontab('5/20 */15 1-10/3 1,15 JAN,jul-Aug MON-FRI');
-    expect([...schedule.seconds]).toEqual([5, 25, 45]);
-    expect([...schedule.minutes]).toEqual([0, 15, 30, 45]);
-    expect([...schedule.hours]).toEqual([1, 4, 7, 10]);
-    expect([...schedule.days]).toEqual([1, 15]);
-    expect([...schedule.months]).toEqual([1, 7, 8]);
-    expect([...schedule.daysOfWeek]).toEqual([1, 2, 3, 4, 5]);
+    // 2026-01-15 is a Thursday, 2026-07-01 a Wednesday.
+    expect(matches(schedule, at('2026-01-15T04:30:25Z'))).toBe(true);
+    expect(matches(schedule, at('2026-07-01T10:45:45Z'))).toBe(true);
+    expect(matches(schedule, at('2026-01-15T04:30:26Z'))).toBe(false); // second 26
+    expect(matches(schedule, at('2026-01-15T05:30:25Z'))).toBe(false); // hour 5
+    expect(matches(schedule, at('2026-03-02T04:30:25Z'))).toBe(false); // March
+    expect(matches(schedule, at('2026-08-15T04:30:25Z'))).toBe(false); // a Saturday
   });
 
   it('reads 7 as Sunday, like 0', () => {
-    expect([...parseNcrontab('0 0 0 * * 7').daysOfWeek]).toEqual([0]);
-    expect([...parseNcrontab('0 0 0 * * 5-7').daysOfWeek].sort()).toEqual([0, 5, 6]);
+    expect(matches(parseNcrontab('0 0 0 * * 7'), at('2026-11-08T00:00:00Z'))).toBe(true);
+    expect(matches(parseNcrontab('0 0 0 * * 5-7'), at('2026-11-08T00:00:00Z'))).toBe(true);
+    expect(matches(parseNcrontab('0 0 0 * * 5-7'), at('2026-11-09T00:00:00Z'))).toBe(false);
   });
 
   it('tolerates surrounding and repeated whitespace', () => {
-    expect([...parseNcrontab('  0   */30 * * * *  ').minutes]).toEqual([0, 30]);
+    expect(matches(parseNcrontab('  0   */30 * * * *  '), at('2026-11-02T09:30:00Z'))).toBe(true);
   });
 
   it.each([
-    ['', /expected 6 fields/],
+    ['', /expected 6 fields .*got 0/],
     ['0 */15 * * *', /expected 6 fields .*got 5/],
     ['0 0 */15 * * * *', /expected 6 fields .*got 7/],
-    ['60 * * * * *', /second 60 is outside 0-59/],
-    ['* 60 * * * *', /minute 60/],
-    ['* * 24 * * *', /hour 24/],
-    ['* * * 0 * *', /day of month 0/],
-    ['* * * 32 * *', /day of month 32/],
-    ['* * * * 13 *', /month 13/],
-    ['* * * * 0 *', /month 0/],
-    ['* * * * * 8', /day of week 8/],
-    ['*/0 * * * * *', /step "0"/],
-    ['*/x * * * * *', /step "x"/],
-    ['5-1 * * * * *', /runs backwards/],
-    ['1,,2 * * * * *', /empty list item/],
-    ['abc * * * * *', /"abc" is not a valid second/],
-    ['1-2-3 * * * * *', /not a valid second range/],
-    ['*/5/2 * * * * *', /not a valid second/],
-    ['-1 * * * * *', /not a valid second/],
+    ['60 * * * * *', /second: 60/],
+    ['* 60 * * * *', /minute: 60/],
+    ['* * 24 * * *', /hour: 24/],
+    ['* * * 32 * *', /day/],
+    ['* * * * 13 *', /month/],
+    ['* * * * * 8', /dayOfWeek/],
+    ['*/0 * * * * *', /stepping: 0/],
+    ['5-1 * * * * *', /larger than/],
+    ['1,,2 * * * * *', /empty/],
+    ['abc * * * * *', /illegal characters/],
+    ['0 0 0 L * *', /extension/],
+    ['0 0 0 15W * *', /extension/],
+    ['0 0 0 * * 5#2', /extension/],
+    ['0 0 0 ? * *', /extension/],
   ])('rejects %j', (expression, message) => {
     expect(() => parseNcrontab(expression)).toThrow(NcrontabError);
     expect(() => parseNcrontab(expression)).toThrow(message);
