@@ -33,12 +33,12 @@ export function decodeCursor(cursor: string, options: { source: string; paramete
     encodeCursor(parsed.data.s, parsed.data.a) === cursor &&
     (options.keyShape === undefined || options.keyShape.test(parsed.data.a));
   if (!parsed.success || !issued) {
-    throw new DomainError('validation-failed', `The ${options.parameter} is not a cursor this API returned.`, {
+    throw new DomainError('validation-failed', `The query parameter ${options.parameter} is not a cursor this API returned.`, {
       errors: [{ path: options.parameter, message: 'not a cursor this API returned: pass nextCursor of a previous page, or leave it out to start' }],
     });
   }
   if (parsed.data.s !== options.source) {
-    throw new DomainError('validation-failed', `The ${options.parameter} belongs to a list with different filters.`, {
+    throw new DomainError('validation-failed', `The query parameter ${options.parameter} holds a cursor of a list with different filters.`, {
       errors: [{ path: options.parameter, message: 'use the cursor with the filters of the page that returned it' }],
     });
   }
