@@ -15,7 +15,6 @@ import { startLocalHost, type LocalHost, type Mount } from './host';
 import { describeError, type LogLine } from './invocation';
 import { createMetaSandbox, metaSandboxWorldSchema } from './meta-sandbox';
 import { acsSandboxConnectionString, acsSandboxWorldSchema, createAcsSandbox, type SandboxSms } from './acs-sandbox';
-
 import { persistWorld } from './sandbox-world';
 
 const DEFAULT_PORT = 7071;
@@ -182,7 +181,6 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
         restore: (saved) => sandbox.state.restoreWorld(saved),
         log: (line) => log(`[meta-sandbox] ${line}`),
       });
-      cleanups.push(async () => world.save());
       mounts.push({ prefix: SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => sandbox.handle(req, res, subPath)) });
       env.META_GRAPH_URL = `http://127.0.0.1:${port}${SANDBOX_PREFIX}`;
       env.META_ACCESS_TOKEN = SANDBOX_TOKEN;
@@ -214,7 +212,6 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
         restore: (saved) => acs.state.restoreWorld(saved),
         log: (line) => log(`[acs-sandbox] ${line}`),
       });
-      cleanups.push(async () => world.save());
       mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => acs.handle(req, res, subPath)) });
       env.ACS_CONNECTION_STRING = acsSandboxConnectionString(`http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
       log(`ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);

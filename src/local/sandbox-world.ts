@@ -4,7 +4,7 @@
  * their sandboxes, or the first reconcile after `npm start` would mark every connected registration
  * PhoneNumberDeleted or Disconnected. Written after every request that may change the world (all
  * but GET and HEAD), synchronously and through a rename, so a killed process leaves the last
- * complete world behind.
+ * complete world behind, and nothing is left to write when the host stops.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
