@@ -13,8 +13,9 @@ import { freePort, isListening, startAzurite, tableConnectionString, type Runnin
 import { EVENT_GRID_WEBHOOK_PATH } from './event-grid-endpoint';
 import { startLocalHost, type LocalHost, type Mount } from './host';
 import { describeError, type LogLine } from './invocation';
-import { createMetaSandbox, DEFAULT_SANDBOX_APP_ID } from './meta-sandbox';
-import { acsSandboxConnectionString, createAcsSandbox, type SandboxSms } from './acs-sandbox';
+import { createMetaSandbox, DEFAULT_SANDBOX_APP_ID, metaSandboxWorldSchema } from './meta-sandbox';
+import { acsSandboxConnectionString, acsSandboxWorldSchema, createAcsSandbox, type SandboxSms } from './acs-sandbox';
+import { persistWorld } from './sandbox-world';
 
 const DEFAULT_PORT = 7071;
 const AZURITE_TABLE_PORT = 10002;
@@ -39,6 +40,11 @@ export interface RunLocalHostOptions {
   log?: LogLine;
   /** Fire timers on their schedules (default true). */
   timers?: boolean;
+  /**
+   * Where local data lives: Azurite's database when this process starts it, and the sandboxes'
+   * worlds (default `.azurite` in the working directory).
+   */
+  dataDir?: string;
 }
 
 /** Empty and blank values count as unset, as in src/adapters/config.ts. */
@@ -128,6 +134,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
   const env: Record<string, string | undefined> = { ...sourceEnv };
   const port = await resolvePort(env);
   env.PORT = String(port);
+  const dataDir = path.resolve(options.dataDir ?? '.azurite');
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.splice(0).reverse()) {
@@ -144,11 +151,10 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
       if (await isListening(AZURITE_TABLE_PORT)) {
         log(`Storage: using the table service already listening on 127.0.0.1:${AZURITE_TABLE_PORT}`);
       } else {
-        const location = path.resolve('.azurite');
-        mkdirSync(location, { recursive: true });
-        const azurite: RunningAzurite = await startAzurite({ port: AZURITE_TABLE_PORT, location });
+        mkdirSync(dataDir, { recursive: true });
+        const azurite: RunningAzurite = await startAzurite({ port: AZURITE_TABLE_PORT, location: dataDir });
         cleanups.push(() => azurite.stop());
-        log(`Storage: started Azurite on 127.0.0.1:${AZURITE_TABLE_PORT} (data in ${location})`);
+        log(`Storage: started Azurite on 127.0.0.1:${AZURITE_TABLE_PORT} (data in ${dataDir})`);
       }
     } else {
       log('Storage: using the configured connection');
@@ -171,7 +177,15 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
           if (message.method === 'SMS') sms.deliver?.(smsReceivedEvent(message.phoneNumber, message.code));
         },
       });
-      mounts.push({ prefix: SANDBOX_PREFIX, handle: (req, res, subPath) => sandbox.handle(req, res, subPath) });
+      // Meta keeps its world while this service restarts: so does the sandbox, beside the storage.
+      const world = persistWorld({
+        file: path.join(dataDir, 'meta-sandbox.json'),
+        schema: metaSandboxWorldSchema,
+        read: () => sandbox.state.world(),
+        restore: (saved) => sandbox.state.restoreWorld(saved),
+        log: (line) => log(`[meta-sandbox] ${line}`),
+      });
+      mounts.push({ prefix: SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => sandbox.handle(req, res, subPath)) });
       env.META_GRAPH_URL = `http://127.0.0.1:${port}${SANDBOX_PREFIX}`;
       env.META_ACCESS_TOKEN = SANDBOX_TOKEN;
       log(
@@ -196,7 +210,14 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
           if (sent.deliveryReport) sms.deliver?.(smsDeliveryReportEvent(sent, sent.deliveryReport));
         },
       });
-      mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: (req, res, subPath) => acs.handle(req, res, subPath) });
+      const world = persistWorld({
+        file: path.join(dataDir, 'acs-sandbox.json'),
+        schema: acsSandboxWorldSchema,
+        read: () => acs.state.world(),
+        restore: (saved) => acs.state.restoreWorld(saved),
+        log: (line) => log(`[acs-sandbox] ${line}`),
+      });
+      mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => acs.handle(req, res, subPath)) });
       env.ACS_CONNECTION_STRING = acsSandboxConnectionString(`http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
       log(`ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
     }

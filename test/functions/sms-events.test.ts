@@ -42,11 +42,31 @@ describe('smsEvents: SMSReceived', () => {
     expect(logs).toContain('****');
   });
 
-  it('ignores the code of a bring-your-own number (it never arrives on ACS)', async () => {
+  it('ignores the code of a bring-your-own number, and says that is why', async () => {
     const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested', { source: 'byo' });
     const code = app.sandbox.state.lastCode(phoneNumber)!;
-    expect((await app.deliver('smsEvents', smsReceived(phoneNumber, whatsAppSms(code)))).status).toBe(202);
+    const delivery = await app.deliver('smsEvents', smsReceived(phoneNumber, whatsAppSms(code)));
+    expect(delivery.status).toBe(202);
     expect((await app.call('getRegistration', { params: { id } })).json.stage).toBe('CodeRequested');
+    const logs = delivery.logs.join('\n');
+    expect(logs).toMatch(/SMS ignored: the number is bring-your-own/);
+    expect(logs).toContain(id);
+    expect(logs).not.toMatch(/no registration is waiting/);
+    expect(logs).not.toContain(code);
+  });
+
+  it('says when no registration has the number', async () => {
+    const delivery = await app.deliver('smsEvents', smsReceived('+14255550177', whatsAppSms('123456')));
+    expect(delivery.status).toBe(202);
+    expect(delivery.logs.join('\n')).toMatch(/SMS ignored: no registration has this number .*"outcome":"no-registration"/s);
+  });
+
+  it('says which stage the registration is in when it is not waiting for a code', async () => {
+    const { id, phoneNumber } = await registerUpTo(app, 'ProfileSelected', { source: 'acs' });
+    const delivery = await app.deliver('smsEvents', smsReceived(phoneNumber, whatsAppSms('123456')));
+    expect(delivery.status).toBe(202);
+    expect(delivery.logs.join('\n')).toMatch(/SMS ignored: the registration is in stage ProfileSelected, not CodeRequested/);
+    expect((await app.call('getRegistration', { params: { id } })).json.stage).toBe('ProfileSelected');
   });
 
   it('throws on a Meta outage so Event Grid redelivers, and the redelivery connects', async () => {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/local/azurite';
 import { testStorageConnectionString } from './storage';
@@ -13,12 +15,18 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
  * Runs the built local host (`npm start` without the build step) as a child process on a free
- * port, against the test Azurite and, with no Meta token, its own Meta sandbox.
+ * port, against the test Azurite and, with no Meta token, its own Meta sandbox. It runs in
+ * `workDir` (its `.azurite/` holds the sandboxes' worlds): by default a fresh directory removed on
+ * stop, so no run inherits another's world; pass one to restart a host over the same data.
  */
-export async function startLocalHostProcess(env: Record<string, string> = {}): Promise<LocalHostProcess> {
+export async function startLocalHostProcess(env: Record<string, string> = {}, options: { workDir?: string } = {}): Promise<LocalHostProcess> {
   const port = await freePort();
+  const workDir = options.workDir ?? mkdtempSync(path.join(tmpdir(), 'local-host-'));
+  const removeWorkDir = (): void => {
+    if (options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
+  };
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'local', 'main.js')], {
-    cwd: ROOT,
+    cwd: workDir,
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
@@ -34,11 +42,15 @@ export async function startLocalHostProcess(env: Record<string, string> = {}): P
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`local host exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) {
+      removeWorkDir();
+      throw new Error(`local host exited (${child.exitCode}):\n${output}`);
+    }
     const ready = await fetch(`${url}/api/health`).then((response) => response.status === 200, () => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      removeWorkDir();
       throw new Error(`local host not ready within 60 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -48,8 +60,12 @@ export async function startLocalHostProcess(env: Record<string, string> = {}): P
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        const done = (): void => {
+          removeWorkDir();
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };

@@ -1,4 +1,5 @@
 import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import { decodeCursor, encodeCursor } from './cursor';
 import { isConflict, isNotFound } from './errors';
 import { feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
 import { odata } from './odata';
@@ -7,6 +8,8 @@ import { eventFromRow } from './registration-entity';
 import type { Tables } from './tables';
 
 const FEED_PARTITION = 'feed';
+/** What feedRowKey writes: a 15-digit time, then the tagged event id. */
+const FEED_KEY_SHAPE = /^\d{15}-[bh][A-Za-z0-9_-]+$/;
 
 const OUTBOX_RANGE = odata`RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${rangeEnd(OUTBOX_PREFIX)}`;
 
@@ -71,20 +74,24 @@ export class TableOutboxStore implements OutboxStore {
     }
   }
 
-  /** The cursor is the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */
+  /**
+   * The cursor wraps the last RowKey returned; one row of look-ahead makes `nextCursor` null on the
+   * last page. A cursor this store did not issue is refused (400), never read as "end of feed".
+   */
   async feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>> {
+    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: FEED_PARTITION, parameter: 'after', keyShape: FEED_KEY_SHAPE });
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
     const filter =
-      after === undefined || after === ''
+      afterKey === undefined
         ? odata`PartitionKey eq ${FEED_PARTITION}`
-        : odata`PartitionKey eq ${FEED_PARTITION} and RowKey gt ${after}`;
+        : odata`PartitionKey eq ${FEED_PARTITION} and RowKey gt ${afterKey}`;
     const rows = await take(tables.events, filter, size + 1);
     const page = rows.slice(0, size);
     const last = page[page.length - 1];
     return {
       items: page.map(eventFromRow),
-      nextCursor: rows.length > size && last?.rowKey !== undefined ? last.rowKey : null,
+      nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(FEED_PARTITION, last.rowKey) : null,
     };
   }
 }

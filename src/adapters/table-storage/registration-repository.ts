@@ -3,6 +3,7 @@ import { DomainError, notFound } from '../../domain/errors';
 import type { Page, RegistrationFilter, RegistrationRepository, UpdateOptions, UpdateResult } from '../../domain/ports';
 import { outgoingEventsOf, type Change, type HistoryEntry, type Registration } from '../../domain/registration';
 import type { Stage } from '../../domain/stages';
+import { decodeCursor, encodeCursor } from './cursor';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 import { digitsOf, ENTITY_ROW, HISTORY_PREFIX, isUsableKey, markerRowKey, rangeEnd } from './keys';
 import { KeyedQueue } from './keyed-queue';
@@ -147,7 +148,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const limit = Number.isFinite(page.limit) ? Math.max(1, Math.min(1000, Math.floor(page.limit))) : 50;
     const partition = partitionFor(filter);
     const source = partition ?? '*';
-    let after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, source);
+    let after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, { source, parameter: 'cursor' });
     const items: Registration[] = [];
     for (let round = 1; ; round += 1) {
       const need = limit - items.length;
@@ -277,29 +278,4 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const rows = await all((await this.tables.ready()).index, odata`PartitionKey eq ${partition}`);
     return this.verified(rows.map((row) => row.rowKey ?? ''), filter);
   }
-}
-
-function encodeCursor(source: string, after: string): string {
-  return Buffer.from(JSON.stringify({ s: source, a: after }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, source: string): string {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = null;
-  }
-  const { s, a } = (decoded ?? {}) as { s?: unknown; a?: unknown };
-  if (typeof s !== 'string' || typeof a !== 'string') {
-    throw new DomainError('validation-failed', 'The cursor is not one this API returned.', {
-      errors: [{ path: 'cursor', message: 'invalid cursor' }],
-    });
-  }
-  if (s !== source) {
-    throw new DomainError('validation-failed', 'The cursor belongs to a list with different filters.', {
-      errors: [{ path: 'cursor', message: 'use the cursor with the filters of the page that returned it' }],
-    });
-  }
-  return a;
 }

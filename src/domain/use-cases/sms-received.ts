@@ -1,10 +1,40 @@
 import { DomainError } from '../errors';
 import { maskPhoneNumber } from '../phone-number';
+import type { Registration } from '../registration';
 import { parseWhatsAppCode } from '../verification-code';
 import type { OnboardingDependencies, Trigger } from './dependencies';
 import { submitVerificationCode } from './verification';
 
-export type SmsOutcome = 'verified' | 'no-registration-waiting' | 'no-whatsapp-code' | 'code-rejected' | 'not-connected-yet';
+export type SmsOutcome =
+  | 'verified'
+  | 'no-registration'
+  | 'not-code-requested'
+  | 'byo-number'
+  | 'voice-requested'
+  | 'no-whatsapp-code'
+  | 'code-rejected'
+  | 'not-connected-yet';
+
+type Ignored = Exclude<SmsOutcome, 'verified' | 'code-rejected' | 'not-connected-yet' | 'no-whatsapp-code'>;
+
+/**
+ * Why no registration of this number takes its code from an SMS. Ops read this line when a code
+ * "went missing", so it names the one condition that failed instead of a catch-all.
+ */
+function whyNotWaiting(registrations: Registration[]): { outcome: Ignored; reason: string; registrationId?: string } {
+  const live = registrations.filter((registration) => registration.stage !== 'Cancelled');
+  const newest = live[0] ?? registrations[0];
+  if (!newest) return { outcome: 'no-registration', reason: 'no registration has this number' };
+  const registrationId = newest.id;
+  if (live.length === 0) return { outcome: 'no-registration', reason: 'every registration of this number is cancelled', registrationId };
+  if (newest.phoneNumberSource === 'byo') {
+    return { outcome: 'byo-number', reason: 'the number is bring-your-own: its code is entered by the client app, not read from ACS', registrationId };
+  }
+  if (newest.stage !== 'CodeRequested') {
+    return { outcome: 'not-code-requested', reason: `the registration is in stage ${newest.stage}, not CodeRequested`, registrationId };
+  }
+  return { outcome: 'voice-requested', reason: 'the code was requested by voice call, not by SMS', registrationId };
+}
 
 /**
  * The WhatsApp code of an ACS number arrives as an SMS to that number: find the registration
@@ -16,17 +46,18 @@ export async function handleSmsReceived(
   sms: { to: string; message: string },
   trigger: Trigger,
 ): Promise<SmsOutcome> {
-  const waiting = (await deps.registrations.listByPhoneNumber(sms.to)).filter(
-    (registration) => registration.stage === 'CodeRequested' && registration.phoneNumberSource === 'acs' && registration.verification?.method === 'SMS',
+  const registrations = await deps.registrations.listByPhoneNumber(sms.to);
+  const registration = registrations.find(
+    (candidate) => candidate.stage === 'CodeRequested' && candidate.phoneNumberSource === 'acs' && candidate.verification?.method === 'SMS',
   );
-  const registration = waiting[0];
   if (!registration) {
-    trigger.log.info('SMS ignored: no registration is waiting for a code on this number', { to: maskPhoneNumber(sms.to), eventId: trigger.eventId });
-    return 'no-registration-waiting';
+    const { outcome, reason, registrationId } = whyNotWaiting(registrations);
+    trigger.log.info(`SMS ignored: ${reason}`, { to: maskPhoneNumber(sms.to), ...(registrationId ? { registrationId } : {}), eventId: trigger.eventId });
+    return outcome;
   }
   const code = parseWhatsAppCode(sms.message);
   if (!code) {
-    trigger.log.info('SMS ignored: it holds no WhatsApp verification code', { to: maskPhoneNumber(sms.to), registrationId: registration.id, eventId: trigger.eventId });
+    trigger.log.info('SMS ignored: the text holds no WhatsApp verification code', { to: maskPhoneNumber(sms.to), registrationId: registration.id, eventId: trigger.eventId });
     return 'no-whatsapp-code';
   }
   try {

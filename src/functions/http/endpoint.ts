@@ -116,6 +116,34 @@ function problemOf(error: unknown, log: Logger, requestId: string): HttpResponse
   return problemFromError(translated, log, requestId);
 }
 
+/** The problem `code` of a response this builder (or a handler) wrote as problem+json, if any. */
+function problemCodeOf(response: HttpResponseInit): string | undefined {
+  if (typeof response.body !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(response.body);
+    const code = (parsed as { code?: unknown } | null)?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The host logs every invocation as Succeeded whatever it answered, so a refused request would not
+ * show in the log at all: name its status and problem code here, for every endpoint. Field paths
+ * only, never the detail or the values (they may hold phone numbers, codes or other input).
+ */
+function logFailure(log: Logger, name: string, requestId: string, response: HttpResponseInit, errors?: FieldError[]): void {
+  const status = response.status ?? 200;
+  if (status >= 200 && status < 300) return;
+  const code = problemCodeOf(response);
+  const fields = errors && errors.length > 0 ? { fields: errors.map((error) => error.path) } : {};
+  const line = `Request answered ${status}${code ? ` ${code}` : ''}`;
+  const properties = { function: name, status, ...(code ? { code } : {}), ...fields, requestId };
+  if (status >= 500) log.warn(line, properties);
+  else log.info(line, properties);
+}
+
 /** Turns an endpoint spec into an HTTP function: parse and validate, call, map errors. */
 export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services: () => Promise<TServices>): HttpFunction {
   return {
@@ -134,10 +162,11 @@ export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services
           { body, query, params: request.params, headers: request.headers, ifMatchVersion: readIfMatch(request), requestId, log, request },
           await services(),
         );
+        logFailure(log, spec.name, requestId, response);
         return response;
       } catch (error) {
         const response = problemOf(error, log, requestId);
-        if ((response.status ?? 500) >= 500) log.warn('Request failed', { function: spec.name, status: response.status, requestId });
+        logFailure(log, spec.name, requestId, response, error instanceof DomainError ? error.extra.errors : undefined);
         return response;
       }
     },

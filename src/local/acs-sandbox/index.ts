@@ -40,6 +40,8 @@ import { AcsSandboxState, type SandboxSms } from './state';
 export {
   AcsSandboxState,
   AcsSandboxControlError,
+  acsSandboxWorldSchema,
+  type AcsSandboxWorld,
   ACS_SANDBOX_ROUTES,
   type AcsSandboxCalls,
   type AcsSandboxRoute,

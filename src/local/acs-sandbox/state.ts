@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * The ACS sandbox's world: channel registrations that exist, numbers whose SMS fail, the SMS sent,
@@ -67,6 +68,16 @@ export interface AcsSandboxSnapshot {
   calls: AcsSandboxCalls;
   pendingFailures: PendingFailure[];
 }
+
+export const acsSandboxWorldSchema = z.object({
+  kind: z.literal('acs-sandbox-world'),
+  version: z.literal(1),
+  channels: z.array(z.string()),
+  failingNumbers: z.array(z.string()),
+  undeliverableNumbers: z.array(z.string()),
+});
+
+export type AcsSandboxWorld = z.infer<typeof acsSandboxWorldSchema>;
 
 export class AcsSandboxControlError extends Error {
   override readonly name = 'AcsSandboxControlError';
@@ -227,6 +238,21 @@ export class AcsSandboxState {
 
   resetCalls(): void {
     Object.assign(this.calls, { sms: 0, templates: 0, unauthorized: 0, injectedFailures: 0 });
+  }
+
+  /**
+   * What outlives a restart of the local host: which channels exist and which numbers fail, as an
+   * ACS resource keeps them. SMS sent, counters and injected failures belong to one run.
+   */
+  world(): AcsSandboxWorld {
+    return { kind: 'acs-sandbox-world', version: 1, channels: [...this.channels], failingNumbers: [...this.failingNumbers], undeliverableNumbers: [...this.undeliverableNumbers] };
+  }
+
+  restoreWorld(world: AcsSandboxWorld): void {
+    this.reset();
+    for (const channel of world.channels) this.channels.add(channelKey(channel));
+    for (const number of world.failingNumbers) this.failingNumbers.add(number);
+    for (const number of world.undeliverableNumbers) this.undeliverableNumbers.add(number);
   }
 
   snapshot(): AcsSandboxSnapshot {

@@ -107,6 +107,7 @@ export {
   type SignupPopupResult,
   type StartSignupInput,
 } from './signup';
+export { metaSandboxWorldSchema, type MetaSandboxWorld } from './world';
 export { SUBCODE_NUMBER_ALREADY_ON_WABA, SUBCODE_NUMBER_ON_OTHER_WABA, type MetaErrorSpec } from './errors';
 
 export interface MetaSandboxOptions {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { toE164 } from '../../domain/phone-number';
 import type { MetaErrorSpec } from './errors';
+import type { MetaSandboxWorld } from './world';
 
 /**
  * The sandbox's world: businesses, WABAs, their phone numbers, shares, injected failures and
@@ -511,6 +512,31 @@ export class SandboxState {
     const phone = this.phoneNumber(idOrE164);
     if (!phone) throw new SandboxControlError(`Phone number ${idOrE164} does not exist.`, 404);
     return phone;
+  }
+
+  /** The part of the state that outlives a restart (src/local/meta-sandbox/world.ts). */
+  world(): MetaSandboxWorld {
+    return {
+      kind: 'meta-sandbox-world',
+      version: 1,
+      businesses: [...this.businesses.values()].map((business) => ({ ...business })),
+      wabas: [...this.wabas.values()].map((waba) => ({ ...waba, phoneNumberIds: [...waba.phoneNumberIds] })),
+      phoneNumbers: [...this.phoneNumbers.values()].map(({ lastCode: _code, ...phone }) => ({ ...phone })),
+      nextIds: { ...this.nextIds },
+    };
+  }
+
+  /** Replaces businesses, WABAs and numbers with a saved world; counters and failures start afresh. */
+  restoreWorld(world: MetaSandboxWorld): void {
+    this.reset({ seed: false });
+    for (const business of world.businesses) this.businesses.set(business.id, { ...business });
+    for (const waba of world.wabas) this.wabas.set(waba.id, { ...waba, phoneNumberIds: [...waba.phoneNumberIds] });
+    // In insertion order, so a number added again after a delete maps to its newest record, as before.
+    for (const phone of world.phoneNumbers) {
+      this.phoneNumbers.set(phone.id, { ...phone, lastCode: null });
+      this.byE164.set(phone.e164, phone.id);
+    }
+    this.nextIds = { ...world.nextIds };
   }
 
   /** Everything, for `GET /_sandbox/state`; codes and PINs left out. */
