@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../src/local/azurite';
+import { e2eApi, type E2eApi } from './e2e-api';
 import { testStorageConnectionString } from './storage';
 
 export interface LocalHostProcess {
   url: string;
+  /** HTTP calls to the host; answers from /api are checked against its OpenAPI document. */
+  api: E2eApi;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -45,6 +48,7 @@ export async function startLocalHostProcess(env: Record<string, string> = {}): P
   }
   return {
     url,
+    api: e2eApi(url),
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
