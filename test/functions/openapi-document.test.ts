@@ -18,6 +18,21 @@ type Json = any;
 let folder: string;
 let documentFile: string;
 let document: Json;
+let typesFile: string;
+/** The two tools run side by side from the start (they are the slow part); each test awaits its own. */
+let lint: Promise<string>;
+let generate: Promise<void>;
+
+const runTool = (name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) => {
+  const result = run(process.execPath, args, { ...options, maxBuffer: 16 * 1024 * 1024 }).then(
+    ({ stdout }) => stdout,
+    (error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`${name} failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    },
+  );
+  result.catch(() => undefined); // reported by the test that awaits it
+  return result;
+};
 
 /** The document exactly as GET /api/openapi.json serves it. */
 async function servedDocument(): Promise<string> {
@@ -31,6 +46,12 @@ beforeAll(async () => {
   const body = await servedDocument();
   writeFileSync(documentFile, body);
   document = JSON.parse(body);
+  lint = runTool('redocly lint', [bin('@redocly', 'cli', 'bin', 'cli.js'), 'lint', documentFile, '--config', path.join(ROOT, 'redocly.yaml'), '--format', 'json'], {
+    cwd: ROOT,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  });
+  typesFile = path.join(folder, 'api.d.ts');
+  generate = runTool('openapi-typescript', [bin('openapi-typescript', 'bin', 'cli.js'), documentFile, '--output', typesFile], { cwd: folder }).then(() => undefined);
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -95,13 +116,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('passes redocly lint with the recommended rules: no error, and only the warnings redocly.yaml explains', async () => {
-    const { stdout } = await run(process.execPath, [bin('@redocly', 'cli', 'bin', 'cli.js'), 'lint', documentFile, '--config', path.join(ROOT, 'redocly.yaml'), '--format', 'json'], {
-      cwd: ROOT,
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`redocly lint failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-    });
+    const stdout = await lint;
     const report = JSON.parse(stdout) as { totals: { errors: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
     expect(report.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
     expect(report.totals.errors).toBe(0);
@@ -110,12 +125,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('generates a typed client with openapi-typescript that type-checks against usage', async () => {
-    const types = path.join(folder, 'api.d.ts');
-    await run(process.execPath, [bin('openapi-typescript', 'bin', 'cli.js'), documentFile, '--output', types], { cwd: folder }).catch(
-      (error: { stdout?: string; stderr?: string }) => {
-        throw new Error(`openapi-typescript failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-      },
-    );
+    await generate;
     const usage = path.join(folder, 'usage.ts');
     writeFileSync(
       usage,
