@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { ApiContract } from './api-contract';
 
 export interface E2eResponse {
@@ -6,6 +7,8 @@ export interface E2eResponse {
   text: string;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+export type E2eApi = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<E2eResponse>;
 
 const parseOrUndefined = (text: string): unknown => {
   try {
@@ -16,29 +19,45 @@ const parseOrUndefined = (text: string): unknown => {
 };
 
 /**
+ * One connection per call: a pooled keep-alive connection that the host closes while idle (its
+ * keep-alive timeout passes while a loaded machine checks the previous answer) fails the next call.
+ */
+function send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<E2eResponse, 'json'>> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, agent: false }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        resolve({ status: incoming.statusCode ?? 0, headers: responseHeaders, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/**
  * Calls a running host over HTTP. Every answer from the API (`/api/…`) is checked against the
  * OpenAPI document the host serves, so an e2e flow also proves the published contract.
  */
-export type E2eApi = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<E2eResponse>;
-
 export function e2eApi(baseUrl: string): E2eApi {
   let contract: Promise<ApiContract> | undefined;
   const loadContract = () =>
-    (contract ??= fetch(`${baseUrl}/api/openapi.json`).then(async (response) => {
-      const text = await response.text();
-      const loaded = new ApiContract(JSON.parse(text));
-      loaded.check({ method: 'GET', path: '/api/openapi.json', status: response.status, headers: response.headers, text });
+    (contract ??= send(`${baseUrl}/api/openapi.json`, 'GET', {}, undefined).then((response) => {
+      const loaded = new ApiContract(JSON.parse(response.text));
+      loaded.check({ method: 'GET', path: '/api/openapi.json', ...response });
       return loaded;
     }));
 
   return async (method, path, body, headers = {}) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (ApiContract.covers(path)) (await loadContract()).check({ method, path, status: response.status, headers: response.headers, text });
-    return { status: response.status, headers: response.headers, text, json: parseOrUndefined(text) };
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const response = await send(`${baseUrl}${path}`, method, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, text);
+    if (ApiContract.covers(path)) (await loadContract()).check({ method, path, ...response });
+    return { ...response, json: parseOrUndefined(response.text) };
   };
 }
