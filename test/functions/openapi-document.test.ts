@@ -100,11 +100,12 @@ describe('the OpenAPI document', () => {
         .filter(([, response]) => response.content?.['application/problem+json']?.schema?.$ref === '#/components/schemas/Problem')
         .map(([status]) => status);
 
-    expect(problemStatuses('post', '/api/registrations')).toEqual(['400', '409', '413', '415', '503']);
-    expect(problemStatuses('get', '/api/registrations/{id}')).toEqual(['404', '503']);
-    expect(problemStatuses('get', '/api/registrations')).toEqual(['400', '503']);
+    // Containing, not equal: roles add 401 and 403 to the endpoints that need one.
+    expect(problemStatuses('post', '/api/registrations')).toEqual(expect.arrayContaining(['400', '409', '413', '415', '503']));
+    expect(problemStatuses('get', '/api/registrations/{id}')).toEqual(expect.arrayContaining(['404', '503']));
+    expect(problemStatuses('get', '/api/registrations')).toEqual(expect.arrayContaining(['400', '503']));
     expect(problemStatuses('put', '/api/registrations/{id}/channel')).toEqual(expect.arrayContaining(['400', '404', '412', '413', '415', '422', '503']));
-    expect(problemStatuses('delete', '/api/registrations/{id}')).toEqual(['404', '409', '412', '503']);
+    expect(problemStatuses('delete', '/api/registrations/{id}')).toEqual(expect.arrayContaining(['404', '409', '412', '503']));
     expect(problemStatuses('post', '/api/meta/webhook')).toEqual(expect.arrayContaining(['401']));
     expect(problemStatuses('get', '/api/health')).toEqual([]);
 
