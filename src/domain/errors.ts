@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'verification-code-rejected'
   | 'concurrency-conflict'
   | 'meta-unavailable'
+  | 'storage-unavailable'
   | 'acs-channel-not-found'
   | 'unsupported-media-type'
   | 'payload-too-large'

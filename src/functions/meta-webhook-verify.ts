@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { verifyHandshake } from '../domain/meta-webhook';
 import { endpoint } from './http/endpoint';
 import type { Services } from './services';
@@ -10,8 +11,8 @@ export const metaWebhookVerify = endpoint({
   summary: "Meta's webhook subscription handshake (hub.mode, hub.verify_token, hub.challenge)",
   tags: ['meta'],
   responses: [
-    { status: 200, description: 'The challenge, as text/plain', contentType: 'text/plain' },
-    { status: 403, description: 'Wrong verify token' },
+    { status: 200, description: 'The challenge, as text/plain', schema: z.string(), contentType: 'text/plain' },
+    { status: 403, description: 'Wrong verify token', schema: z.string(), contentType: 'text/plain' },
   ],
   errors: [],
   handle: async (input, services: Services) => {

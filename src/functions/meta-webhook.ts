@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { META_SIGNATURE_HEADER, toAccountChangeEvents, verifyMetaSignature } from '../domain/meta-webhook';
 import { DomainError } from '../domain/errors';
 import { endpoint } from './http/endpoint';
@@ -14,7 +15,7 @@ export const metaWebhook = endpoint({
   authLevel: 'anonymous',
   summary: "Meta's WhatsApp Business Account webhook: each account change becomes one WhatsApp.* CloudEvent on Event Grid",
   tags: ['meta'],
-  responses: [{ status: 200, description: 'Accepted (changes published)' }],
+  responses: [{ status: 200, description: 'Accepted (changes published)', schema: z.object({ published: z.number().int(), ignored: z.number().int() }) }],
   errors: ['validation-failed', 'payload-too-large', 'invalid-signature'],
   handle: async (input, services: Services) => {
     const raw = new Uint8Array(await input.request.arrayBuffer());

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { endpoint } from './http/endpoint';
 import { buildOpenApiDocument } from './http/openapi-document';
 import { jsonResponse } from './http/registration-resource';
@@ -12,7 +13,7 @@ export const openApi = endpoint({
   authLevel: 'anonymous',
   summary: 'This API as an OpenAPI 3.1 document',
   tags: ['operations'],
-  responses: [{ status: 200, description: 'The OpenAPI document' }],
+  responses: [{ status: 200, description: 'The OpenAPI document', schema: z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) }],
   errors: [],
   handle: async (_input, services: Services) => {
     // The document depends only on code, so it is built once per process.

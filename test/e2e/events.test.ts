@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
+import type { E2eApi } from '../support/e2e-api';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 const APP_SECRET = 'e2e-app-secret';
@@ -7,15 +8,7 @@ let host: LocalHostProcess;
 beforeAll(async () => (host = await startLocalHostProcess({ META_APP_SECRET: APP_SECRET, META_WEBHOOK_VERIFY_TOKEN: 'e2e-verify' })), 90_000);
 afterAll(() => host?.stop());
 
-const json = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${host.url}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const json: E2eApi = (...args) => host.api(...args);
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -44,10 +37,10 @@ describe('events on the local host', () => {
     envelope.entry[0]!.changes[0]!.value.waba_info.waba_id = '200000000000001';
     envelope.entry[0]!.time = Math.floor(Date.now() / 1000) + 5;
     const body = JSON.stringify(envelope);
-    const bad = await fetch(`${host.url}/api/meta/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' } });
+    const bad = await json('POST', '/api/meta/webhook', body, { 'x-hub-signature-256': 'sha256=00' });
     expect(bad.status).toBe(401);
     const signature = `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;
-    const good = await fetch(`${host.url}/api/meta/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
+    const good = await json('POST', '/api/meta/webhook', body, { 'x-hub-signature-256': signature });
     expect(good.status).toBe(200);
     await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.status === 'Revoked', 'Revoked');
     // Without a topic the change is delivered to the accountEvents function itself (docs/design.md §8).

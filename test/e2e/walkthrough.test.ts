@@ -1,19 +1,12 @@
 import validation from '../fixtures/subscription-validation.eventgrid.json';
+import type { E2eApi } from '../support/e2e-api';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 let host: LocalHostProcess;
 beforeAll(async () => (host = await startLocalHostProcess()), 90_000);
 afterAll(() => host?.stop());
 
-const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${host.url}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const api: E2eApi = (...args) => host.api(...args);
 
 describe('the local host (npm start) over HTTP with the Meta sandbox', () => {
   it('prints every function with its URL and says loudly that Meta is the sandbox', () => {

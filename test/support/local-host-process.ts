@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/local/azurite';
+import { e2eApi, type E2eApi } from './e2e-api';
 import { testStorageConnectionString } from './storage';
 
 export interface LocalHostProcess {
   url: string;
+  /** HTTP calls to the host; answers from /api are checked against its OpenAPI document. */
+  api: E2eApi;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function startLocalHostProcess(env: Record<string, string> = {}, op
   }
   return {
     url,
+    api: e2eApi(url),
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
