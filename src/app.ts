@@ -27,10 +27,12 @@ import type { FunctionDefinition } from './functions/definitions';
 import { disconnectRegistration } from './functions/disconnect-registration';
 import { getRegistration } from './functions/get-registration';
 import { getRegistrationHistory } from './functions/get-registration-history';
+import { getRegistrationSummary } from './functions/get-registration-summary';
 import { health } from './functions/health';
 import { toHttpFunction, type AnyEndpoint } from './functions/http/endpoint';
 import { listRegistrations } from './functions/list-registrations';
 import { openApi } from './functions/openapi';
+import { opsConsole, opsConsoleFile } from './functions/ops-console';
 import { reconcileRegistration } from './functions/reconcile-registration';
 import { reconnectRegistration } from './functions/reconnect-registration';
 import { requestVerificationCode } from './functions/request-verification-code';
@@ -42,6 +44,7 @@ import { submitVerificationCode } from './functions/submit-verification-code';
 export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   createRegistration,
   listRegistrations,
+  getRegistrationSummary,
   getRegistration,
   cancelRegistration,
   getRegistrationHistory,
@@ -60,6 +63,8 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   metaWebhook,
   health,
   openApi,
+  opsConsole,
+  opsConsoleFile,
 ];
 
 export const eventFunctions = [smsEvents, accountEvents];
