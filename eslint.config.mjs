@@ -33,6 +33,18 @@ export default defineConfig(
   tseslint.configs.recommended,
 
   {
+    // The ops console runs in the browser as a plain ES module.
+    name: 'project/ops-console',
+    files: ['ops-console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'Node', 'sessionStorage'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+
+  {
     name: 'project/all',
     rules: {
       // Leading underscore marks a parameter (or binding) that must exist but is not used,

@@ -70,6 +70,8 @@ function stage(target) {
   const distSource = path.join(ROOT, 'dist', 'src');
   copyTree(distSource, path.join(target, 'dist', 'src'), (from) => path.dirname(from) === distSource && LEFT_OUT_OF_DIST.has(path.basename(from)));
   for (const file of ['host.json', 'package.json', 'package-lock.json']) fs.copyFileSync(path.join(ROOT, file), path.join(target, file));
+  // The ops console's page, script and style sheet, served by the app from beside package.json.
+  copyTree(path.join(ROOT, 'ops-console'), path.join(target, 'ops-console'));
 
   const packages = productionPackages(lock);
   for (const { key, optional } of packages) {

@@ -29,10 +29,12 @@ import { disconnectRegistration } from './functions/disconnect-registration';
 import { embeddedSignup } from './functions/embedded-signup';
 import { getRegistration } from './functions/get-registration';
 import { getRegistrationHistory } from './functions/get-registration-history';
+import { getRegistrationSummary } from './functions/get-registration-summary';
 import { health } from './functions/health';
 import { toHttpFunction, type AnyEndpoint } from './functions/http/endpoint';
 import { listRegistrations } from './functions/list-registrations';
 import { openApi } from './functions/openapi';
+import { opsConsole, opsConsoleFile } from './functions/ops-console';
 import { reconcileRegistration } from './functions/reconcile-registration';
 import { reconnectRegistration } from './functions/reconnect-registration';
 import { requestVerificationCode } from './functions/request-verification-code';
@@ -44,6 +46,7 @@ import { submitVerificationCode } from './functions/submit-verification-code';
 export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   createRegistration,
   listRegistrations,
+  getRegistrationSummary,
   getRegistration,
   cancelRegistration,
   getRegistrationHistory,
@@ -63,6 +66,8 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   metaWebhook,
   health,
   openApi,
+  opsConsole,
+  opsConsoleFile,
 ];
 
 export const eventFunctions = [smsEvents, accountEvents];

@@ -86,6 +86,13 @@ export interface UpdateResult {
   duplicate: boolean;
 }
 
+/** Counts over what a caller may see; every status and stage present, zeros included. */
+export interface RegistrationSummary {
+  byStatus: Record<AccountStatus, number>;
+  byStage: Record<Stage, number>;
+  total: number;
+}
+
 export interface RegistrationRepository {
   /**
    * Stores a new registration and its first history entry, and claims its phone number.
@@ -110,6 +117,8 @@ export interface RegistrationRepository {
   listByPhoneNumber(phoneNumber: string): Promise<Registration[]>;
   /** Throws when storage does not answer. */
   ping(): Promise<void>;
+  /** Counts by status and stage; `owner` narrows them to one caller's registrations. */
+  summarize(scope: { owner?: string }): Promise<RegistrationSummary>;
 }
 
 export interface IdempotencyStore {

@@ -33,6 +33,7 @@ function fakeRepository(initial: Registration[]) {
       return [...rows.values()].filter((registration) => registration.phoneNumber === phoneNumber);
     },
     create: unused('create'),
+    summarize: unused('summarize'),
     history: unused('history'),
     list: unused('list'),
     listByWaba: unused('listByWaba'),

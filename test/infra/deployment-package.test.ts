@@ -79,6 +79,8 @@ describe('the staged deployment package', () => {
     expect(existsSync(path.join(target, packageJson.main))).toBe(true);
     expect(existsSync(path.join(target, 'dist', 'src', 'functions.manifest.json'))).toBe(true);
     expect(existsSync(path.join(target, 'host.json'))).toBe(true);
+    // The ops console's files are read from beside package.json at run time.
+    for (const file of ['index.html', 'app.js', 'styles.css']) expect(existsSync(path.join(target, 'ops-console', file))).toBe(true);
     expect(existsSync(path.join(target, 'dist', 'src', 'local'))).toBe(false);
     expect(existsSync(path.join(target, 'dist', 'test'))).toBe(false);
   });

@@ -1,9 +1,10 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { DomainError, notFound } from '../../domain/errors';
-import type { Page, RegistrationFilter, RegistrationRepository, UpdateOptions, UpdateResult } from '../../domain/ports';
+import type { Page, RegistrationFilter, RegistrationRepository, RegistrationSummary, UpdateOptions, UpdateResult } from '../../domain/ports';
 import { outgoingEventsOf, type Change, type HistoryEntry, type Registration } from '../../domain/registration';
 import type { Stage } from '../../domain/stages';
 import { decodeCursor, encodeCursor } from './cursor';
+import { countInto, emptySummary } from '../../domain/summary';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 import { digitsOf, ENTITY_ROW, HISTORY_PREFIX, isUsableKey, markerRowKey, rangeEnd } from './keys';
 import { KeyedQueue } from './keyed-queue';
@@ -179,6 +180,23 @@ export class TableRegistrationRepository implements RegistrationRepository {
   async listByPhoneNumber(phoneNumber: string): Promise<Registration[]> {
     const registrations = await this.listAll({ phoneNumber });
     return registrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
+  /**
+   * One projected scan of the registration entities (stage and status only). Exact, and cheap
+   * enough for thousands; the counts do not depend on the index.
+   */
+  async summarize(scope: { owner?: string }): Promise<RegistrationSummary> {
+    const summary = emptySummary();
+    const filter = odata`RowKey eq ${ENTITY_ROW}`;
+    const select = ['stage', 'status', 'owner'];
+    for await (const page of (await this.table()).listEntities<Properties>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 })) {
+      for (const row of page) {
+        if (scope.owner !== undefined && (row['owner'] ?? 'anonymous') !== scope.owner) continue;
+        countInto(summary, row['stage'], row['status']);
+      }
+    }
+    return summary;
   }
 
   async ping(): Promise<void> {

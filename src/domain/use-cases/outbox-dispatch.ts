@@ -63,6 +63,7 @@ export function dispatchingAfterChanges(repository: RegistrationRepository, disp
     history: (id) => repository.history(id),
     list: (filter, page) => repository.list(filter, page),
     listByWaba: (wabaId) => repository.listByWaba(wabaId),
+    summarize: (scope) => repository.summarize(scope),
     listByPhoneNumber: (phoneNumber) => repository.listByPhoneNumber(phoneNumber),
     ping: () => repository.ping(),
   };

@@ -150,3 +150,10 @@ export const healthResource = z.object({
   status: z.enum(['ok', 'degraded', 'unavailable']),
   checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'degraded', 'unavailable']), detail: z.string().optional() })),
 });
+
+const countsOf = <T extends readonly [string, ...string[]]>(names: T) =>
+  z.strictObject(Object.fromEntries(names.map((name) => [name, z.number().int().min(0)])) as Record<T[number], z.ZodNumber>);
+
+export const registrationSummary = z
+  .object({ byStatus: countsOf(ACCOUNT_STATUSES), byStage: countsOf(STAGES), total: z.number().int().min(0), asOf: timestamp })
+  .meta({ id: 'RegistrationSummary' });

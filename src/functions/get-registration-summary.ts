@@ -1,0 +1,18 @@
+import { endpoint } from './http/endpoint';
+import { jsonResponse } from './http/registration-resource';
+import { registrationSummary } from './http/schemas';
+import type { Services } from './services';
+
+export const getRegistrationSummary = endpoint({
+  name: 'getRegistrationSummary',
+  methods: ['GET'],
+  route: 'registrations/summary',
+  summary: 'Counts by status and by stage (every one named, zeros included) over the registrations the caller may see',
+  tags: ['registrations'],
+  responses: [{ status: 200, description: 'The counts, as of asOf', schema: registrationSummary }],
+  errors: [],
+  handle: async (_input, services: Services) => {
+    const summary = await services.registrations.summarize({});
+    return jsonResponse({ ...summary, asOf: services.clock.now().toISOString() }, 200, { 'cache-control': 'no-store' });
+  },
+});
