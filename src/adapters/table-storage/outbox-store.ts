@@ -1,12 +1,14 @@
 import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
 import { isConflict, isNotFound } from './errors';
-import { feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
+import { encodeKeyPart, feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
 import { odata } from './odata';
 import { all, take, type StoredRow } from './query';
 import { eventFromRow } from './registration-entity';
 import type { Tables } from './tables';
 
 const FEED_PARTITION = 'feed';
+/** Each owner's events again, under the same row keys, so a client app's feed is one indexed query. */
+const ownerFeedPartition = (owner: string): string => `feed~${encodeKeyPart(owner)}`;
 
 const OUTBOX_RANGE = odata`RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${rangeEnd(OUTBOX_PREFIX)}`;
 
@@ -49,16 +51,18 @@ export class TableOutboxStore implements OutboxStore {
 
   async appendToFeed(event: OutgoingEvent): Promise<void> {
     const tables = await this.tables.ready();
-    try {
-      await tables.events.createEntity({
-        partitionKey: FEED_PARTITION,
-        rowKey: feedRowKey(event.time, event.id),
-        event: JSON.stringify(event),
-      });
-    } catch (error) {
-      // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
-      if (!isConflict(error)) throw error;
-    }
+    const rowKey = feedRowKey(event.time, event.id);
+    const partitions = [FEED_PARTITION, ...(event.owner === undefined ? [] : [ownerFeedPartition(event.owner)])];
+    await Promise.all(
+      partitions.map(async (partitionKey) => {
+        try {
+          await tables.events.createEntity({ partitionKey, rowKey, event: JSON.stringify(event) });
+        } catch (error) {
+          // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
+          if (!isConflict(error)) throw error;
+        }
+      }),
+    );
   }
 
   async acknowledge(ref: string): Promise<void> {
@@ -72,13 +76,14 @@ export class TableOutboxStore implements OutboxStore {
   }
 
   /** The cursor is the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */
-  async feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>> {
+  async feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>> {
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
+    const partition = owner === undefined ? FEED_PARTITION : ownerFeedPartition(owner);
     const filter =
       after === undefined || after === ''
-        ? odata`PartitionKey eq ${FEED_PARTITION}`
-        : odata`PartitionKey eq ${FEED_PARTITION} and RowKey gt ${after}`;
+        ? odata`PartitionKey eq ${partition}`
+        : odata`PartitionKey eq ${partition} and RowKey gt ${after}`;
     const rows = await take(tables.events, filter, size + 1);
     const page = rows.slice(0, size);
     const last = page[page.length - 1];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from '../../domain/errors';
 import type { AnyEndpoint } from './endpoint';
 import { HTTP_STATUS } from './problem';
 import { problemResource } from './schemas';
@@ -35,7 +36,9 @@ export function buildOpenApiDocument<T>(endpoints: Array<AnyEndpoint<T>>, info: 
         ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: toSchema(response.schema, 'output') } } } : {}),
       };
     }
-    for (const code of new Set(spec.errors)) {
+    const roles = spec.roles === 'none' ? [] : spec.roles;
+    const needsRole = roles.length > 0;
+    for (const code of new Set<ErrorCode>([...spec.errors, ...(needsRole ? (['unauthenticated', 'forbidden'] as const) : [])])) {
       const status = String(HTTP_STATUS[code]);
       const existing = responses[status] as { description: string } | undefined;
       responses[status] = {
@@ -62,6 +65,8 @@ export function buildOpenApiDocument<T>(endpoints: Array<AnyEndpoint<T>>, info: 
         : {}),
       responses,
       ...(spec.authLevel === 'anonymous' ? { security: [] } : {}),
+      // One alternative per accepted role: OpenAPI 3.1 lets non-OAuth schemes list the roles required.
+      ...(needsRole ? { security: roles.map((role) => ({ functionKey: [], entraId: [role] })) } : {}),
     };
     paths[path] ??= {};
     for (const method of spec.methods) paths[path]![method.toLowerCase()] = operation;
@@ -74,7 +79,16 @@ export function buildOpenApiDocument<T>(endpoints: Array<AnyEndpoint<T>>, info: 
     paths,
     components: {
       schemas: { Problem: toSchema(problemResource, 'output') },
-      securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' } },
+      securitySchemes: {
+        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
+        entraId: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An Entra ID token for the API, checked by App Service Authentication, with the app role Registrations.Write (client apps: their own registrations) or Registrations.Ops (all)',
+        },
+      },
     },
   };
 }
