@@ -60,7 +60,8 @@ export const feedOwnerOf = (caller: Caller): string | undefined => (seesEveryReg
 
 /** Idempotency-Keys are scoped to the caller: two apps choosing the same key never meet. */
 export const scopedIdempotencyKey = (caller: Caller | undefined, key: string): string =>
-  `${caller?.id ?? ANONYMOUS_CALLER_ID}\n${key}`;
+  // JSON, so no caller id can end in what another's key begins with.
+  JSON.stringify([caller?.id ?? ANONYMOUS_CALLER_ID, key]);
 
 /** An SMS probe to a number other than the registration's own is for ops only (§5.1). */
 export function assertMayProbe(caller: Caller | undefined, registration: Registration, to: string | undefined): void {
