@@ -113,6 +113,7 @@ describe('§5.1 matrix (principal header trusted)', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer');
     }
     if (status === 403) expectProblem(response, 'forbidden');
+    if ((status === 401 || status === 403) && !row.open) expect(response.logs.join('\n')).toContain('Caller refused');
     if (status === 404) expectProblem(response, 'not-found');
     if ([401, 403, 404].includes(status) && row.mutates) {
       const after = await app.call('getRegistration', { params: { id: target.id }, headers: opsHeaders });

@@ -178,6 +178,10 @@ export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services
       } catch (error) {
         const response = problemOf(error, log, requestId);
         if ((response.status ?? 500) >= 500) log.warn('Request failed', { function: spec.name, status: response.status, requestId });
+        // Who was turned away, for audit: caller ids name apps and principals, never secrets.
+        if (response.status === 401 || response.status === 403) {
+          log.info('Caller refused', { function: spec.name, status: response.status, code: error instanceof DomainError ? error.code : undefined, requestId });
+        }
         return response;
       }
     },
