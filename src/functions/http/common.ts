@@ -1,8 +1,5 @@
-import { loadRegistration as loadFrom } from '../../domain/use-cases/dependencies';
-import type { Registration } from '../../domain/registration';
 import type { Trigger } from '../../domain/use-cases/dependencies';
 import type { Cause } from '../../domain/stages';
-import type { Services } from '../services';
 import type { EndpointInput } from './endpoint';
 import { registrationResource } from './schemas';
 
@@ -21,6 +18,3 @@ export const apiTrigger = (input: EndpointInput<unknown, unknown>, cause: Cause 
 
 export const versionOf = (input: EndpointInput<unknown, unknown>) =>
   input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {};
-
-export const loadRegistration = (services: Pick<Services, 'registrations'>, input: EndpointInput<unknown, unknown>): Promise<Registration> =>
-  loadFrom(services.registrations, input.params.id!, { caller: input.caller });
