@@ -176,6 +176,10 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
 }
 
 export function createFunctions(config: Config, options: AppOptions = {}): FunctionDefinition[] {
+  if (config.runningInAzure && !config.auth.trustPrincipalHeader) {
+    // docs/design.md §5.1: without App Service Authentication only function keys stand in front of the API.
+    processLogger.warn('App Service Authentication is off: X-MS-CLIENT-PRINCIPAL is ignored and every caller acts as Registrations.Ops ("anonymous").');
+  }
   let services: Promise<Services> | undefined;
   const lazyServices = (): Promise<Services> => {
     // A failed start (storage down) is not cached: the next invocation tries again.
@@ -186,7 +190,7 @@ export function createFunctions(config: Config, options: AppOptions = {}): Funct
     return services;
   };
   return [
-    ...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices)),
+    ...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices, config.auth)),
     ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices)),
     reconcileTimer(config.reconcile.schedule, lazyServices),
   ];

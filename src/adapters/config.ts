@@ -34,6 +34,13 @@ export const configSchema = z.object({
     .pipe(z.coerce.number<string>().int().min(5).max(3600)),
   META_TIMEOUT_MS: optionalText.transform((value) => value ?? '10000').pipe(z.coerce.number<string>().int().min(100)),
   PORT: optionalText.transform((value) => value ?? '7071').pipe(z.coerce.number<string>().int().min(0).max(65535)),
+  /** A typo must not pass silently: anything but true/false is a configuration error. */
+  AUTH_TRUST_PRINCIPAL_HEADER: optionalText
+    .transform((value) => (value ?? 'false').toLowerCase())
+    .pipe(z.enum(['true', 'false'], { message: 'must be true or false' }))
+    .transform((value) => value === 'true'),
+  /** Set by App Service: `True` when App Service Authentication is on. */
+  WEBSITE_AUTH_ENABLED: optionalText.transform((value) => value?.toLowerCase() === 'true'),
   /** Set by App Service in Azure: there, secrets must be configured rather than defaulted. */
   WEBSITE_SITE_NAME: optionalText,
 });
@@ -52,6 +59,11 @@ export interface Config {
   reconcile: { schedule: string; timeBudgetSeconds: number };
   port: number;
   runningInAzure: boolean;
+  /**
+   * Whether `X-MS-CLIENT-PRINCIPAL` names the caller (docs/design.md §5.1): only when App Service
+   * Authentication put it there, or when told to (local host, tests). Otherwise every caller is ops.
+   */
+  auth: { trustPrincipalHeader: boolean };
 }
 
 export class ConfigError extends Error {
@@ -89,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reconcile: { schedule: raw.RECONCILE_SCHEDULE, timeBudgetSeconds: raw.RECONCILE_TIME_BUDGET_SECONDS },
     port: raw.PORT,
     runningInAzure,
+    auth: { trustPrincipalHeader: raw.WEBSITE_AUTH_ENABLED || raw.AUTH_TRUST_PRINCIPAL_HEADER },
   };
 }
 

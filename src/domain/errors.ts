@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'unsupported-media-type'
   | 'payload-too-large'
   | 'invalid-signature'
+  | 'unauthenticated'
+  | 'forbidden'
   | 'internal';
 
 export interface FieldError {

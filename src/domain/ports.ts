@@ -62,6 +62,8 @@ export interface RegistrationFilter {
   stage?: Stage;
   whatsAppBusinessAccountId?: string;
   phoneNumber?: string;
+  /** The caller id that created the registration (docs/design.md §5.1). */
+  owner?: string;
 }
 
 export interface Page<T> {
@@ -142,6 +144,8 @@ export interface OutgoingEvent {
   subject: string;
   time: string;
   data: { registrationId: string; from: string | null; to: string | null; cause: string; at: string };
+  /** The registration's owner: scopes `GET /api/events` to a caller's own; never published. */
+  owner?: string;
 }
 
 /**
@@ -159,8 +163,11 @@ export interface OutboxStore {
   appendToFeed(event: OutgoingEvent): Promise<void>;
   /** Deletes the outbox row once its event is in the feed (and published). */
   acknowledge(ref: string): Promise<void>;
-  /** The feed, oldest first; `after` is the cursor returned by a previous page. */
-  feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>>;
+  /**
+   * The feed, oldest first; `after` is the cursor returned by a previous page. With `owner`, only
+   * the events of that owner's registrations (its cursors are interchangeable with the full feed's).
+   */
+  feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>>;
 }
 
 

@@ -1,4 +1,5 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
+import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './access';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -75,6 +76,8 @@ export interface Registration {
   qualityRating: string | null;
   smsCapability: SmsCapability | null;
   acsChannel: AcsChannel | null;
+  /** The caller id that created it (docs/design.md §5.1); never changes. */
+  owner: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */
@@ -93,6 +96,8 @@ export interface HistoryEntry {
   cause: Cause;
   /** The Event Grid / webhook event id, or the HTTP request id, that caused the change. */
   eventId?: string;
+  /** The caller id when the change served an API call, `system` for events and the timer. */
+  actor: string;
   detail: string;
 }
 
@@ -100,6 +105,8 @@ export interface ChangeContext {
   cause: Cause;
   at: string;
   eventId?: string;
+  /** Who asked for the change; absent when no caller did (events, the timer: recorded as `system`). */
+  actor?: string;
 }
 
 export function statusDetailsOf(status: AccountStatus | null): StatusDetails | null {
@@ -116,6 +123,8 @@ export function newRegistration(input: {
   id: string;
   phoneNumber: string;
   phoneNumberSource: PhoneNumberSource;
+  /** The creating caller's id; `anonymous` when none is known. */
+  owner?: string;
   at: string;
 }): Registration {
   return {
@@ -136,6 +145,7 @@ export function newRegistration(input: {
     qualityRating: null,
     smsCapability: null,
     acsChannel: null,
+    owner: input.owner ?? ANONYMOUS_CALLER_ID,
     createdAt: input.at,
     updatedAt: input.at,
     version: 0,
@@ -160,11 +170,11 @@ export const unchanged = (registration: Registration): Change => ({ next: regist
  */
 export function evolve(
   current: Registration,
-  patch: Partial<Omit<Registration, 'id' | 'version' | 'createdAt' | 'status'>>,
+  patch: Partial<Omit<Registration, 'id' | 'version' | 'createdAt' | 'status' | 'owner'>>,
   context: ChangeContext,
   detail: string,
 ): Change {
-  const merged: Registration = { ...current, ...patch, updatedAt: context.at };
+  const merged: Registration = { ...current, ...patch, owner: current.owner, updatedAt: context.at };
   const status = merged.stage === 'Connected' ? deriveStatus(merged.facts) : null;
   const next: Registration = { ...merged, status };
   const moved = next.stage !== current.stage || next.status !== current.status;
@@ -174,6 +184,7 @@ export function evolve(
     from: { stage: current.stage, status: current.status },
     to: { stage: next.stage, status: next.status },
     cause: context.cause,
+    actor: context.actor ?? SYSTEM_ACTOR,
     detail,
     ...(context.eventId ? { eventId: context.eventId } : {}),
   };

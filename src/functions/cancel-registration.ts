@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { cancelRegistration as cancelRegistrationUseCase } from '../domain/use-cases/account-actions';
 import { endpoint, etagOf } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
@@ -7,6 +8,7 @@ export const cancelRegistration = endpoint({
   name: 'cancelRegistration',
   methods: ['DELETE'],
   route: REGISTRATION_ROUTE,
+  roles: WRITE_OR_OPS,
   summary: 'Abandon a registration before it is connected (stage Cancelled; the number is free again). Repeating it is harmless.',
   tags: ['registrations'],
   responses: [{ status: 204, description: 'Cancelled' }],

@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { createRegistration as createRegistrationUseCase } from '../domain/use-cases/create-registration';
 import { endpoint } from './http/endpoint';
 import { apiTrigger } from './http/common';
@@ -9,6 +10,7 @@ export const createRegistration = endpoint({
   name: 'createRegistration',
   methods: ['POST'],
   route: 'registrations',
+  roles: WRITE_OR_OPS,
   summary: 'Start a registration for a phone number (sign-up)',
   tags: ['registrations'],
   body: createRegistrationBody,

@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { DomainError } from '../domain/errors';
 import { completeEmbeddedSignup } from '../domain/use-cases/embedded-signup';
 import { endpoint } from './http/endpoint';
@@ -10,6 +11,7 @@ export const embeddedSignup = endpoint({
   name: 'embeddedSignup',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/embedded-signup`,
+  roles: WRITE_OR_OPS,
   summary:
     "Take what Meta's Embedded Signup returned in the browser (send it at once: the code lives about 30 s): Connected when the number was verified there, else ProfileSelected",
   tags: ['onboarding'],

@@ -1,5 +1,7 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { endpoint } from './http/endpoint';
-import { loadRegistration, REGISTRATION_ROUTE } from './http/common';
+import { registrationHistory } from '../domain/use-cases/read-registrations';
+import { REGISTRATION_ROUTE } from './http/common';
 import { jsonResponse } from './http/registration-resource';
 import { historyResource } from './http/schemas';
 import type { Services } from './services';
@@ -8,12 +10,12 @@ export const getRegistrationHistory = endpoint({
   name: 'getRegistrationHistory',
   methods: ['GET'],
   route: `${REGISTRATION_ROUTE}/history`,
+  roles: WRITE_OR_OPS,
   summary: 'Every change of stage or status, oldest first, with its cause',
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The history', schema: historyResource }],
   errors: ['not-found'],
   handle: async (input, services: Services) => {
-    const registration = await loadRegistration(services, input.params.id!);
-    return jsonResponse({ items: await services.registrations.history(registration.id) });
+    return jsonResponse({ items: await registrationHistory(services, input.params.id!, input.caller) });
   },
 });

@@ -1,3 +1,5 @@
+import { WRITE_OR_OPS } from '../domain/access';
+import { summarizeRegistrations } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import { registrationSummary } from './http/schemas';
@@ -7,12 +9,13 @@ export const getRegistrationSummary = endpoint({
   name: 'getRegistrationSummary',
   methods: ['GET'],
   route: 'registrations/summary',
+  roles: WRITE_OR_OPS,
   summary: 'Counts by status and by stage (every one named, zeros included) over the registrations the caller may see',
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The counts, as of asOf', schema: registrationSummary }],
   errors: [],
-  handle: async (_input, services: Services) => {
-    const summary = await services.registrations.summarize({});
+  handle: async (input, services: Services) => {
+    const summary = await summarizeRegistrations(services, input.caller);
     return jsonResponse({ ...summary, asOf: services.clock.now().toISOString() }, 200, { 'cache-control': 'no-store' });
   },
 });

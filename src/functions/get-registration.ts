@@ -1,5 +1,7 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { endpoint } from './http/endpoint';
-import { loadRegistration, REGISTRATION_ROUTE } from './http/common';
+import { getRegistration as getRegistrationUseCase } from '../domain/use-cases/read-registrations';
+import { REGISTRATION_ROUTE } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { registrationResource } from './http/schemas';
 import type { Services } from './services';
@@ -8,9 +10,10 @@ export const getRegistration = endpoint({
   name: 'getRegistration',
   methods: ['GET'],
   route: REGISTRATION_ROUTE,
+  roles: WRITE_OR_OPS,
   summary: 'Read a registration: stage, account status, what it means and what to do',
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The registration', schema: registrationResource }],
   errors: ['not-found'],
-  handle: async (input, services: Services) => registrationResponse(await loadRegistration(services, input.params.id!)),
+  handle: async (input, services: Services) => registrationResponse(await getRegistrationUseCase(services, input.params.id!, input.caller)),
 });

@@ -10,6 +10,7 @@ export const health = endpoint({
   name: 'health',
   methods: ['GET'],
   route: 'health',
+  roles: 'none',
   authLevel: 'anonymous',
   summary: 'Liveness for probes and ops: 200 while storage answers (degraded parts are reported), else 503',
   tags: ['operations'],

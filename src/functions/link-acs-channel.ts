@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
 import { linkAcsChannel as linkAcsChannelUseCase } from '../domain/use-cases/acs-channel';
 import { endpoint } from './http/endpoint';
@@ -9,6 +10,7 @@ export const linkAcsChannel = endpoint({
   name: 'linkAcsChannel',
   methods: ['PUT'],
   route: `${REGISTRATION_ROUTE}/channel`,
+  roles: WRITE_OR_OPS,
   summary: "Link the ACS Advanced Messaging channel of this number (checked by listing the channel's templates); reconcile then probes it",
   tags: ['accounts'],
   body: z.strictObject({ channelRegistrationId: z.uuid({ error: 'must be the channel registration GUID' }) }),

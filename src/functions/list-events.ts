@@ -1,4 +1,6 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
+import { listEvents as listEventsUseCase } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import type { Services } from './services';
@@ -23,15 +25,16 @@ export const listEvents = endpoint({
   name: 'listEvents',
   methods: ['GET'],
   route: 'events',
-  summary: 'The outgoing Registration.* CloudEvents, oldest first (the same ones published to Event Grid)',
+  roles: WRITE_OR_OPS,
+  summary: 'The outgoing Registration.* CloudEvents, oldest first (the same ones published to Event Grid; a Registrations.Write caller gets its own registrations’ only)',
   tags: ['events'],
   query: eventsQuery,
   responses: [{ status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) }],
   errors: ['validation-failed'],
   handle: async (input, services: Services) => {
-    const page = await services.outbox.feed(input.query.after, input.query.limit);
+    const page = await listEventsUseCase(services, input.query.after, input.query.limit, input.caller);
     return jsonResponse({
-      items: page.items.map((event) => ({ specversion: '1.0', ...event, datacontenttype: 'application/json' })),
+      items: page.items.map(({ owner: _owner, ...event }) => ({ specversion: '1.0', ...event, datacontenttype: 'application/json' })),
       nextCursor: page.nextCursor,
     });
   },

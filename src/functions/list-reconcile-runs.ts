@@ -1,3 +1,4 @@
+import { OPS_ONLY } from '../domain/access';
 import { z } from 'zod';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
@@ -18,6 +19,7 @@ export const listReconcileRuns = endpoint({
   name: 'listReconcileRuns',
   methods: ['GET'],
   route: 'reconcile/runs',
+  roles: OPS_ONLY,
   summary: 'Recent reconcile runs, newest first: how many registrations were checked, changed, failed or skipped for rate limits',
   tags: ['operations'],
   query: z.strictObject({ limit: z.coerce.number<string>().int().min(1).max(100).default(20) }),

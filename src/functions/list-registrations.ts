@@ -1,4 +1,6 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import type { RegistrationFilter } from '../domain/ports';
+import { listRegistrations as listRegistrationsUseCase } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse, toRegistrationResource } from './http/registration-resource';
 import { listQuery, registrationPage } from './http/schemas';
@@ -8,7 +10,8 @@ export const listRegistrations = endpoint({
   name: 'listRegistrations',
   methods: ['GET'],
   route: 'registrations',
-  summary: 'List registrations by status, stage, WABA or phone number (for ops), a page at a time',
+  roles: WRITE_OR_OPS,
+  summary: 'List registrations by status, stage, WABA, phone number or owner, a page at a time (a Registrations.Write caller sees only its own)',
   tags: ['registrations'],
   query: listQuery,
   responses: [
@@ -22,7 +25,7 @@ export const listRegistrations = endpoint({
   handle: async (input, services: Services) => {
     const { limit, cursor, ...filters } = input.query;
     const filter: RegistrationFilter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-    const page = await services.registrations.list(filter, { limit, ...(cursor ? { cursor } : {}) });
+    const page = await listRegistrationsUseCase(services, filter, { limit, ...(cursor ? { cursor } : {}) }, input.caller);
     return jsonResponse({ items: page.items.map(toRegistrationResource), nextCursor: page.nextCursor });
   },
 });

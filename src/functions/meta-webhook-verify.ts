@@ -7,6 +7,7 @@ export const metaWebhookVerify = endpoint({
   name: 'metaWebhookVerify',
   methods: ['GET'],
   route: 'meta/webhook',
+  roles: 'none',
   authLevel: 'anonymous',
   summary: "Meta's webhook subscription handshake (hub.mode, hub.verify_token, hub.challenge)",
   tags: ['meta'],

@@ -12,6 +12,7 @@ export const metaWebhook = endpoint({
   name: 'metaWebhook',
   methods: ['POST'],
   route: 'meta/webhook',
+  roles: 'none',
   authLevel: 'anonymous',
   summary: "Meta's WhatsApp Business Account webhook: each account change becomes one WhatsApp.* CloudEvent on Event Grid",
   tags: ['meta'],

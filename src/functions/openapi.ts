@@ -10,6 +10,7 @@ export const openApi = endpoint({
   name: 'openApi',
   methods: ['GET'],
   route: 'openapi.json',
+  roles: 'none',
   authLevel: 'anonymous',
   summary: 'This API as an OpenAPI 3.1 document',
   tags: ['operations'],

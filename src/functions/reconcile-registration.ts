@@ -1,6 +1,7 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { reconcileRegistration as reconcileRegistrationUseCase } from '../domain/use-cases/reconcile-registration';
 import { endpoint } from './http/endpoint';
-import { REGISTRATION_ROUTE, registrationOk } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import type { Services } from './services';
 
@@ -8,10 +9,11 @@ export const reconcileRegistration = endpoint({
   name: 'reconcileRegistration',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/reconcile`,
+  roles: WRITE_OR_OPS,
   summary: 'Compare one registration with Meta now and correct its status (retries a deferred registration with Meta)',
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'meta-unavailable'],
   handle: async (input, services: Services) =>
-    registrationResponse(await reconcileRegistrationUseCase(services, { id: input.params.id! }, { cause: 'reconcile', eventId: input.requestId, log: input.log })),
+    registrationResponse(await reconcileRegistrationUseCase(services, { id: input.params.id! }, apiTrigger(input, 'reconcile'))),
 });

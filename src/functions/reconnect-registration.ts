@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { reconnectRegistration as reconnectRegistrationUseCase } from '../domain/use-cases/account-actions';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
@@ -8,6 +9,7 @@ export const reconnectRegistration = endpoint({
   name: 'reconnectRegistration',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/reconnect`,
+  roles: WRITE_OR_OPS,
   summary: 'Redo onboarding from ProfileSelected for a Disconnected, Revoked or PhoneNumberDeleted account',
   tags: ['accounts'],
   responses: [registrationOk],

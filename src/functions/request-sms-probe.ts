@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
 import { requestSmsProbe as requestSmsProbeUseCase } from '../domain/use-cases/sms-capability';
 import { endpoint } from './http/endpoint';
@@ -10,6 +11,7 @@ export const requestSmsProbe = endpoint({
   name: 'requestSmsProbe',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/sms-probe`,
+  roles: WRITE_OR_OPS,
   summary: 'Send an SMS tagged sms-probe:{id} from the ACS number; its delivery report sets smsCapability',
   tags: ['accounts'],
   body: z.strictObject({ to: phoneNumberInput.optional() }),

@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { requestVerificationCode as requestVerificationCodeUseCase } from '../domain/use-cases/verification';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
@@ -9,6 +10,7 @@ export const requestVerificationCode = endpoint({
   name: 'requestVerificationCode',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/verification`,
+  roles: WRITE_OR_OPS,
   summary: 'Ask Meta to send a verification code by SMS or voice call (an ACS number receives it and finishes by itself)',
   tags: ['onboarding'],
   body: verificationRequestBody,

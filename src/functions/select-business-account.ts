@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { selectBusinessAccount as selectBusinessAccountUseCase } from '../domain/use-cases/select-business-account';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
@@ -9,6 +10,7 @@ export const selectBusinessAccount = endpoint({
   name: 'selectBusinessAccount',
   methods: ['PUT'],
   route: `${REGISTRATION_ROUTE}/business-account`,
+  roles: WRITE_OR_OPS,
   summary: 'Select the Meta business account (checked with Meta), or record the details of one to create in Embedded Signup',
   tags: ['onboarding'],
   body: businessAccountBody,

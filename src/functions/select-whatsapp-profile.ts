@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { selectWhatsAppProfile as selectWhatsAppProfileUseCase } from '../domain/use-cases/select-whatsapp-profile';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
@@ -9,6 +10,7 @@ export const selectWhatsAppProfile = endpoint({
   name: 'selectWhatsAppProfile',
   methods: ['PUT'],
   route: `${REGISTRATION_ROUTE}/whatsapp-profile`,
+  roles: WRITE_OR_OPS,
   summary: 'Select the WhatsApp business profile: the WABA (checked with Meta) and display name; adds the number to the WABA',
   tags: ['onboarding'],
   body: whatsAppProfileBody,

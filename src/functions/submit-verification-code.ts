@@ -1,3 +1,4 @@
+import { WRITE_OR_OPS } from '../domain/access';
 import { normaliseSubmittedCode } from '../domain/verification-code';
 import { submitVerificationCode as submitVerificationCodeUseCase } from '../domain/use-cases/verification';
 import { endpoint } from './http/endpoint';
@@ -10,6 +11,7 @@ export const submitVerificationCode = endpoint({
   name: 'submitVerificationCode',
   methods: ['POST'],
   route: `${REGISTRATION_ROUTE}/verification/code`,
+  roles: WRITE_OR_OPS,
   summary: 'Verify the code with Meta, then register the number (stage Connected, or CodeVerified while registration with Meta waits for a retry)',
   tags: ['onboarding'],
   body: verificationCodeBody,

@@ -228,6 +228,16 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
     }
 
     const config = loadConfig(env);
+    // docs/design.md §5.1: a developer must know whether the principal header counts.
+    log(
+      config.auth.trustPrincipalHeader
+        ? 'AUTH: X-MS-CLIENT-PRINCIPAL is trusted (AUTH_TRUST_PRINCIPAL_HEADER=true): API calls without a principal answer 401, without the role 403.'
+        : banner([
+            'AUTH: X-MS-CLIENT-PRINCIPAL is NOT trusted: the header is ignored and EVERY caller',
+            'acts as Registrations.Ops with caller id "anonymous" (owner of what it creates).',
+            'Set AUTH_TRUST_PRINCIPAL_HEADER=true to identify callers by that header.',
+          ]),
+    );
     // docs/design.md §8: without a topic, WhatsApp.* events are delivered to the local accountEvents
     // function (parsing, logging and all), as Event Grid would deliver them in Azure.
     const toFunction: { deliver?: (name: string, event: unknown) => Promise<void> } = {};

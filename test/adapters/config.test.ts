@@ -19,7 +19,21 @@ describe('loadConfig (docs/design.md §7)', () => {
   });
 
   it.each([
+    [{}, false],
+    [{ AUTH_TRUST_PRINCIPAL_HEADER: 'false' }, false],
+    [{ AUTH_TRUST_PRINCIPAL_HEADER: 'true' }, true],
+    [{ AUTH_TRUST_PRINCIPAL_HEADER: 'TRUE' }, true],
+    [{ WEBSITE_AUTH_ENABLED: 'True' }, true],
+    [{ WEBSITE_AUTH_ENABLED: 'true' }, true],
+    [{ WEBSITE_AUTH_ENABLED: 'False' }, false],
+    [{ WEBSITE_AUTH_ENABLED: 'False', AUTH_TRUST_PRINCIPAL_HEADER: 'true' }, true],
+  ])('trusts the principal header only when Easy Auth is on or when told to: %p → %p', (env, trusted) => {
+    expect(loadConfig({ REGISTRATION_PIN_SECRET: 's', ...env }).auth).toEqual({ trustPrincipalHeader: trusted });
+  });
+
+  it.each([
     [{ META_GRAPH_VERSION: '25' }, 'META_GRAPH_VERSION'],
+    [{ AUTH_TRUST_PRINCIPAL_HEADER: 'yes' }, 'AUTH_TRUST_PRINCIPAL_HEADER'],
     [{ META_GRAPH_URL: 'not a url' }, 'META_GRAPH_URL'],
     [{ PORT: 'seventy' }, 'PORT'],
     [{ RECONCILE_TIME_BUDGET_SECONDS: '1' }, 'RECONCILE_TIME_BUDGET_SECONDS'],

@@ -3,7 +3,7 @@ import { DomainError } from '../../src/domain/errors';
 import { newRegistration, type ChangeContext, type Registration } from '../../src/domain/registration';
 
 const t0 = Date.parse('2026-11-01T10:00:00.000Z');
-const ctx = (offsetSeconds = 0): ChangeContext => ({ cause: 'api', at: new Date(t0 + offsetSeconds * 1000).toISOString(), eventId: 'req-1' });
+const ctx = (offsetSeconds = 0): ChangeContext => ({ cause: 'api', at: new Date(t0 + offsetSeconds * 1000).toISOString(), eventId: 'req-1', actor: 'client-app-1' });
 const fresh = (): Registration => newRegistration({ id: 'r1', phoneNumber: '+14255550123', phoneNumberSource: 'acs', at: ctx().at });
 
 const profile = {
@@ -43,7 +43,7 @@ describe('registration commands', () => {
     const business = commands.selectBusinessAccount(start, { id: '100', name: 'Contoso' }, ctx());
     expect(business.next.stage).toBe('BusinessAccountSelected');
     expect(business.history).toEqual([
-      { at: ctx().at, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', detail: expect.any(String) },
+      { at: ctx().at, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', actor: 'client-app-1', detail: expect.any(String) },
     ]);
     const connected = toConnected();
     expect(connected.stage).toBe('Connected');

@@ -14,6 +14,8 @@ describe('the local host (npm start) over HTTP with the Meta sandbox', () => {
     expect(output).toMatch(/createRegistration: \[POST\] http:\/\/localhost:\d+\/api\/registrations/);
     expect(output).toMatch(/SANDBOX/);
     expect(output).not.toMatch(/sandbox-token/);
+    // Without AUTH_TRUST_PRINCIPAL_HEADER the host must say plainly that anyone is ops (docs/design.md §5.1).
+    expect(output).toMatch(/X-MS-CLIENT-PRINCIPAL is NOT trusted[\s\S]*Registrations\.Ops[\s\S]*anonymous/);
   });
 
   it('walks the README: a bring-your-own number from POST to Connected', async () => {

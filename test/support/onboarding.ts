@@ -15,21 +15,23 @@ export function testClock(start = Date.now()) {
 export async function registerUpTo(
   app: AppHarness,
   stage: 'SignupStarted' | 'BusinessAccountSelected' | 'ProfileSelected' | 'CodeRequested' | 'Connected',
-  options: { phoneNumber?: string; source?: 'acs' | 'byo'; wabaId?: string } = {},
+  /** `headers`: who calls (see test/support/principal.ts), when the app trusts the principal header. */
+  options: { phoneNumber?: string; source?: 'acs' | 'byo'; wabaId?: string; headers?: Record<string, string> } = {},
 ) {
+  const headers = options.headers ?? {};
   const phoneNumber = options.phoneNumber ?? uniquePhoneNumber();
-  let response = await app.call('createRegistration', { body: { phoneNumber, phoneNumberSource: options.source ?? 'byo' } });
+  let response = await app.call('createRegistration', { headers, body: { phoneNumber, phoneNumberSource: options.source ?? 'byo' } });
   expectStatus(response, 201);
   const id: string = response.json.id;
   const steps: Array<[string, () => Promise<typeof response>, number]> = [
-    ['BusinessAccountSelected', () => app.call('selectBusinessAccount', { params: { id }, body: { businessId: SEED_BUSINESS.id } }), 200],
+    ['BusinessAccountSelected', () => app.call('selectBusinessAccount', { headers, params: { id }, body: { businessId: SEED_BUSINESS.id } }), 200],
     [
       'ProfileSelected',
-      () => app.call('selectWhatsAppProfile', { params: { id }, body: { whatsAppBusinessAccountId: options.wabaId ?? SEED_WABA.id, displayName: 'Contoso Bikes' } }),
+      () => app.call('selectWhatsAppProfile', { headers, params: { id }, body: { whatsAppBusinessAccountId: options.wabaId ?? SEED_WABA.id, displayName: 'Contoso Bikes' } }),
       200,
     ],
-    ['CodeRequested', () => app.call('requestVerificationCode', { params: { id }, body: { method: 'SMS' } }), 202],
-    ['Connected', () => app.call('submitVerificationCode', { params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } }), 200],
+    ['CodeRequested', () => app.call('requestVerificationCode', { headers, params: { id }, body: { method: 'SMS' } }), 202],
+    ['Connected', () => app.call('submitVerificationCode', { headers, params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } }), 200],
   ];
   for (const [reached, call, status] of steps) {
     if (response.json.stage === stage) break;

@@ -1,7 +1,7 @@
 import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
 import { decodeCursor, encodeCursor } from './cursor';
 import { isConflict, isNotFound } from './errors';
-import { feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
+import { encodeKeyPart, feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
 import { odata } from './odata';
 import { all, take, type StoredRow } from './query';
 import { eventFromRow } from './registration-entity';
@@ -10,6 +10,8 @@ import type { Tables } from './tables';
 const FEED_PARTITION = 'feed';
 /** What feedRowKey writes: a 15-digit time, then the tagged event id. */
 const FEED_KEY_SHAPE = /^\d{15}-[bh][A-Za-z0-9_-]+$/;
+/** Each owner's events again, under the same row keys, so a client app's feed is one indexed query. */
+const ownerFeedPartition = (owner: string): string => `feed~${encodeKeyPart(owner)}`;
 
 const OUTBOX_RANGE = odata`RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${rangeEnd(OUTBOX_PREFIX)}`;
 
@@ -52,16 +54,18 @@ export class TableOutboxStore implements OutboxStore {
 
   async appendToFeed(event: OutgoingEvent): Promise<void> {
     const tables = await this.tables.ready();
-    try {
-      await tables.events.createEntity({
-        partitionKey: FEED_PARTITION,
-        rowKey: feedRowKey(event.time, event.id),
-        event: JSON.stringify(event),
-      });
-    } catch (error) {
-      // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
-      if (!isConflict(error)) throw error;
-    }
+    const rowKey = feedRowKey(event.time, event.id);
+    const partitions = [FEED_PARTITION, ...(event.owner === undefined ? [] : [ownerFeedPartition(event.owner)])];
+    await Promise.all(
+      partitions.map(async (partitionKey) => {
+        try {
+          await tables.events.createEntity({ partitionKey, rowKey, event: JSON.stringify(event) });
+        } catch (error) {
+          // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
+          if (!isConflict(error)) throw error;
+        }
+      }),
+    );
   }
 
   async acknowledge(ref: string): Promise<void> {
@@ -76,22 +80,25 @@ export class TableOutboxStore implements OutboxStore {
 
   /**
    * The cursor wraps the last RowKey returned; one row of look-ahead makes `nextCursor` null on the
-   * last page. A cursor this store did not issue is refused (400), never read as "end of feed".
+   * last page. A cursor this store did not issue for this feed is refused (400), never read as "end
+   * of feed". Each owner's events are kept again under the same row keys, so a client app's feed is
+   * one indexed query.
    */
-  async feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>> {
-    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: FEED_PARTITION, parameter: 'after', keyShape: FEED_KEY_SHAPE });
+  async feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>> {
+    const partition = owner === undefined ? FEED_PARTITION : ownerFeedPartition(owner);
+    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: partition, parameter: 'after', keyShape: FEED_KEY_SHAPE });
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
     const filter =
       afterKey === undefined
-        ? odata`PartitionKey eq ${FEED_PARTITION}`
-        : odata`PartitionKey eq ${FEED_PARTITION} and RowKey gt ${afterKey}`;
+        ? odata`PartitionKey eq ${partition}`
+        : odata`PartitionKey eq ${partition} and RowKey gt ${afterKey}`;
     const rows = await take(tables.events, filter, size + 1);
     const page = rows.slice(0, size);
     const last = page[page.length - 1];
     return {
       items: page.map(eventFromRow),
-      nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(FEED_PARTITION, last.rowKey) : null,
+      nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(partition, last.rowKey) : null,
     };
   }
 }

@@ -9,7 +9,7 @@ const MAX_ATTEMPTS = 10;
 export const phoneNumberInUse = (digits: string): DomainError =>
   new DomainError('phone-number-in-use', `Another registration that is not cancelled already holds +${digits}.`, {
     suggestedAction:
-      'Continue with the existing registration for this number (list registrations filtered by phoneNumber to find it), or cancel it if it was abandoned before connecting, then try again.',
+      'If your app started it, continue with that registration (list registrations filtered by phoneNumber to find it), or cancel it if it was abandoned before connecting, then try again.',
   });
 
 /**

@@ -1,4 +1,5 @@
 import type { TableEntity } from '@azure/data-tables';
+import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from '../../domain/access';
 import type { OutgoingEvent } from '../../domain/ports';
 import type { HistoryEntry, Registration } from '../../domain/registration';
 import { ACCOUNT_STATUSES, STAGES, type AccountStatus, type Stage } from '../../domain/stages';
@@ -21,6 +22,7 @@ export function registrationToEntity(registration: Registration): Row {
     phoneNumber: registration.phoneNumber,
     phoneNumberSource: registration.phoneNumberSource,
     stage: registration.stage,
+    owner: registration.owner,
     facts: JSON.stringify(registration.facts),
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,
@@ -103,6 +105,8 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
     qualityRating: textOrNull(entity, 'qualityRating'),
     smsCapability: jsonField(entity, 'smsCapability'),
     acsChannel: jsonField(entity, 'acsChannel'),
+    // Rows stored before registrations had owners belong to the untrusted-mode caller.
+    owner: textOrNull(entity, 'owner') ?? ANONYMOUS_CALLER_ID,
     createdAt: text(entity, 'createdAt'),
     updatedAt: text(entity, 'updatedAt'),
     version: integer(entity, 'version'),
@@ -116,7 +120,11 @@ export const historyRow = (registrationId: string, version: number, index: numbe
   entry: JSON.stringify(entry),
 });
 
-export const historyFromRow = (row: Record<string, unknown>): HistoryEntry => JSON.parse(text(row, 'entry')) as HistoryEntry;
+export function historyFromRow(row: Record<string, unknown>): HistoryEntry {
+  const entry = JSON.parse(text(row, 'entry')) as Omit<HistoryEntry, 'actor'> & { actor?: string };
+  // Entries written before actors were recorded: API changes then came from the untrusted-mode caller.
+  return { ...entry, actor: entry.actor ?? (entry.cause === 'api' ? ANONYMOUS_CALLER_ID : SYSTEM_ACTOR) };
+}
 
 export const outboxRow = (registrationId: string, version: number, index: number, event: OutgoingEvent): Row => ({
   partitionKey: registrationId,

@@ -6,7 +6,7 @@ import { digitsOf, encodeKeyPart } from './keys';
 
 /**
  * The `regindex` table: one partition per indexed value (`status-Active`, `stage-CodeRequested`,
- * `waba-{id}`, `phone-{digits}`), one row per registration (RowKey = registration id), so a
+ * `waba-{id}`, `phone-{digits}`, and per owner, see ownerPartition), one row per registration (RowKey = registration id), so a
  * filtered list is a single-partition range query however many registrations there are.
  *
  * The index is a superset of the truth, never a subset: rows for new values are written before
@@ -23,11 +23,19 @@ export const statusPartition = (status: string): string => keyed('status', statu
 export const stagePartition = (stage: string): string => keyed('stage', stage);
 export const wabaPartition = (wabaId: string): string => keyed('waba', wabaId);
 export const phonePartition = (phoneNumber: string): string => keyed('phone', digitsOf(phoneNumber));
+/**
+ * An owner's registrations, alone or by status or stage (`owner-{id}+status-Active`): a client
+ * app's list is one indexed query however many other owners there are. `+` is in neither key form.
+ * A number or a WABA holds few registrations, so those filters need no owner-specific rows.
+ */
+export const ownerPartition = (owner: string, within?: string): string => `${keyed('owner', owner)}${within === undefined ? '' : `+${within}`}`;
 
 export function indexPartitionsOf(registration: Registration): string[] {
   const partitions = [stagePartition(registration.stage), phonePartition(registration.phoneNumber)];
   if (registration.status) partitions.push(statusPartition(registration.status));
   if (registration.whatsAppBusinessAccountId) partitions.push(wabaPartition(registration.whatsAppBusinessAccountId));
+  partitions.push(ownerPartition(registration.owner), ownerPartition(registration.owner, stagePartition(registration.stage)));
+  if (registration.status) partitions.push(ownerPartition(registration.owner, statusPartition(registration.status)));
   return partitions;
 }
 
@@ -35,8 +43,11 @@ export function indexPartitionsOf(registration: Registration): string[] {
 export function partitionFor(filter: RegistrationFilter): string | null {
   if (filter.phoneNumber !== undefined) return phonePartition(filter.phoneNumber);
   if (filter.whatsAppBusinessAccountId !== undefined) return wabaPartition(filter.whatsAppBusinessAccountId);
-  if (filter.status !== undefined) return statusPartition(filter.status);
-  if (filter.stage !== undefined) return stagePartition(filter.stage);
+  const { owner } = filter;
+  const scoped = (partition: string): string => (owner === undefined ? partition : ownerPartition(owner, partition));
+  if (filter.status !== undefined) return scoped(statusPartition(filter.status));
+  if (filter.stage !== undefined) return scoped(stagePartition(filter.stage));
+  if (owner !== undefined) return ownerPartition(owner);
   return null;
 }
 
@@ -47,6 +58,7 @@ export function matchesFilter(registration: Registration, filter: RegistrationFi
     return false;
   }
   if (filter.phoneNumber !== undefined && digitsOf(registration.phoneNumber) !== digitsOf(filter.phoneNumber)) return false;
+  if (filter.owner !== undefined && registration.owner !== filter.owner) return false;
   return true;
 }
 

@@ -247,7 +247,10 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const { id, version } = registration;
     return [
       ...history.map((entry, index): TransactionAction => ['create', historyRow(id, version, index, entry)]),
-      ...outgoingEventsOf(id, version, history).map((event, index): TransactionAction => ['create', outboxRow(id, version, index, event)]),
+      ...outgoingEventsOf(id, version, history).map((event, index): TransactionAction => [
+        'create',
+        outboxRow(id, version, index, { ...event, owner: registration.owner }),
+      ]),
     ];
   }
 

@@ -1,6 +1,6 @@
 import { assertCanReconnect, cancel, disconnect, reconnect } from '../commands';
 import type { Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { asCaller, contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { ensureNumberOnWaba, readWaba } from './select-whatsapp-profile';
 
 type Versioned = { id: string; ifMatchVersion?: number };
@@ -11,7 +11,11 @@ export async function disconnectRegistration(
   input: Versioned,
   trigger: Trigger,
 ): Promise<Registration> {
-  const result = await deps.registrations.update(input.id, (registration) => disconnect(registration, contextOf(trigger, deps.clock)), optionsOf(input));
+  const result = await deps.registrations.update(
+    input.id,
+    asCaller(trigger, input.id, (registration) => disconnect(registration, contextOf(trigger, deps.clock))),
+    optionsOf(input),
+  );
   return result.registration;
 }
 
@@ -24,7 +28,7 @@ export async function reconnectRegistration(
   input: Versioned,
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   assertCanReconnect(current);
   const waba = await readWaba(deps, current.whatsAppBusinessAccountId!);
   const phoneNumberId = await ensureNumberOnWaba(deps, waba, current, current.displayName ?? current.businessAccount?.name ?? 'Business');
@@ -41,6 +45,10 @@ export async function cancelRegistration(
   input: Versioned,
   trigger: Trigger,
 ): Promise<Registration> {
-  const result = await deps.registrations.update(input.id, (registration) => cancel(registration, contextOf(trigger, deps.clock)), optionsOf(input));
+  const result = await deps.registrations.update(
+    input.id,
+    asCaller(trigger, input.id, (registration) => cancel(registration, contextOf(trigger, deps.clock))),
+    optionsOf(input),
+  );
   return result.registration;
 }

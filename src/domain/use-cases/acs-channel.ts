@@ -10,7 +10,7 @@ export async function linkAcsChannel(
   input: { id: string; channelRegistrationId: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
   if (!(await deps.acsChannels.exists(input.channelRegistrationId))) {
     throw new DomainError('acs-channel-not-found', `Communication Services has no channel ${input.channelRegistrationId}.`, {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { actorOf, ANONYMOUS_CALLER_ID, scopedIdempotencyKey, type Caller } from '../access';
 import { DomainError } from '../errors';
 import { newRegistration, type HistoryEntry, type PhoneNumberSource, type Registration } from '../registration';
 import type { OnboardingDependencies, Trigger } from './dependencies';
@@ -9,10 +10,14 @@ export interface CreateRegistrationInput {
   idempotencyKey?: string;
 }
 
+const ownerOf = (caller: Caller | undefined): string => caller?.id ?? ANONYMOUS_CALLER_ID;
+
 const fingerprintOf = (input: CreateRegistrationInput): string =>
   createHash('sha256').update(`${input.phoneNumber}|${input.phoneNumberSource}`).digest('hex');
 
 /**
+ * The caller becomes the registration's owner, for good. Its Idempotency-Key is scoped to it:
+ * another caller's key, however equal, never returns this registration.
  * With an Idempotency-Key the key is bound to the registration id before anything is created, so
  * a retry (even one racing the first request, or after a crash between the two writes) creates
  * the same registration and returns it rather than failing with phone-number-in-use.
@@ -25,7 +30,7 @@ export async function createRegistration(
   let id = deps.ids.newId();
   if (input.idempotencyKey) {
     const fingerprint = fingerprintOf(input);
-    const binding = await deps.idempotency.claim(input.idempotencyKey, { registrationId: id, fingerprint });
+    const binding = await deps.idempotency.claim(scopedIdempotencyKey(trigger.caller, input.idempotencyKey), { registrationId: id, fingerprint });
     if (binding.fingerprint !== fingerprint) {
       throw new DomainError('validation-failed', 'This Idempotency-Key was already used with a different request body.', {
         errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
@@ -38,12 +43,13 @@ export async function createRegistration(
     }
   }
   const at = deps.clock.now().toISOString();
-  const registration = newRegistration({ id, phoneNumber: input.phoneNumber, phoneNumberSource: input.phoneNumberSource, at });
+  const registration = newRegistration({ id, phoneNumber: input.phoneNumber, phoneNumberSource: input.phoneNumberSource, owner: ownerOf(trigger.caller), at });
   const entry: HistoryEntry = {
     at,
     from: { stage: 'SignupStarted', status: null },
     to: { stage: 'SignupStarted', status: null },
     cause: trigger.cause,
+    actor: actorOf(trigger.caller),
     detail: `Sign-up started for a ${input.phoneNumberSource === 'acs' ? 'Communication Services' : 'bring-your-own'} number`,
     ...(trigger.eventId ? { eventId: trigger.eventId } : {}),
   };

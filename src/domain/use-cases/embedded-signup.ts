@@ -62,7 +62,7 @@ export async function completeEmbeddedSignup(
     ]);
   }
   // Loaded the way every command on one registration starts, whatever that first step checks.
-  await loadRegistration(deps.registrations, input.id);
+  await loadRegistration(deps.registrations, input.id, trigger);
   const marker = `embedded-signup:${deps.embeddedSignup.fingerprint(canonical(input.id, request))}`;
   const before = await earlierSuccess(deps.registrations, input.id, marker);
   if (before.done) return before.registration;

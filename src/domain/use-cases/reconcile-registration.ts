@@ -17,7 +17,7 @@ export async function reconcileRegistration(
   input: { id: string },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   if (current.stage === 'CodeVerified') return completeMetaRegistration(deps, current, trigger);
   if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
   const wabaId = current.whatsAppBusinessAccountId;

@@ -25,7 +25,7 @@ export async function selectBusinessAccount(
   input: { id: string; choice: BusinessAccountChoice; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   // Check the stage before calling Meta, so an invalid request costs no Graph call.
   assertCanSelectBusinessAccount(current);
 

@@ -73,7 +73,7 @@ export async function selectWhatsAppProfile(
   input: { id: string; profile: ProfileInput; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   const wabaId = input.profile.whatsAppBusinessAccountId;
   // Stage check first: an invalid request must not reach Meta.
   assertCanSelectProfile(current);

@@ -1,3 +1,4 @@
+import { assertMayProbe } from '../access';
 import { evolve, type Registration } from '../registration';
 import { DomainError, invalidTransition } from '../errors';
 import type { SmsSender } from '../ports';
@@ -14,7 +15,8 @@ export async function requestSmsProbe(
   input: { id: string; to?: string },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
+  assertMayProbe(trigger.caller, current, input.to);
   if (current.phoneNumberSource !== 'acs') throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
   if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
   await deps.sms.send({

@@ -18,7 +18,7 @@ export async function requestVerificationCode(
   input: { id: string; method: VerificationMethod; language: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   assertCanRequestCode(current, deps.clock.now());
   const phoneNumberId = current.phoneNumberId!;
   // Claim the request before calling Meta: two concurrent requests must not both reach
@@ -51,7 +51,7 @@ export async function submitVerificationCode(
   input: { id: string; code: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id);
+  const current = await loadRegistration(deps.registrations, input.id, trigger);
   if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
     throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
   }

@@ -1,7 +1,5 @@
-import { loadRegistration as loadFrom } from '../../domain/use-cases/dependencies';
-import type { Registration } from '../../domain/registration';
 import type { Trigger } from '../../domain/use-cases/dependencies';
-import type { Services } from '../services';
+import type { Cause } from '../../domain/stages';
 import type { EndpointInput } from './endpoint';
 import { registrationResource } from './schemas';
 
@@ -10,9 +8,13 @@ export const REGISTRATION_ROUTE = 'registrations/{id}';
 
 export const registrationOk = { status: 200, description: 'The registration after the change', schema: registrationResource };
 
-export const apiTrigger = (input: EndpointInput<unknown, unknown>): Trigger => ({ cause: 'api', eventId: input.requestId, log: input.log });
+/** A change made while serving this request: cause `api` unless said otherwise, the caller as actor. */
+export const apiTrigger = (input: EndpointInput<unknown, unknown>, cause: Cause = 'api'): Trigger => ({
+  cause,
+  eventId: input.requestId,
+  log: input.log,
+  caller: input.caller,
+});
 
 export const versionOf = (input: EndpointInput<unknown, unknown>) =>
   input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {};
-
-export const loadRegistration = (services: Pick<Services, 'registrations'>, id: string): Promise<Registration> => loadFrom(services.registrations, id);

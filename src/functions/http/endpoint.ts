@@ -1,11 +1,13 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import { ANONYMOUS_CALLER_ID, hasRole, UNTRUSTED_CALLER, type Caller, type RequiredRoles } from '../../domain/access';
 import { DomainError, type ErrorCode, type FieldError } from '../../domain/errors';
 import { isMetaError } from '../../domain/meta';
 import type { Logger } from '../../domain/ports';
 import { asMetaUnavailable } from '../../domain/use-cases/meta-failures';
 import type { HttpFunction } from '../definitions';
 import { contextLogger } from '../context-logger';
+import { decodePrincipal, PRINCIPAL_HEADER } from './principal';
 import { problem, problemFromError } from './problem';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -20,6 +22,8 @@ export interface EndpointInput<TBody, TQuery> {
   requestId: string;
   log: Logger;
   request: HttpRequest;
+  /** Who is calling (docs/design.md §5.1); for an endpoint that needs no role, possibly nobody in particular. */
+  caller: Caller;
 }
 
 export interface EndpointSpec<TServices, TBody = undefined, TQuery = undefined> {
@@ -29,6 +33,11 @@ export interface EndpointSpec<TServices, TBody = undefined, TQuery = undefined> 
   summary: string;
   tags: string[];
   authLevel?: HttpFunction['authLevel'];
+  /**
+   * The roles that may call it, any one of them (docs/design.md §5.1), or `none`. Declared by every
+   * endpoint; checked here, before the request is read, and nowhere else.
+   */
+  roles: RequiredRoles;
   body?: z.ZodType<TBody>;
   /** A body schema whose every field is optional: an empty body is accepted as `{}`. */
   bodyOptional?: boolean;
@@ -144,8 +153,39 @@ function logFailure(log: Logger, name: string, requestId: string, response: Http
   else log.info(line, properties);
 }
 
-/** Turns an endpoint spec into an HTTP function: parse and validate, call, map errors. */
-export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services: () => Promise<TServices>): HttpFunction {
+
+/** How callers are identified: whether the principal header can be believed (docs/design.md §5.1, §7). */
+export interface CallerPolicy {
+  trustPrincipalHeader: boolean;
+}
+
+/** Nobody in particular: a caller of an endpoint that needs no role, when the header says nothing usable. */
+const NO_CALLER: Caller = { id: ANONYMOUS_CALLER_ID, roles: [] };
+
+/**
+ * Untrusted, the header is ignored and every caller is ops (`anonymous`); trusted, an endpoint that
+ * needs a role answers 401 without a readable principal and 403 without one of its roles.
+ */
+export function callerOf(roles: RequiredRoles, request: HttpRequest, policy: CallerPolicy): Caller {
+  if (!policy.trustPrincipalHeader) return UNTRUSTED_CALLER;
+  const header = request.headers.get(PRINCIPAL_HEADER);
+  const caller = header ? decodePrincipal(header) : null;
+  if (roles === 'none') return caller ?? NO_CALLER;
+  if (!caller) {
+    throw new DomainError('unauthenticated', header ? 'The caller’s principal could not be read.' : 'This endpoint needs a signed-in caller.', {
+      suggestedAction: 'Call with an Entra ID token for this API (App Service Authentication validates it).',
+    });
+  }
+  if (!roles.some((role) => hasRole(caller, role))) {
+    throw new DomainError('forbidden', `This endpoint needs the role ${roles.join(' or ')}.`, {
+      suggestedAction: 'Ask an administrator of the API’s app registration to grant the caller that app role.',
+    });
+  }
+  return caller;
+}
+
+/** Turns an endpoint spec into an HTTP function: identify the caller, parse and validate, call, map errors. */
+export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services: () => Promise<TServices>, policy: CallerPolicy): HttpFunction {
   return {
     kind: 'http',
     name: spec.name,
@@ -156,16 +196,18 @@ export function toHttpFunction<TServices>(spec: AnyEndpoint<TServices>, services
       const log = contextLogger(context);
       const requestId = context.invocationId;
       try {
+        const caller = callerOf(spec.roles, request, policy);
         const body = spec.body ? await readBody(spec, request) : undefined;
         const query = readQuery(spec, request);
         const response = await spec.handle(
-          { body, query, params: request.params, headers: request.headers, ifMatchVersion: readIfMatch(request), requestId, log, request },
+          { body, query, params: request.params, headers: request.headers, ifMatchVersion: readIfMatch(request), requestId, log, request, caller },
           await services(),
         );
         logFailure(log, spec.name, requestId, response);
         return response;
       } catch (error) {
         const response = problemOf(error, log, requestId);
+        // One line per refused request (401 and 403 included): the status and code, never the caller's secrets.
         logFailure(log, spec.name, requestId, response, error instanceof DomainError ? error.extra.errors : undefined);
         return response;
       }

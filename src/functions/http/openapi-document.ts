@@ -99,6 +99,8 @@ const IMPLIED_ERRORS: Array<{ applies: (spec: AnyEndpoint<unknown>) => boolean; 
   { applies: acceptsIfMatch, codes: ['concurrency-conflict'] },
   // Every keyed endpoint serves stored registrations or runs; the anonymous ones (health, this document, Meta's webhook) answer without them.
   { applies: (spec) => spec.authLevel !== 'anonymous', codes: ['storage-unavailable'] },
+  // An endpoint that needs a role refuses callers without a principal (401) or without the role (403).
+  { applies: (spec) => spec.roles !== 'none', codes: ['unauthenticated', 'forbidden'] },
 ];
 
 export const errorCodesOf = (spec: AnyEndpoint<unknown>): ErrorCode[] =>
@@ -169,6 +171,8 @@ function operationOf(spec: AnyEndpoint<unknown>, schemas: SchemaConverter): () =
       ...(body ? { requestBody: { required: !spec.bodyOptional, content: { 'application/json': { schema: body() } } } } : {}),
       responses,
       ...(spec.authLevel === 'anonymous' ? { security: [] } : {}),
+      // One alternative per accepted role: OpenAPI 3.1 lets non-OAuth schemes list the roles required.
+      ...(spec.roles !== 'none' ? { security: spec.roles.map((role) => ({ functionKey: [], entraId: [role] })) } : {}),
     };
   };
 }
@@ -196,7 +200,16 @@ export function buildOpenApiDocument<T>(endpoints: Array<AnyEndpoint<T>>, info: 
     paths,
     components: {
       schemas: components,
-      securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' } },
+      securitySchemes: {
+        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
+        entraId: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An Entra ID token for the API, checked by App Service Authentication, with the app role Registrations.Write (client apps: their own registrations) or Registrations.Ops (all)',
+        },
+      },
     },
   };
 }

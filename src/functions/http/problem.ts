@@ -23,6 +23,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'unsupported-media-type': 415,
   'payload-too-large': 413,
   'invalid-signature': 401,
+  unauthenticated: 401,
+  forbidden: 403,
   internal: 500,
 };
 
@@ -46,6 +48,8 @@ const TITLES: Record<ErrorCode, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'payload-too-large': 'Payload too large',
   'invalid-signature': 'Missing or wrong signature',
+  unauthenticated: 'Not signed in',
+  forbidden: 'Not allowed for this caller',
   internal: 'Internal error',
 };
 
@@ -58,6 +62,8 @@ export function problem(
 ): HttpResponseInit {
   const status = HTTP_STATUS[code];
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // RFC 9110: a 401 names the scheme that would work (the Entra ID bearer token App Service Authentication checks).
+  if (code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
   if (extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(extra.retryAfterSeconds)));
   const body = {
     type: problemType(code),

@@ -37,6 +37,7 @@ export function toRegistrationResource(registration: Registration): Registration
       : null,
     smsCapability: registration.smsCapability,
     acsChannel: registration.acsChannel,
+    owner: registration.owner,
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,
   };

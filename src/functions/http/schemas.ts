@@ -94,6 +94,7 @@ export const listQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),
   whatsAppBusinessAccountId: metaId.optional(),
   phoneNumber: phoneNumberInput.optional(),
+  owner: z.string().trim().min(1).max(256).optional().meta({ description: 'Caller id that created the registration (ops; a Registrations.Write caller only ever sees its own)' }),
   limit: z.coerce.number<string>().int().min(1).max(100).default(50),
   cursor: z.string().max(4096).optional(),
 });
@@ -121,6 +122,7 @@ export const registrationResource = z
     metaRegistration: z.object({ registeredAt: timestamp.nullable(), lastError: z.string().nullable(), retryNotBefore: timestamp.nullable() }).nullable(),
     smsCapability: z.object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() }).nullable(),
     acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
+    owner: z.string().meta({ description: 'Caller id that created the registration (docs/design.md §5.1)' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -130,7 +132,15 @@ export const registrationPage = z.object({ items: z.array(registrationResource),
 
 export const historyResource = z.object({
   items: z.array(
-    z.object({ at: timestamp, from: stageAndStatus, to: stageAndStatus, cause: z.enum(CAUSES), eventId: z.string().optional(), detail: z.string() }),
+    z.object({
+      at: timestamp,
+      from: stageAndStatus,
+      to: stageAndStatus,
+      cause: z.enum(CAUSES),
+      eventId: z.string().optional(),
+      actor: z.string().meta({ description: 'The caller id for changes made by an API call, system for events and the timer' }),
+      detail: z.string(),
+    }),
   ),
 });
 

@@ -23,6 +23,7 @@ const entry = (registration: Registration): HistoryEntry => ({
   from: { stage: 'SignupStarted', status: null },
   to: { stage: 'SignupStarted', status: null },
   cause: 'api',
+  actor: 'anonymous',
   detail: 'Sign-up started',
 });
 const create = (registration: Registration): Promise<Registration> => storage.registrations.create(registration, [entry(registration)]);

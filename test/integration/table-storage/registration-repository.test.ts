@@ -29,12 +29,13 @@ function firstEntry(registration: Registration): HistoryEntry {
     to: { stage: 'SignupStarted', status: null },
     cause: 'api',
     eventId: `req-${registration.id}`,
+    actor: registration.owner,
     detail: 'Sign-up started',
   };
 }
 
 async function created(overrides: Partial<Registration> = {}): Promise<Registration> {
-  const registration = { ...newRegistration({ id: randomUUID(), phoneNumber: nextPhone(), phoneNumberSource: 'acs', at: T0 }), ...overrides };
+  const registration = { ...newRegistration({ id: randomUUID(), phoneNumber: nextPhone(), phoneNumberSource: 'acs', owner: 'client-app-1', at: T0 }), ...overrides };
   return storage.registrations.create(registration, [firstEntry(registration)]);
 }
 
@@ -65,6 +66,7 @@ function everyField(): Registration {
     qualityRating: 'GREEN',
     smsCapability: { send: 'confirmed', checkedAt: at(5), detail: 'Delivered' },
     acsChannel: { channelRegistrationId: randomUUID(), reachable: true, checkedAt: at(6) },
+    owner: 'https://sts.example/caller with spaces/ and # and ?',
     createdAt: T0,
     updatedAt: at(7),
     version: 0,
@@ -105,7 +107,12 @@ describe('TableRegistrationRepository', () => {
   it('writes the change, its history entry and its outbox rows together, and bumps version', async () => {
     const registration = await created();
     const result = await storage.registrations.update(registration.id, (current) =>
-      evolve(current, { stage: 'BusinessAccountSelected', businessAccount: { id: '42', name: 'Fabrikam' } }, { cause: 'api', at: at(1), eventId: 'req-1' }, 'Business account 42 selected'),
+      evolve(
+        current,
+        { stage: 'BusinessAccountSelected', businessAccount: { id: '42', name: 'Fabrikam' } },
+        { cause: 'api', at: at(1), eventId: 'req-1', actor: 'client-app-1' },
+        'Business account 42 selected',
+      ),
     );
     expect(result).toMatchObject({ changed: true, duplicate: false });
     expect(result.registration).toMatchObject({ version: 1, stage: 'BusinessAccountSelected', updatedAt: at(1), createdAt: T0 });
@@ -117,11 +124,13 @@ describe('TableRegistrationRepository', () => {
       to: { stage: 'BusinessAccountSelected', status: null },
       cause: 'api',
       eventId: 'req-1',
+      actor: 'client-app-1',
       detail: 'Business account 42 selected',
     };
     expect(await storage.registrations.history(registration.id)).toEqual([firstEntry(registration), expectedEntry]);
     const pending = await storage.outbox.pendingFor(registration.id);
-    expect(pending.map((p) => p.event)).toEqual(outgoingEventsOf(registration.id, 1, [expectedEntry]));
+    // The owner rides along in the outbox (it scopes GET /api/events) and is never published.
+    expect(pending.map((p) => p.event)).toEqual(outgoingEventsOf(registration.id, 1, [expectedEntry]).map((event) => ({ ...event, owner: 'client-app-1' })));
     expect(pending[0]?.event).toMatchObject({
       id: `${registration.id}:1:0`,
       type: 'Registration.StageChanged',
