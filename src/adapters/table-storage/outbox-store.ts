@@ -80,13 +80,13 @@ export class TableOutboxStore implements OutboxStore {
 
   /**
    * The cursor wraps the last RowKey returned; one row of look-ahead makes `nextCursor` null on the
-   * last page. A cursor this store did not issue for this feed is refused (400), never read as "end
-   * of feed". Each owner's events are kept again under the same row keys, so a client app's feed is
-   * one indexed query.
+   * last page. A cursor this store did not issue is refused (400), never read as "end of feed".
+   * Each owner's events are kept again under the same row keys, so a client app's feed is one
+   * indexed query and a cursor means the same position in every feed.
    */
   async feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>> {
     const partition = owner === undefined ? FEED_PARTITION : ownerFeedPartition(owner);
-    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: partition, parameter: 'after', keyShape: FEED_KEY_SHAPE });
+    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: FEED_PARTITION, parameter: 'after', keyShape: FEED_KEY_SHAPE });
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
     const filter =
@@ -98,7 +98,7 @@ export class TableOutboxStore implements OutboxStore {
     const last = page[page.length - 1];
     return {
       items: page.map(eventFromRow),
-      nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(partition, last.rowKey) : null,
+      nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(FEED_PARTITION, last.rowKey) : null,
     };
   }
 }
