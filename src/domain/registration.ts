@@ -1,4 +1,5 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
+import type { MetaCallState } from './meta-call';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -33,6 +34,8 @@ export interface Verification {
   attempts: number;
   verifiedAt: string | null;
   rejectedCodes: number;
+  /** Set after too many wrong codes: no code goes to Meta before this time. */
+  lockedUntil?: string | null;
 }
 
 /** Progress of `POST /{phone}/register` after the code was verified. */
@@ -75,6 +78,8 @@ export interface Registration {
   qualityRating: string | null;
   smsCapability: SmsCapability | null;
   acsChannel: AcsChannel | null;
+  /** The Meta call claimed for this registration, if any (see meta-call.ts). */
+  metaCall?: MetaCallState | null;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */

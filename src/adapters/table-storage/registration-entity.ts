@@ -40,6 +40,7 @@ export function registrationToEntity(registration: Registration): Row {
     ['metaRegistration', jsonOrNull(registration.metaRegistration)],
     ['smsCapability', jsonOrNull(registration.smsCapability)],
     ['acsChannel', jsonOrNull(registration.acsChannel)],
+    ['metaCall', jsonOrNull(registration.metaCall)],
   ];
   for (const [name, value] of optional) {
     if (value !== null) entity[name] = value;
@@ -85,6 +86,7 @@ function oneOf<T extends string>(allowed: readonly T[], value: string, name: str
 
 export function registrationFromEntity(entity: Record<string, unknown>): Registration {
   const status = textOrNull(entity, 'status');
+  const metaCall = jsonField<NonNullable<Registration['metaCall']>>(entity, 'metaCall');
   return {
     id: text(entity, 'id'),
     phoneNumber: text(entity, 'phoneNumber'),
@@ -103,6 +105,8 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
     qualityRating: textOrNull(entity, 'qualityRating'),
     smsCapability: jsonField(entity, 'smsCapability'),
     acsChannel: jsonField(entity, 'acsChannel'),
+    // Optional: registrations that never claimed a Meta call read back exactly as they were stored.
+    ...(metaCall ? { metaCall } : {}),
     createdAt: text(entity, 'createdAt'),
     updatedAt: text(entity, 'updatedAt'),
     version: integer(entity, 'version'),
