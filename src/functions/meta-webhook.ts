@@ -1,5 +1,6 @@
 import { META_SIGNATURE_HEADER, toAccountChangeEvents, verifyMetaSignature } from '../domain/meta-webhook';
 import { DomainError } from '../domain/errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import type { Services } from './services';
@@ -30,6 +31,7 @@ export const metaWebhook = endpoint({
     } catch {
       throw new DomainError('validation-failed', 'The body is not valid JSON.');
     }
+    if (exceedsJsonDepth(envelope)) throw new DomainError('validation-failed', `The body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
     const { events, ignored } = toAccountChangeEvents(envelope, new Date());
     if (events.length > 0) await services.accountEventSink.publish(events);
     input.log.info('Meta webhook accepted', { published: events.length, ignored: ignored.length });

@@ -1,6 +1,7 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { DomainError, type ErrorCode, type FieldError } from '../../domain/errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/json-depth';
 import { isMetaError } from '../../domain/meta';
 import type { Logger } from '../../domain/ports';
 import { asMetaUnavailable } from '../../domain/use-cases/meta-failures';
@@ -89,6 +90,9 @@ async function readBody<TBody>(spec: Pick<AnyEndpoint<unknown>, 'body' | 'bodyOp
     json = JSON.parse(text);
   } catch {
     throw new DomainError('validation-failed', 'The body is not valid JSON.', { errors: [{ path: '(body)', message: 'malformed JSON' }] });
+  }
+  if (exceedsJsonDepth(json)) {
+    throw new DomainError('validation-failed', 'The body is nested too deeply.', { errors: [{ path: '(body)', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] });
   }
   const parsed = spec.body!.safeParse(json);
   if (!parsed.success) throw new DomainError('validation-failed', 'The body does not match the schema.', { errors: issuesToErrors(parsed.error.issues) });
