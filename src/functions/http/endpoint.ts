@@ -4,6 +4,7 @@ import { DomainError, type ErrorCode, type FieldError } from '../../domain/error
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/json-depth';
 import { isMetaError } from '../../domain/meta';
 import type { Logger } from '../../domain/ports';
+import { isTransientStorageError } from '../../adapters/table-storage/errors';
 import { asMetaUnavailable } from '../../domain/use-cases/meta-failures';
 import type { HttpFunction } from '../definitions';
 import { contextLogger } from '../context-logger';
@@ -132,7 +133,17 @@ function readIfMatch(request: HttpRequest): number | undefined {
 
 export const etagOf = (version: number): string => `"${version}"`;
 
+/** Seconds a client should wait after storage failed: long enough for a restart or failover to finish. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
 function problemOf(error: unknown, log: Logger, requestId: string): HttpResponseInit {
+  if (!(error instanceof DomainError) && !isMetaError(error) && isTransientStorageError(error)) {
+    log.warn('Storage unavailable', { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return problem('storage-unavailable', 'Storage did not answer; try again shortly.', {
+      retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+      suggestedAction: 'Retry after the time in Retry-After.',
+    });
+  }
   const translated = asMetaUnavailable(error);
   if (isMetaError(translated)) {
     // A Meta refusal no use case anticipated: report it as Meta's, without internals.
