@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'verification-locked'
   | 'operation-in-progress'
   | 'storage-unavailable'
+  | 'sms-probe-cooldown'
   | 'concurrency-conflict'
   | 'meta-unavailable'
   | 'acs-channel-not-found'

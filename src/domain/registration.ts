@@ -51,6 +51,10 @@ export interface SmsCapability {
   send: 'unknown' | 'pending' | 'confirmed' | 'failed';
   checkedAt: string | null;
   detail: string | null;
+  /** When the last probe was claimed: the per-registration cooldown counts from here. */
+  probeSentAt?: string | null;
+  /** ACS's id of the last probe sent: only its delivery report counts. */
+  probeMessageId?: string | null;
 }
 
 export interface AcsChannel {

@@ -32,7 +32,7 @@ export const metaWebhook = endpoint({
       throw new DomainError('validation-failed', 'The body is not valid JSON.');
     }
     if (exceedsJsonDepth(envelope)) throw new DomainError('validation-failed', `The body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
-    const { events, ignored } = toAccountChangeEvents(envelope, new Date());
+    const { events, ignored } = toAccountChangeEvents(envelope, services.clock.now());
     if (events.length > 0) await services.accountEventSink.publish(events);
     input.log.info('Meta webhook accepted', { published: events.length, ignored: ignored.length });
     return jsonResponse({ published: events.length, ignored: ignored.length });

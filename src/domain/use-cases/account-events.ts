@@ -1,6 +1,7 @@
 import type { AccountFacts } from '../account-status';
 import { displayNameReviewFrom } from '../account-status';
 import { applyObservation } from '../commands';
+import { readOutsideTime } from '../outside-time';
 import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
@@ -68,7 +69,17 @@ export async function applyAccountEvent(
   trigger: Trigger,
 ): Promise<{ applied: number; duplicates: number; concerned: number }> {
   const wabaId = text(change.data.wabaId);
-  const at = text(change.data.occurredAt) ?? contextOf(trigger, deps.clock).at;
+  const now = deps.clock.now();
+  let at = now.toISOString();
+  if (change.data.occurredAt !== undefined && change.data.occurredAt !== null) {
+    const occurred = readOutsideTime(change.data.occurredAt, now);
+    if (!occurred.ok) {
+      trigger.log.warn('Account event dropped: malformed occurredAt', { eventId: change.id, reason: occurred.reason });
+      return { applied: 0, duplicates: 0, concerned: 0 };
+    }
+    if (occurred.clamped) trigger.log.warn('Account event occurredAt is in the future: applied as now', { eventId: change.id });
+    at = occurred.iso;
+  }
   const effect = effectOf(change, at);
   if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
   // A number-level change needs only that number's registrations, not the whole WABA's.
