@@ -1,10 +1,11 @@
-import type { AccountFacts } from '../account-status';
+import type { AccountFacts, Fact } from '../account-status';
 import { displayNameReviewFrom } from '../account-status';
 import { applyObservation } from '../commands';
 import { readOutsideTime } from '../outside-time';
 import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { reconcileRegistration } from './reconcile-registration';
 
 /** A WhatsApp account-change event as published by the Meta webhook function (docs/design.md §6). */
 export interface AccountChange {
@@ -58,13 +59,30 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
   }
 }
 
+const secondOf = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * Meta's webhook times have whole-second resolution; what we read from Meta is timed to the
+ * millisecond. An event in the same second as the fact it contradicts cannot be ordered against
+ * it: taking the event as the start of its second drops a real change, taking it as the end of
+ * its second lets a stale event undo a newer read. Neither guess is safe, so such an event is
+ * settled by reading Meta now (only in this rare case).
+ */
+export function cannotBeOrdered(known: AccountFacts, observed: Partial<AccountFacts>): boolean {
+  return (Object.keys(observed) as Array<keyof AccountFacts>).some((name) => {
+    const incoming = observed[name] as Fact<unknown> | undefined;
+    const current = known[name] as Fact<unknown> | undefined;
+    return incoming !== undefined && current !== undefined && secondOf(current.at) === secondOf(incoming.at) && JSON.stringify(current.value) !== JSON.stringify(incoming.value);
+  });
+}
+
 /**
  * Applies one account-change event to every connected registration it concerns. Each fact keeps
  * the time of the newest information applied, so an older event never rolls a newer one back, and
  * the event id is recorded with the change, so a redelivery changes nothing.
  */
 export async function applyAccountEvent(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'>,
+  deps: Pick<OnboardingDependencies, 'registrations' | 'clock' | 'meta' | 'ids'>,
   change: AccountChange,
   trigger: Trigger,
 ): Promise<{ applied: number; duplicates: number; concerned: number }> {
@@ -91,6 +109,13 @@ export async function applyAccountEvent(
   let applied = 0;
   let duplicates = 0;
   for (const registration of concerned) {
+    if (cannotBeOrdered(registration.facts, effect.facts)) {
+      trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
+      const before = registration.version;
+      const reconciled = await reconcileRegistration(deps, { id: registration.id }, trigger);
+      if (reconciled.version !== before) applied += 1;
+      continue;
+    }
     const result = await deps.registrations.update(
       registration.id,
       (current) => applyObservation(current, { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) }, contextOf(trigger, deps.clock), effect.detail),
