@@ -1,13 +1,15 @@
 import { startAppHarness, type AppHarness } from '../support/app-harness';
 import { signedWebhook, webhookEnvelope } from '../support/events';
-import { registerUpTo } from '../support/onboarding';
+import { registerUpTo, testClock } from '../support/onboarding';
 
+// Held still, so "now" (a clamped time) is the time of the read that connected the number.
+const clock = testClock(Math.floor(Date.now() / 1000) * 1000 + 500);
 let app: AppHarness;
-beforeAll(async () => (app = await startAppHarness()));
+beforeAll(async () => (app = await startAppHarness({ services: { clock } })));
 afterAll(() => app.close());
 
 const statusOf = async (id: string) => (await app.call('getRegistration', { params: { id } })).json.status as string;
-const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+const soon = (seconds: number) => new Date(clock.now().getTime() + seconds * 1000).toISOString();
 
 function accountUpdate(wabaId: string, event: string, occurredAt: unknown) {
   return {
@@ -45,7 +47,7 @@ describe('times from outside', () => {
     const pinned = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'APPROVED' } }], 99_999_999_999));
     expect((await app.call('metaWebhook', pinned)).status).toBe(200);
     expect(await statusOf(id)).toBe('Active');
-    const later = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }], Math.floor(Date.now() / 1000) + 2));
+    const later = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }], Math.floor(clock.now().getTime() / 1000) + 2));
     expect((await app.call('metaWebhook', later)).status).toBe(200);
     expect(await statusOf(id)).toBe('DisplayNameReviewRejected');
   });
