@@ -1,4 +1,4 @@
-import { cannotBeOrdered } from '../../src/domain/use-cases/account-events';
+import { cannotBeOrdered } from '../../src/domain/event-ordering';
 import { exceedsJsonDepth } from '../../src/domain/json-depth';
 import { CLOCK_SKEW_MS, readOutsideTime } from '../../src/domain/outside-time';
 
