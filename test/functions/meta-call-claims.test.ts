@@ -41,6 +41,19 @@ describe('one Meta call per step, however often it is triggered', () => {
     if (inProgress) expect(Number(inProgress.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('retries a deferred register once when reconcile is asked for it several times at once', async () => {
+    const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested');
+    app.sandbox.state.failNext('register', { code: 100, error_subcode: 2388001, message: 'Cannot Create Certificate' });
+    const verified = await app.call('submitVerificationCode', { params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } });
+    expect(verified.json.stage).toBe('CodeVerified');
+    clock.advance(11 * 60);
+    const before = calls();
+    const responses = await Promise.all(Array.from({ length: 6 }, () => app.call('reconcileRegistration', { params: { id } })));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(since(before)).toEqual({ request: 0, verify: 0, register: 1, subscribe: 1 });
+    expect((await app.call('getRegistration', { params: { id } })).json.stage).toBe('Connected');
+  });
+
   it('lets racing code requests reach request_code once', async () => {
     const { id } = await registerUpTo(app, 'ProfileSelected');
     const before = calls();
