@@ -7,6 +7,7 @@
 import type { AccountFacts } from './account-status';
 import { DomainError, invalidTransition } from './errors';
 import type { MetaWaba } from './meta';
+import { CLAIM_LEASE_MS, released } from './meta-call';
 import { mergeFacts, observeWaba, observeWabaMissing } from './observations';
 import {
   andThen,
@@ -142,36 +143,65 @@ export function recordCodeRequested(
   context: ChangeContext,
 ): Change {
   assertCanRequestCode(registration, new Date(context.at));
-  const attempts = registration.stage === 'CodeRequested' ? (registration.verification?.attempts ?? 0) + 1 : 1;
+  const previous = registration.stage === 'CodeRequested' ? registration.verification : null;
+  const attempts = previous ? previous.attempts + 1 : 1;
   return evolve(
     registration,
     {
       stage: 'CodeRequested',
-      verification: { method: request.method, language: request.language, requestedAt: context.at, attempts, verifiedAt: null, rejectedCodes: 0 },
+      // Wrong codes count across resends: a new code must not reset the lock that guards the number.
+      verification: {
+        method: request.method,
+        language: request.language,
+        requestedAt: context.at,
+        attempts,
+        verifiedAt: null,
+        rejectedCodes: previous?.rejectedCodes ?? 0,
+        lockedUntil: previous?.lockedUntil ?? null,
+      },
+      metaCall: released(registration),
     },
     context,
     `Verification code requested by ${request.method} (request ${attempts})`,
   );
 }
 
-export function assertCanSubmitCode(registration: Registration): void {
+/** Wrong codes accepted before the lock; Meta itself locks a number after repeated failures. */
+export const MAX_WRONG_CODES = 5;
+export const WRONG_CODE_LOCK_MS = 60 * 60_000;
+
+export function assertCanSubmitCode(registration: Registration, now?: Date): void {
   requireStage(registration, ['CodeRequested'], 'verify a code');
+  const lockedUntil = registration.verification?.lockedUntil;
+  if (now && lockedUntil && Date.parse(lockedUntil) > now.getTime()) {
+    const wait = Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000);
+    throw new DomainError('verification-locked', `Too many wrong codes; no code is checked for ${wait} s.`, {
+      retryAfterSeconds: wait,
+      suggestedAction: 'Check the code in the latest SMS or call, and submit it after the lock ends.',
+    });
+  }
 }
 
-export function recordCodeRejected(registration: Registration, context: ChangeContext): Change {
+/** Counts a wrong code (releasing the claim of its verify call); every MAX_WRONG_CODES-th locks submissions. */
+export function recordCodeRejected(registration: Registration, context: ChangeContext, token?: string): Change {
   assertCanSubmitCode(registration);
   const verification = registration.verification!;
-  return evolve(registration, { verification: { ...verification, rejectedCodes: verification.rejectedCodes + 1 } }, context, 'Code rejected');
+  const rejectedCodes = verification.rejectedCodes + 1;
+  const lockedUntil = rejectedCodes % MAX_WRONG_CODES === 0 ? new Date(Date.parse(context.at) + WRONG_CODE_LOCK_MS).toISOString() : (verification.lockedUntil ?? null);
+  return evolve(registration, { verification: { ...verification, rejectedCodes, lockedUntil }, metaCall: released(registration, token) }, context, 'Code rejected');
 }
 
-export function recordCodeVerified(registration: Registration, context: ChangeContext): Change {
+/** Meta accepted the code; the claim of the verify call, when given, carries on to register the number. */
+export function recordCodeVerified(registration: Registration, context: ChangeContext, token?: string): Change {
   assertCanSubmitCode(registration);
+  const claim = token ? { step: 'register' as const, token, until: new Date(Date.parse(context.at) + CLAIM_LEASE_MS).toISOString() } : null;
   return evolve(
     registration,
     {
       stage: 'CodeVerified',
       verification: { ...registration.verification!, verifiedAt: context.at },
       metaRegistration: { registeredAt: null, attempts: 0, lastError: null, notBefore: null },
+      metaCall: { claim, lastFailure: registration.metaCall?.lastFailure ?? null },
     },
     context,
     'Meta accepted the verification code',
@@ -194,7 +224,10 @@ export function recordMetaRegistrationFailed(
   const previous = registration.metaRegistration ?? { registeredAt: null, attempts: 0, lastError: null, notBefore: null };
   return evolve(
     registration,
-    { metaRegistration: { ...previous, attempts: previous.attempts + (failure.countsAsAttempt ? 1 : 0), lastError: failure.reason, notBefore: failure.notBefore } },
+    {
+      metaRegistration: { ...previous, attempts: previous.attempts + (failure.countsAsAttempt ? 1 : 0), lastError: failure.reason, notBefore: failure.notBefore },
+      metaCall: released(registration),
+    },
     context,
     `Registration with Meta deferred: ${failure.reason}`,
   );
@@ -213,6 +246,7 @@ export function recordConnected(
       facts: mergeFacts({}, observed.facts),
       messagingLimit: observed.messagingLimit ?? registration.messagingLimit,
       qualityRating: observed.qualityRating ?? registration.qualityRating,
+      metaCall: released(registration),
     },
     context,
     'Number registered on the WhatsApp Cloud API and app subscribed to the WABA',
@@ -284,7 +318,7 @@ export function reconnect(registration: Registration, phoneNumberId: string, con
   assertCanReconnect(registration);
   return evolve(
     registration,
-    { stage: 'ProfileSelected', phoneNumberId, facts: {}, verification: null, metaRegistration: null },
+    { stage: 'ProfileSelected', phoneNumberId, facts: {}, verification: null, metaRegistration: null, metaCall: null },
     context,
     `Reconnecting from ${registration.status}`,
   );

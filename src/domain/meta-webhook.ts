@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { clampToNow } from './outside-time';
 import type { PublishedEvent } from './ports';
 
 export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -193,8 +194,8 @@ function toEvent(field: AccountChangeField, value: Record<string, unknown>, entr
     }
   }
 
-  const occurredAt = time !== undefined ? new Date(time * 1000) : receivedAt;
-  const occurredAtIso = occurredAt.toISOString();
+  // A time in the future is never taken as such (it would pin the fact): it becomes the receipt time.
+  const occurredAtIso = time !== undefined ? clampToNow(time * 1000, receivedAt).iso : receivedAt.toISOString();
   const id = createHash('sha256')
     .update(canonicalJson({ wabaId, field, time: time ?? null, value }), 'utf8')
     .digest('hex');

@@ -1,5 +1,6 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
 import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './access';
+import type { MetaCallState } from './meta-call';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -34,6 +35,8 @@ export interface Verification {
   attempts: number;
   verifiedAt: string | null;
   rejectedCodes: number;
+  /** Set after too many wrong codes: no code goes to Meta before this time. */
+  lockedUntil?: string | null;
 }
 
 /** Progress of `POST /{phone}/register` after the code was verified. */
@@ -49,6 +52,10 @@ export interface SmsCapability {
   send: 'unknown' | 'pending' | 'confirmed' | 'failed';
   checkedAt: string | null;
   detail: string | null;
+  /** When the last probe was claimed: the per-registration cooldown counts from here. */
+  probeSentAt?: string | null;
+  /** ACS's id of the last probe sent: only its delivery report counts. */
+  probeMessageId?: string | null;
 }
 
 export interface AcsChannel {
@@ -78,6 +85,8 @@ export interface Registration {
   acsChannel: AcsChannel | null;
   /** The caller id that created it (docs/design.md §5.1); never changes. */
   owner: string;
+  /** The Meta call claimed for this registration, if any (see meta-call.ts). */
+  metaCall?: MetaCallState | null;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */

@@ -20,10 +20,11 @@ export const createRegistration = endpoint({
   ],
   errors: ['validation-failed', 'phone-number-in-use', 'unsupported-media-type', 'payload-too-large'],
   handle: async (input, services: Services) => {
+    // Stored by its hash, whole: two keys that differ anywhere are two keys.
     const key = input.headers.get('idempotency-key')?.trim();
     const { registration, created } = await createRegistrationUseCase(
       services,
-      { ...input.body, ...(key ? { idempotencyKey: key.slice(0, 256) } : {}) },
+      { ...input.body, ...(key ? { idempotencyKey: key } : {}) },
       apiTrigger(input),
     );
     return registrationResponse(registration, created ? 201 : 200, { location: `/api/registrations/${registration.id}` });

@@ -38,7 +38,7 @@ export const embeddedSignup = endpoint({
     }
     const { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName } = input.body;
     const registration = await completeEmbeddedSignup(
-      { registrations: services.registrations, clock: services.clock, embeddedSignup: services.embeddedSignup },
+      { registrations: services.registrations, clock: services.clock, ids: services.ids, embeddedSignup: services.embeddedSignup },
       { id: input.params.id!, request: { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName }, ...versionOf(input) },
       apiTrigger(input),
     );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { META_SIGNATURE_HEADER, toAccountChangeEvents, verifyMetaSignature } from '../domain/meta-webhook';
 import { DomainError } from '../domain/errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import type { Services } from './services';
@@ -32,7 +33,8 @@ export const metaWebhook = endpoint({
     } catch {
       throw new DomainError('validation-failed', 'The body is not valid JSON.');
     }
-    const { events, ignored } = toAccountChangeEvents(envelope, new Date());
+    if (exceedsJsonDepth(envelope)) throw new DomainError('validation-failed', `The body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+    const { events, ignored } = toAccountChangeEvents(envelope, services.clock.now());
     if (events.length > 0) await services.accountEventSink.publish(events);
     input.log.info('Meta webhook accepted', { published: events.length, ignored: ignored.length });
     return jsonResponse({ published: events.length, ignored: ignored.length });

@@ -5,6 +5,7 @@
  * succeed, 500 (so Event Grid redelivers the whole batch) when any throws.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth';
 import type { EventGridFunction } from '../functions/definitions';
 import { BodyTooLargeError, readBody, sendEmpty, sendJson, sendProblem } from './http-bridge';
 
@@ -33,6 +34,7 @@ export function parseEventGridPayload(text: string): unknown[] {
   } catch {
     throw new EventPayloadError('The request body is not valid JSON');
   }
+  if (exceedsJsonDepth(value)) throw new EventPayloadError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object') return [value];
   throw new EventPayloadError('The request body must be an event object or an array of events');

@@ -49,6 +49,64 @@ export interface LocalHost {
 }
 
 const ADMIN_PREFIX = '/admin/functions/';
+
+/**
+ * This host has no authentication, so a web page in the developer's browser must not be able to
+ * drive it: a DNS-rebound name is refused by its Host header, and a state-changing request is
+ * refused when it comes from another origin or with a content type an HTML form can send.
+ */
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const FORM_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const hostNameOf = (hostHeader: string): string => hostHeader.trim().toLowerCase().replace(/:\d+$/, '');
+
+function originIsLocal(origin: string): boolean {
+  try {
+    return LOOPBACK_NAMES.has(new URL(origin).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+function isJsonText(body: Buffer): boolean {
+  try {
+    JSON.parse(body.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Refusal {
+  status: number;
+  detail: string;
+  code: string;
+}
+
+/**
+ * Why a state-changing request is refused, or null. With `body`, also a form content type whose
+ * body is not JSON (a body-less action such as disconnect, posted by a web form).
+ */
+function crossSiteRefusal(req: IncomingMessage, body?: Buffer): Refusal | null {
+  if (SAFE_METHODS.has((req.method ?? 'GET').toUpperCase())) return null;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null' && !originIsLocal(origin)) {
+    return { status: 403, detail: `Requests from ${origin} are refused: this host only serves local callers`, code: 'forbidden' };
+  }
+  if (origin === 'null' || req.headers['sec-fetch-site'] === 'cross-site') {
+    return { status: 403, detail: 'Cross-site requests are refused: this host only serves local callers', code: 'forbidden' };
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (body !== undefined && FORM_CONTENT_TYPES.has(type) && (body.length === 0 || !isJsonText(body))) {
+    return { status: 415, detail: `A ${type} body that is not JSON is refused here (a web form can send it): send application/json`, code: 'unsupported-media-type' };
+  }
+  return null;
+}
+
+function sendRefusal(res: ServerResponse, refusal: Refusal): void {
+  sendProblem(res, { status: refusal.status, title: refusal.status === 403 ? 'Forbidden' : 'Unsupported media type', detail: refusal.detail, code: refusal.code });
+}
 const MANUAL_REASON = 'This function was programmatically called via the host APIs.';
 
 interface TimerState {
@@ -176,7 +234,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       });
       return;
     }
-    const text = (await readBody(req)).toString('utf8').trim();
+    const bytes = await readBody(req);
+    const refusal = crossSiteRefusal(req, bytes);
+    if (refusal) return sendRefusal(res, refusal);
+    const text = bytes.toString('utf8').trim();
     let input: unknown;
     try {
       const parsed: unknown = text === '' ? {} : JSON.parse(text);
@@ -209,6 +270,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     const fn = routed.target;
     const body = await readBody(req);
+    const refusal = crossSiteRefusal(req, body);
+    if (refusal) return sendRefusal(res, refusal);
     const request = toHttpRequest({ req, url, body, params: routed.params });
     let result: unknown;
     try {
@@ -229,8 +292,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let fallbackHost = `${listenHost}:${options.port}`;
+  const allowedHostNames = new Set([...LOOPBACK_NAMES, listenHost.includes(':') ? `[${listenHost}]` : listenHost]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hostHeader = req.headers.host;
+    if (hostHeader !== undefined && !allowedHostNames.has(hostNameOf(hostHeader))) {
+      sendProblem(res, { status: 403, title: 'Forbidden', detail: `Host ${hostHeader.slice(0, 100)} is not served: use localhost`, code: 'forbidden' });
+      return;
+    }
     const url = requestUrl(req, fallbackHost);
     const pathname = url.pathname;
     const lower = pathname.toLowerCase();
@@ -244,6 +313,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         return;
       }
     }
+    const refusal = crossSiteRefusal(req);
+    if (refusal) return sendRefusal(res, refusal);
     if (lower === '/api' || lower.startsWith('/api/')) {
       await handleHttpFunction(req, res, url);
       return;

@@ -28,6 +28,8 @@ const ACCOUNT_FUNCTION = 'accountEvents';
 const ACS_SANDBOX_PREFIX = '/acs-sandbox';
 /** A real SMS arrives a moment after Meta accepts request_code; the sandbox keeps that order of events. */
 const SANDBOX_SMS_DELAY_MS = 200;
+const SANDBOX_SMS_REDELIVERIES = 3;
+const SANDBOX_SMS_REDELIVERY_DELAY_MS = 2_000;
 
 export interface RunningLocalHost {
   url: string;
@@ -261,17 +263,22 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
         log(`[meta-sandbox] no '${SMS_FUNCTION}' function: the verification SMS is dropped`);
         return;
       }
-      setTimeout(() => {
-        fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
-          body: JSON.stringify([event]),
-        })
-          .then((response) => {
-            if (response.status !== 202) log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}`);
+      // Like Event Grid, a delivery answered 500 is tried again (a few times, after a pause).
+      const attempt = (remaining: number) =>
+        setTimeout(() => {
+          fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+            body: JSON.stringify([event]),
           })
-          .catch((error: unknown) => log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' failed: ${describeError(error)}`));
-      }, SANDBOX_SMS_DELAY_MS).unref();
+            .then((response) => {
+              if (response.status === 202) return;
+              log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}${remaining > 0 ? '; delivering again' : ''}`);
+              if (response.status >= 500 && remaining > 0) attempt(remaining - 1);
+            })
+            .catch((error: unknown) => log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' failed: ${describeError(error)}`));
+        }, remaining === SANDBOX_SMS_REDELIVERIES ? SANDBOX_SMS_DELAY_MS : SANDBOX_SMS_REDELIVERY_DELAY_MS).unref();
+      attempt(SANDBOX_SMS_REDELIVERIES);
     };
 
     const base = `http://localhost:${host.port}`;

@@ -7,6 +7,7 @@ import { completeEmbeddedSignup, type EmbeddedSignupRequest } from '../../src/do
 /** The use case with in-memory fakes: which Meta calls happen with which token, and what is written. */
 const NUMBER = '+14255550123';
 const clock = { now: () => new Date('2026-05-01T10:00:00Z') };
+const ids = { newId: (() => { let n = 0; return () => `id-${(n += 1)}`; })() };
 
 function fakeRepository(initial: Registration[]) {
   const rows = new Map(initial.map((registration) => [registration.id, registration]));
@@ -145,7 +146,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository, rows } = fakeRepository([registration()]);
     const business = businessGraph();
     const { port, exchanged } = signupPort(business.graph);
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('Connected');
     expect(exchanged).toEqual([finish.code]);
     expect(business.calls).toEqual(
@@ -161,7 +162,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository, writes } = fakeRepository([registration()]);
     const business = businessGraph();
     const { port, exchanged } = signupPort(business.graph);
-    const deps = { registrations: repository, clock, embeddedSignup: port };
+    const deps = { registrations: repository, clock, ids, embeddedSignup: port };
     const first = await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
     const written = writes.length;
     const again = await completeEmbeddedSignup(deps, { id: 'r1', request: { ...finish } }, trigger);
@@ -175,7 +176,7 @@ describe('completeEmbeddedSignup', () => {
     const other = registration({ id: 'r0', stage: 'ProfileSelected', whatsAppBusinessAccountId: finish.whatsAppBusinessAccountId });
     const { repository } = fakeRepository([other, registration()]);
     const { port, exchanged } = signupPort(businessGraph().graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
     expect(error.code).toBe('phone-number-locked');
     expect(exchanged).toEqual([]);
   });
@@ -184,14 +185,14 @@ describe('completeEmbeddedSignup', () => {
     const other = registration({ id: 'r0', stage: 'Cancelled', whatsAppBusinessAccountId: finish.whatsAppBusinessAccountId });
     const { repository } = fakeRepository([other, registration()]);
     const { port } = signupPort(businessGraph().graph);
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('Connected');
   });
 
   it('turns a refused code into meta-code-exchange-failed and writes nothing', async () => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph().graph, true);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
     expect(error.code).toBe('meta-code-exchange-failed');
     expect(error.message).not.toContain(finish.code);
     expect(writes).toEqual([]);
@@ -208,7 +209,7 @@ describe('completeEmbeddedSignup', () => {
         return { refused: true };
       },
     };
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('ProfileSelected');
   });
 
@@ -216,7 +217,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository } = fakeRepository([registration()]);
     const business = businessGraph([phone()], { register: new MetaGraphError('not-ready', 'provisioning', { code: 100, subcode: 2388001 }) });
     const { port } = signupPort(business.graph);
-    const deps = { registrations: repository, clock, embeddedSignup: port };
+    const deps = { registrations: repository, clock, ids, embeddedSignup: port };
     const result = await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
     expect(result).toMatchObject({ stage: 'CodeVerified', metaRegistration: { notBefore: expect.any(String) } });
     await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
@@ -229,7 +230,7 @@ describe('completeEmbeddedSignup', () => {
   ])('refuses %s with embedded-signup-mismatch, writing nothing', async (_label, phones) => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph(phones).graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
     expect(error.code).toBe('embedded-signup-mismatch');
     expect(writes).toEqual([]);
   });
@@ -240,7 +241,7 @@ describe('completeEmbeddedSignup', () => {
     const { port } = signupPort(business.graph);
     const { phoneNumberId: _none, ...onlyWaba } = finish;
     const result = await completeEmbeddedSignup(
-      { registrations: repository, clock, embeddedSignup: port },
+      { registrations: repository, clock, ids, embeddedSignup: port },
       { id: 'r1', request: { ...onlyWaba, displayName: 'Contoso Bikes' } },
       trigger,
     );
@@ -253,7 +254,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository } = fakeRepository([registration()]);
     const { port, exchanged } = signupPort(businessGraph().graph);
     const { phoneNumberId: _none, ...onlyWaba } = finish;
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: onlyWaba }, trigger));
+    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: onlyWaba }, trigger));
     expect(error.code).toBe('validation-failed');
     expect(exchanged).toEqual([]);
   });
@@ -261,7 +262,7 @@ describe('completeEmbeddedSignup', () => {
   it.each(['CodeVerified', 'Connected', 'Cancelled'] as const)('refuses stage %s with invalid-transition before exchanging', async (stage) => {
     const { repository } = fakeRepository([registration({ stage })]);
     const { port, exchanged } = signupPort(businessGraph().graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
     expect(error.code).toBe('invalid-transition');
     expect(exchanged).toEqual([]);
   });

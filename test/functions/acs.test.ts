@@ -16,7 +16,7 @@ describe('SMS capability probe', () => {
     const sent = app.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`);
     expect(sent).toMatchObject({ from: phoneNumber, to: phoneNumber, enableDeliveryReport: true });
 
-    const delivered = smsDeliveryReport(phoneNumber, `sms-probe:${id}`, 'Delivered');
+    const delivered = smsDeliveryReport(phoneNumber, `sms-probe:${id}`, 'Delivered', sent!.messageId);
     expect((await app.deliver('smsEvents', [delivered])).status).toBe(202);
     const after = (await app.call('getRegistration', { params: { id } })).json;
     expect(after.smsCapability).toMatchObject({ send: 'confirmed', detail: expect.stringContaining('Delivered') });
@@ -31,8 +31,9 @@ describe('SMS capability probe', () => {
     const { id, phoneNumber } = await registerUpTo(app, 'ProfileSelected', { source: 'acs' });
     const probe = await app.call('requestSmsProbe', { params: { id }, body: { to: '+1 425 555 0100' } });
     expect(probe.status).toBe(202);
-    expect(app.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`)).toMatchObject({ from: phoneNumber, to: '+14255550100' });
-    const failed = smsDeliveryReport('+14255550100', `sms-probe:${id}`, 'Failed');
+    const sent = app.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`);
+    expect(sent).toMatchObject({ from: phoneNumber, to: '+14255550100' });
+    const failed = smsDeliveryReport('+14255550100', `sms-probe:${id}`, 'Failed', sent!.messageId);
     await app.deliver('smsEvents', [failed]);
     expect((await app.call('getRegistration', { params: { id } })).json.smsCapability).toMatchObject({ send: 'failed', detail: expect.stringContaining('Failed') });
   });

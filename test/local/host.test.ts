@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
@@ -383,7 +384,7 @@ describe('running functions by hand', () => {
     expect((await post('/admin/functions/echo', '{}')).status).toBe(400);
     expect((await post('/admin/functions/smsEvents', JSON.stringify({ input: '' }))).status).toBe(400);
     expect((await post('/admin/functions/smsEvents', JSON.stringify({ input: '{oops' }))).status).toBe(400);
-    expect((await post('/admin/functions/reconcile', '{oops')).status).toBe(400);
+    expect((await post('/admin/functions/reconcile', '{oops', { 'content-type': 'application/json' })).status).toBe(400);
   });
 
   it('runFunction runs a timer, awaits it and passes a Timer', async () => {
@@ -454,5 +455,45 @@ describe('start-up', () => {
     const other = await startLocalHost({ functions, port: 0, log: () => undefined });
     expect((await fetch(`${other.url}/api/echo/literal`)).status).toBe(200);
     await other.close();
+  });
+});
+
+describe('refusals that keep web pages from driving the local host', () => {
+  const rawRequest = (options: { method: string; path: string; headers: Record<string, string>; body?: string }) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(base);
+      const request = httpRequest({ host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end(options.body);
+    });
+
+  it.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain'])('refuses a body-less POST sent as %s, and runs nothing', async (type) => {
+    const status = await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': type, 'content-length': '0' } });
+    expect(status).toBe(415);
+    expect(await rawRequest({ method: 'POST', path: '/admin/functions/reconcile', headers: { 'content-type': type, 'content-length': '0' } })).toBe(415);
+    expect(timerRuns).toEqual([]);
+  });
+
+  it('refuses a form body that is not JSON, and accepts JSON sent as text/plain', async () => {
+    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' })).toBe(415);
+    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': 'text/plain' }, body: '{"a":1}' })).toBe(200);
+  });
+
+  it('refuses a state-changing request from another origin', async () => {
+    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{}' })).toBe(403);
+    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'http://localhost:3000', 'content-type': 'application/json' }, body: '{}' })).toBe(200);
+    expect(await rawRequest({ method: 'GET', path: '/api/echo/1', headers: { origin: 'https://evil.example' } })).toBe(200);
+  });
+
+  it.each(['localhost', '127.0.0.1', '[::1]'])('serves the Host name %s', async (name) => {
+    expect(await rawRequest({ method: 'GET', path: '/api/echo/1', headers: { host: `${name}:${new URL(base).port}` } })).toBe(200);
+  });
+
+  it('refuses any other Host name (DNS rebinding)', async () => {
+    expect(await rawRequest({ method: 'GET', path: '/api/echo/1', headers: { host: 'attacker.example' } })).toBe(403);
+    expect(await rawRequest({ method: 'GET', path: '/mock/x', headers: { host: 'attacker.example:7071' } })).toBe(403);
   });
 });

@@ -5,6 +5,7 @@
  * everything else passes, since Azure adds fields without notice.
  */
 import { z } from 'zod';
+import { clampToNow } from '../../domain/outside-time';
 
 export type InboundEventSchema = 'EventGrid' | 'CloudEvents';
 
@@ -67,7 +68,7 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-const toIso = (value: string | null | undefined): string | null => (value ? new Date(value).toISOString() : null);
+const toIso = (value: string | null | undefined, now: Date): string | null => (value ? clampToNow(Date.parse(value), now).iso : null);
 
 /**
  * JSON unless the content type says otherwise: a JSON payload Event Grid base64-encodes is still
@@ -86,7 +87,7 @@ function decodeBase64Data(encoded: string, contentType: string | null | undefine
   return bytes;
 }
 
-export function parseInboundEvent(raw: unknown): InboundEventResult {
+export function parseInboundEvent(raw: unknown, now = new Date()): InboundEventResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, reason: 'an event must be a JSON object' };
   }
@@ -110,7 +111,7 @@ export function parseInboundEvent(raw: unknown): InboundEventResult {
         type: event.type,
         source: event.source,
         subject: event.subject ?? null,
-        time: toIso(event.time),
+        time: toIso(event.time, now),
         data,
         schema: 'CloudEvents',
       },
@@ -128,7 +129,7 @@ export function parseInboundEvent(raw: unknown): InboundEventResult {
         type: event.eventType,
         source: event.topic ?? '',
         subject: event.subject ?? null,
-        time: toIso(event.eventTime),
+        time: toIso(event.eventTime, now),
         data: event.data ?? null,
         schema: 'EventGrid',
       },

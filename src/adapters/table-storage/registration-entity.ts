@@ -42,6 +42,7 @@ export function registrationToEntity(registration: Registration): Row {
     ['metaRegistration', jsonOrNull(registration.metaRegistration)],
     ['smsCapability', jsonOrNull(registration.smsCapability)],
     ['acsChannel', jsonOrNull(registration.acsChannel)],
+    ['metaCall', jsonOrNull(registration.metaCall)],
   ];
   for (const [name, value] of optional) {
     if (value !== null) entity[name] = value;
@@ -87,6 +88,7 @@ function oneOf<T extends string>(allowed: readonly T[], value: string, name: str
 
 export function registrationFromEntity(entity: Record<string, unknown>): Registration {
   const status = textOrNull(entity, 'status');
+  const metaCall = jsonField<NonNullable<Registration['metaCall']>>(entity, 'metaCall');
   return {
     id: text(entity, 'id'),
     phoneNumber: text(entity, 'phoneNumber'),
@@ -107,6 +109,8 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
     acsChannel: jsonField(entity, 'acsChannel'),
     // Rows stored before registrations had owners belong to the untrusted-mode caller.
     owner: textOrNull(entity, 'owner') ?? ANONYMOUS_CALLER_ID,
+    // Optional: registrations that never claimed a Meta call read back exactly as they were stored.
+    ...(metaCall ? { metaCall } : {}),
     createdAt: text(entity, 'createdAt'),
     updatedAt: text(entity, 'updatedAt'),
     version: integer(entity, 'version'),

@@ -21,7 +21,7 @@ import {
   type Properties,
 } from './registration-entity';
 import { indexChanges, indexPartitionsOf, matchesFilter, partitionFor, RegistrationIndex } from './registration-index';
-import type { Tables } from './tables';
+import { TABLE_NOT_FOUND, type Tables } from './tables';
 
 export interface RepositoryTuning {
   /** Re-reads after a lost optimistic-concurrency race before giving up with a transient conflict. */
@@ -199,12 +199,14 @@ export class TableRegistrationRepository implements RegistrationRepository {
     return summary;
   }
 
+  /** Storage answers and the tables the service needs exist (they are recreated when they went missing). */
   async ping(): Promise<void> {
     try {
+      await this.tables.ready();
       await (await this.tables.clients()).probe.getEntity('ping', 'ping', { abortSignal: AbortSignal.timeout(5_000) });
     } catch (error) {
-      // Not found (the row, or even the table) means storage answered.
-      if (!isNotFound(error)) throw error;
+      // The row not being there means storage answered; a missing table is not healthy.
+      if (!isNotFound(error) || (error as { code?: unknown }).code === TABLE_NOT_FOUND) throw error;
     }
   }
 

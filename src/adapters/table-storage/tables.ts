@@ -61,7 +61,40 @@ export function tableNamesFor(prefix: string): Record<TableRole, string> {
   return names;
 }
 
-async function openClients(options: TableStorageOptions, names: Record<TableRole, string>): Promise<TableClients> {
+/**
+ * Retries kept short: an API caller gets 503 storage-unavailable within about a second rather
+ * than after the SDK's default several seconds of backoff, and Event Grid redelivers events anyway.
+ */
+const RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 400 } as const;
+
+/** Storage that lost its tables (an in-memory Azurite restarted, a table deleted) answers this on every call. */
+export const TABLE_NOT_FOUND = 'TableNotFound';
+
+type PipelinePolicy = Parameters<TableClient['pipeline']['addPolicy']>[0];
+type PipelineResponse = Awaited<ReturnType<PipelinePolicy['sendRequest']>>;
+
+/** A batch answers 202 and names the failure of its operations in the body. */
+const tableWasMissing = (response: PipelineResponse): boolean =>
+  (response.status === 404 && response.headers.get('x-ms-error-code') === TABLE_NOT_FOUND) ||
+  (response.status === 202 && /^content-type: multipart\/mixed/im.test(response.bodyAsText ?? '') && (response.bodyAsText ?? '').includes(TABLE_NOT_FOUND));
+
+/**
+ * A pipeline policy: when storage says the table does not exist, recreate the tables and send the
+ * request once more, instead of failing every call until the process restarts.
+ */
+function recreatingMissingTables(recreate: () => Promise<void>): PipelinePolicy {
+  return {
+    name: 'recreateMissingTables',
+    sendRequest: async (request, next) => {
+      const response = await next(request);
+      if (!tableWasMissing(response)) return response;
+      await recreate();
+      return next(request);
+    },
+  };
+}
+
+async function openClients(options: TableStorageOptions, names: Record<TableRole, string>, recreate: () => Promise<void>): Promise<TableClients> {
   // Loaded on first use: the SDK costs several times a bare Functions app's start-up (docs/design.md §10).
   const { TableClient } = await import('@azure/data-tables');
   const connection = options.connection.trim();
@@ -69,11 +102,18 @@ async function openClients(options: TableStorageOptions, names: Record<TableRole
   if (isEndpointUrl(connection)) {
     const credential = options.credential ?? new LazyDefaultAzureCredential();
     const insecure = connection.toLowerCase().startsWith('http:');
-    makeClient = (table, extra = {}) => new TableClient(connection, table, credential, { ...extra, allowInsecureConnection: insecure });
+    makeClient = (table, extra = {}) => new TableClient(connection, table, credential, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: insecure });
   } else {
     // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told otherwise.
-    makeClient = (table, extra = {}) => TableClient.fromConnectionString(connection, table, { ...extra, allowInsecureConnection: true });
+    makeClient = (table, extra = {}) => TableClient.fromConnectionString(connection, table, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: true });
   }
+  const withRecreation = makeClient;
+  makeClient = (table, extra) => {
+    const client = withRecreation(table, extra);
+    // Next to the transport, so the policy sees the raw answer before it becomes an error.
+    client.pipeline.addPolicy(recreatingMissingTables(recreate), { afterPhase: 'Retry' });
+    return client;
+  };
   const clients = Object.fromEntries(
     Object.entries(names).map(([role, name]) => [role, makeClient(name)]),
   ) as Record<TableRole, TableClient>;
@@ -85,7 +125,16 @@ export function createTables(options: TableStorageOptions): Tables {
   const names = tableNamesFor(options.tablePrefix ?? '');
   let opened: Promise<TableClients> | undefined;
   let created: Promise<TableClients> | undefined;
-  const clients = (): Promise<TableClients> => (opened ??= openClients(options, names));
+  // Several calls that all met a missing table share one recreation.
+  let recreating: Promise<void> | undefined;
+  const recreate = (): Promise<void> => {
+    recreating ??= (async () => {
+      created = undefined;
+      await ready();
+    })().finally(() => (recreating = undefined));
+    return recreating;
+  };
+  const clients = (): Promise<TableClients> => (opened ??= openClients(options, names, recreate));
   const ready = (): Promise<TableClients> => {
     if (!created) {
       const attempt = clients().then(async (tables) => {

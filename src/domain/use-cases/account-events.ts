@@ -1,9 +1,12 @@
 import type { AccountFacts } from '../account-status';
 import { displayNameReviewFrom } from '../account-status';
 import { applyObservation } from '../commands';
+import { cannotBeOrdered } from '../event-ordering';
+import { readOutsideTime } from '../outside-time';
 import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
 import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { reconcileRegistration } from './reconcile-registration';
 
 /** A WhatsApp account-change event as published by the Meta webhook function (docs/design.md §6). */
 export interface AccountChange {
@@ -63,12 +66,22 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
  * the event id is recorded with the change, so a redelivery changes nothing.
  */
 export async function applyAccountEvent(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'>,
+  deps: Pick<OnboardingDependencies, 'registrations' | 'clock' | 'meta' | 'ids'>,
   change: AccountChange,
   trigger: Trigger,
 ): Promise<{ applied: number; duplicates: number; concerned: number }> {
   const wabaId = text(change.data.wabaId);
-  const at = text(change.data.occurredAt) ?? contextOf(trigger, deps.clock).at;
+  const now = deps.clock.now();
+  let at = now.toISOString();
+  if (change.data.occurredAt !== undefined && change.data.occurredAt !== null) {
+    const occurred = readOutsideTime(change.data.occurredAt, now);
+    if (!occurred.ok) {
+      trigger.log.warn('Account event dropped: malformed occurredAt', { eventId: change.id, reason: occurred.reason });
+      return { applied: 0, duplicates: 0, concerned: 0 };
+    }
+    if (occurred.clamped) trigger.log.warn('Account event occurredAt is in the future: applied as now', { eventId: change.id });
+    at = occurred.iso;
+  }
   const effect = effectOf(change, at);
   if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
   // A number-level change needs only that number's registrations, not the whole WABA's.
@@ -80,6 +93,13 @@ export async function applyAccountEvent(
   let applied = 0;
   let duplicates = 0;
   for (const registration of concerned) {
+    if (cannotBeOrdered(registration.facts, effect.facts)) {
+      trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
+      const before = registration.version;
+      const reconciled = await reconcileRegistration(deps, { id: registration.id }, trigger);
+      if (reconciled.version !== before) applied += 1;
+      continue;
+    }
     const result = await deps.registrations.update(
       registration.id,
       (current) => applyObservation(current, { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) }, contextOf(trigger, deps.clock), effect.detail),

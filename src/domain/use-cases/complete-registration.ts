@@ -1,5 +1,7 @@
 import { recordConnected, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
+import { DomainError } from '../errors';
 import { isMetaError, type MetaErrorKind } from '../meta';
+import { claimMetaCall, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
@@ -20,16 +22,35 @@ const DEFAULT_DELAY = 60 * MINUTE;
  * CodeVerified → Connected: register the number on the Cloud API (once: Meta allows 10
  * register calls per 72 h), subscribe the app to the WABA, read the account's state. Any failure
  * leaves the registration in CodeVerified with the time of the next allowed attempt, which
- * reconcile honours; nothing here loops.
+ * reconcile honours; nothing here loops. The caller that verified the code passes the claim it
+ * holds; anyone else (reconcile) claims the step first and leaves it alone while another holds it.
  */
 export async function completeMetaRegistration(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
-  registration: Registration,
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>,
+  loaded: Registration,
   trigger: Trigger,
+  heldToken?: string,
 ): Promise<Registration> {
-  if (registration.stage !== 'CodeVerified') return registration;
+  const due = (candidate: Registration): boolean => {
+    const notBefore = candidate.metaRegistration?.notBefore;
+    return candidate.stage === 'CodeVerified' && !(notBefore && Date.parse(notBefore) > deps.clock.now().getTime());
+  };
+  if (!due(loaded)) return loaded;
+  let registration = loaded;
+  if (!holdsClaim(loaded, heldToken, deps.clock.now())) {
+    const token = deps.ids.newId();
+    try {
+      const claimed = await deps.registrations.update(loaded.id, (fresh) =>
+        due(fresh) ? claimMetaCall(fresh, 'register', token, contextOf(trigger, deps.clock)) : { next: fresh, history: [] },
+      );
+      if (!holdsClaim(claimed.registration, token, deps.clock.now())) return claimed.registration;
+      registration = claimed.registration;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'operation-in-progress') return loaded;
+      throw error;
+    }
+  }
   const progress = registration.metaRegistration;
-  if (progress?.notBefore && Date.parse(progress.notBefore) > deps.clock.now().getTime()) return registration;
   const phoneNumberId = registration.phoneNumberId!;
   const wabaId = registration.whatsAppBusinessAccountId!;
   let current = registration;

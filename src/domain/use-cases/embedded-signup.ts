@@ -21,7 +21,7 @@ export interface EmbeddedSignupRequest {
   displayName?: string | undefined;
 }
 
-export type EmbeddedSignupDependencies = Pick<OnboardingDependencies, 'registrations' | 'clock'> & { embeddedSignup: EmbeddedSignup };
+export type EmbeddedSignupDependencies = Pick<OnboardingDependencies, 'registrations' | 'clock' | 'ids'> & { embeddedSignup: EmbeddedSignup };
 
 const mismatch = (detail: string): DomainError =>
   new DomainError('embedded-signup-mismatch', detail, {
@@ -118,7 +118,7 @@ export async function completeEmbeddedSignup(
   });
   if (result.duplicate || !chosen.verified) return result.registration;
   // The business's token acts for this call only; a deferred registration is finished later by reconcile.
-  return completeMetaRegistration({ registrations: deps.registrations, clock: deps.clock, meta: exchange.meta }, result.registration, trigger);
+  return completeMetaRegistration({ registrations: deps.registrations, clock: deps.clock, ids: deps.ids, meta: exchange.meta }, result.registration, trigger);
 }
 
 /** A refusal of the app itself (wrong app id or secret) is the operator's to fix, not the business's. */

@@ -13,7 +13,7 @@ import { callMeta } from './meta-failures';
  * CodeVerified gets its deferred registration with Meta retried (when its wait is over).
  */
 export async function reconcileRegistration(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'> & { acsChannels?: AcsChannels },
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'> & { acsChannels?: AcsChannels },
   input: { id: string },
   trigger: Trigger,
 ): Promise<Registration> {

@@ -1,6 +1,7 @@
 import { assertMayProbe } from '../access';
-import { evolve, type Registration } from '../registration';
+import { evolve, unchanged, type Registration, type SmsCapability } from '../registration';
 import { DomainError, invalidTransition } from '../errors';
+import { readOutsideTime } from '../outside-time';
 import type { SmsSender } from '../ports';
 import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 
@@ -9,7 +10,34 @@ export const smsProbeTag = (registrationId: string): string => `${TAG_PREFIX}${r
 export const registrationIdOfTag = (tag: string | null): string | null =>
   tag && tag.startsWith(TAG_PREFIX) ? tag.slice(TAG_PREFIX.length) || null : null;
 
-/** Sends an SMS from the ACS number; its delivery report is the evidence that the number can send SMS. */
+/** Each probe is a paid SMS: one per registration per this long, whoever asks and whatever the recipient. */
+export const SMS_PROBE_COOLDOWN_MS = 10 * 60_000;
+/** A probe whose message id was never recorded (the sender died after sending) is given up after this. */
+const PROBE_RECORDING_GRACE_MS = 10 * 60_000;
+
+export function smsProbeCooldown(registration: Registration, now: Date): number {
+  const sentAt = registration.smsCapability?.probeSentAt;
+  if (!sentAt) return 0;
+  return Math.max(0, Math.ceil((Date.parse(sentAt) + SMS_PROBE_COOLDOWN_MS - now.getTime()) / 1000));
+}
+
+function assertCanProbe(registration: Registration, now: Date): void {
+  if (registration.phoneNumberSource !== 'acs') throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
+  if (registration.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
+  const wait = smsProbeCooldown(registration, now);
+  if (wait > 0) {
+    throw new DomainError('sms-probe-cooldown', `An SMS probe was sent recently; wait ${wait} s before sending another.`, {
+      retryAfterSeconds: wait,
+      suggestedAction: 'Wait for the delivery report of the last probe (smsCapability), or try again after the cooldown.',
+    });
+  }
+}
+
+/**
+ * Sends an SMS from the ACS number; its delivery report is the evidence that the number can send
+ * SMS. The probe is claimed in storage first (that starts the cooldown), so racing requests send
+ * one SMS; a send that fails gives the claim back.
+ */
 export async function requestSmsProbe(
   deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { sms: SmsSender },
   input: { id: string; to?: string },
@@ -17,38 +45,82 @@ export async function requestSmsProbe(
 ): Promise<Registration> {
   const current = await loadRegistration(deps.registrations, input.id, trigger);
   assertMayProbe(trigger.caller, current, input.to);
-  if (current.phoneNumberSource !== 'acs') throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
-  if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
-  await deps.sms.send({
-    from: current.phoneNumber,
-    to: input.to ?? current.phoneNumber,
-    message: 'Azure Communication Services: SMS capability check for WhatsApp registration.',
-    tag: smsProbeTag(current.id),
+  assertCanProbe(current, deps.clock.now());
+  const context = contextOf(trigger, deps.clock);
+  const sentAt = context.at;
+  let before: SmsCapability | null = null;
+  await deps.registrations.update(input.id, (registration) => {
+    assertCanProbe(registration, new Date(sentAt));
+    before = registration.smsCapability;
+    return evolve(registration, { smsCapability: { send: 'pending', checkedAt: sentAt, detail: 'Probe being sent', probeSentAt: sentAt, probeMessageId: null } }, context, 'SMS probe claimed');
   });
-  const result = await deps.registrations.update(input.id, (registration) =>
-    evolve(registration, { smsCapability: { send: 'pending', checkedAt: contextOf(trigger, deps.clock).at, detail: 'Probe sent; waiting for its delivery report' } }, contextOf(trigger, deps.clock), 'SMS probe sent'),
-  );
+  const ours = (registration: Registration): boolean => registration.smsCapability?.probeSentAt === sentAt;
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.sms.send({
+      from: current.phoneNumber,
+      to: input.to ?? current.phoneNumber,
+      message: 'Azure Communication Services: SMS capability check for WhatsApp registration.',
+      tag: smsProbeTag(current.id),
+    }));
+  } catch (error) {
+    const previous = before;
+    await deps.registrations
+      .update(input.id, (registration) => (ours(registration) ? evolve(registration, { smsCapability: previous }, contextOf(trigger, deps.clock), 'SMS probe not sent') : unchanged(registration)))
+      .catch((releaseError: unknown) => trigger.log.warn('SMS probe claim not released; the cooldown runs out by itself', { registrationId: input.id, error: String(releaseError) }));
+    throw error;
+  }
+  const result = await deps.registrations.update(input.id, (registration) => {
+    if (!ours(registration)) return unchanged(registration);
+    const capability = registration.smsCapability!;
+    // The delivery report may have come first; it is then waiting for this id (see below).
+    return evolve(registration, { smsCapability: { ...capability, probeMessageId: messageId, detail: capability.send === 'pending' ? 'Probe sent; waiting for its delivery report' : capability.detail } }, contextOf(trigger, deps.clock), 'SMS probe sent');
+  });
   return result.registration;
 }
 
-/** Applies a delivery report of a probe; an older report never overwrites a newer one. */
+export type DeliveryReportOutcome = 'recorded' | 'not-a-probe' | 'unknown-registration' | 'unknown-probe' | 'older';
+
+/**
+ * Applies the delivery report of the probe this service sent (matched by ACS's message id, so a
+ * report merely tagged like a probe counts for nothing); an older report never overwrites a newer
+ * one, and the report's time is validated like every time from outside.
+ */
 export async function handleSmsDeliveryReport(
   deps: Pick<OnboardingDependencies, 'registrations' | 'clock'>,
-  report: { tag: string | null; deliveryStatus: string; deliveryStatusDetails: string | null; receivedTimestamp: string | null },
+  report: { messageId: string; tag: string | null; deliveryStatus: string; deliveryStatusDetails: string | null; receivedTimestamp: string | null },
   trigger: Trigger,
-): Promise<'recorded' | 'not-a-probe' | 'unknown-registration'> {
+): Promise<DeliveryReportOutcome> {
   const id = registrationIdOfTag(report.tag);
   if (!id) return 'not-a-probe';
-  const at = report.receivedTimestamp ?? contextOf(trigger, deps.clock).at;
+  const now = deps.clock.now();
+  const reported = report.receivedTimestamp === null ? null : readOutsideTime(report.receivedTimestamp, now);
+  if (reported && !reported.ok) trigger.log.warn('Delivery report time malformed: the time of receipt is used', { eventId: trigger.eventId, reason: reported.reason });
+  const at = reported?.ok ? reported.iso : now.toISOString();
   const delivered = report.deliveryStatus.toLowerCase() === 'delivered';
+  let outcome: DeliveryReportOutcome = 'recorded';
   try {
     await deps.registrations.update(
       id,
       (registration) => {
-        const previous = registration.smsCapability?.checkedAt;
-        if (registration.smsCapability?.send !== 'pending' && previous && previous > at) return { next: registration, history: [] };
+        const skip = (why: DeliveryReportOutcome) => {
+          outcome = why;
+          return unchanged(registration);
+        };
+        const capability = registration.smsCapability;
+        if (!capability?.probeSentAt) return skip('unknown-probe');
+        if (!capability.probeMessageId) {
+          // The probe was sent but its id is not recorded yet: let Event Grid bring the report again.
+          if (Date.parse(capability.probeSentAt) + PROBE_RECORDING_GRACE_MS > now.getTime()) {
+            throw new DomainError('operation-in-progress', 'The probe this report belongs to is still being recorded.', { transient: true });
+          }
+          return skip('unknown-probe');
+        }
+        if (capability.probeMessageId !== report.messageId) return skip('unknown-probe');
+        const previous = capability.checkedAt;
+        if (capability.send !== 'pending' && previous && previous > at) return skip('older');
         const detail = [report.deliveryStatus, report.deliveryStatusDetails].filter(Boolean).join(': ');
-        return evolve(registration, { smsCapability: { send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } }, contextOf(trigger, deps.clock), 'SMS probe delivery report');
+        return evolve(registration, { smsCapability: { ...capability, send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } }, contextOf(trigger, deps.clock), 'SMS probe delivery report');
       },
       trigger.eventId ? { eventId: trigger.eventId } : {},
     );
@@ -56,5 +128,5 @@ export async function handleSmsDeliveryReport(
     if (error instanceof DomainError && error.code === 'not-found') return 'unknown-registration';
     throw error;
   }
-  return 'recorded';
+  return outcome;
 }

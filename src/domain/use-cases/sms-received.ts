@@ -42,7 +42,7 @@ function whyNotWaiting(registrations: Registration[]): { outcome: Ignored; reaso
  * SMS finds the registration no longer waiting and changes nothing (and calls Meta no more).
  */
 export async function handleSmsReceived(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>,
   sms: { to: string; message: string },
   trigger: Trigger,
 ): Promise<SmsOutcome> {
@@ -65,7 +65,7 @@ export async function handleSmsReceived(
     return after.stage === 'Connected' ? 'verified' : 'not-connected-yet';
   } catch (error) {
     // A rejected code will not become right on redelivery: acknowledge, do not retry.
-    if (error instanceof DomainError && (error.code === 'verification-code-rejected' || error.code === 'invalid-transition')) {
+    if (error instanceof DomainError && ['verification-code-rejected', 'verification-locked', 'invalid-transition'].includes(error.code)) {
       trigger.log.warn(`SMS code not applied: ${error.code}`, { registrationId: registration.id, eventId: trigger.eventId });
       return 'code-rejected';
     }

@@ -7,31 +7,48 @@ import {
 } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
+import { claimMetaCall, recordMetaCallFailed, type MetaStep } from '../meta-call';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration, VerificationMethod } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
 import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
 import { callMeta } from './meta-failures';
 
+type Deps = Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>;
+
+/** Releases a failed call's claim; a storage fault here must not hide Meta's answer (the lease expires anyway). */
+async function releaseAfterFailure(deps: Deps, id: string, token: string, step: MetaStep, error: unknown, trigger: Trigger): Promise<void> {
+  const reason = isMetaError(error) ? error.kind : error instanceof DomainError ? error.code : 'unknown';
+  await deps.registrations
+    .update(id, (registration) => recordMetaCallFailed(registration, token, { step, reason }, contextOf(trigger, deps.clock)))
+    .catch((releaseError: unknown) => trigger.log.warn(`Claim of ${step} not released; it expires by itself`, { registrationId: id, error: String(releaseError) }));
+}
+
+/**
+ * Claims the request in storage before calling Meta, so that racing requests do not both reach
+ * request_code (repeated requests lock the number out for about a day). Only a code Meta actually
+ * sent is recorded as requested and starts the resend cooldown; a refused or failed call is
+ * recorded as a failure and may be retried at once.
+ */
 export async function requestVerificationCode(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  deps: Deps,
   input: { id: string; method: VerificationMethod; language: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
   const current = await loadRegistration(deps.registrations, input.id, trigger);
   assertCanRequestCode(current, deps.clock.now());
   const phoneNumberId = current.phoneNumberId!;
-  // Claim the request before calling Meta: two concurrent requests must not both reach
-  // request_code (repeated requests lock the number out for about a day).
-  const claimed = await deps.registrations.update(
+  const token = deps.ids.newId();
+  await deps.registrations.update(
     input.id,
-    (registration) => recordCodeRequested(registration, { method: input.method, language: input.language }, contextOf(trigger, deps.clock)),
+    (registration) => claimMetaCall(registration, 'request_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanRequestCode(fresh, deps.clock.now())),
     input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
   );
   try {
     await callMeta(() => deps.meta.requestVerificationCode(phoneNumberId, input.method, input.language));
   } catch (error) {
     trigger.log.warn('request_code failed', { registrationId: input.id, phoneNumber: maskPhoneNumber(current.phoneNumber), kind: isMetaError(error) ? error.kind : 'unknown' });
+    await releaseAfterFailure(deps, input.id, token, 'request_code', error, trigger);
     if (isMetaError(error, 'rejected') || isMetaError(error, 'object-missing')) {
       throw new DomainError('verification-code-rejected', `Meta refused to send a code: ${error.message}`, {
         suggestedAction: 'Check the number can receive SMS or calls, and try the other method.',
@@ -39,15 +56,20 @@ export async function requestVerificationCode(
     }
     throw error;
   }
-  return claimed.registration;
+  const requested = await deps.registrations.update(input.id, (registration) =>
+    recordCodeRequested(registration, { method: input.method, language: input.language }, contextOf(trigger, deps.clock)),
+  );
+  return requested.registration;
 }
 
 /**
  * Verifies a code with Meta and, when Meta accepts it, registers the number at once (the stage
- * moves CodeVerified → Connected without another client call). The code is neither stored nor logged.
+ * moves CodeVerified → Connected without another client call). The verify call is claimed in
+ * storage first, so a duplicate or concurrent submission makes no Meta call; wrong codes are
+ * capped locally before Meta sees them. The code is neither stored nor logged.
  */
 export async function submitVerificationCode(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
+  deps: Deps,
   input: { id: string; code: string; ifMatchVersion?: number },
   trigger: Trigger,
 ): Promise<Registration> {
@@ -55,22 +77,30 @@ export async function submitVerificationCode(
   if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
     throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
   }
-  assertCanSubmitCode(current);
+  assertCanSubmitCode(current, deps.clock.now());
+  const token = deps.ids.newId();
+  await deps.registrations.update(
+    input.id,
+    (registration) => claimMetaCall(registration, 'verify_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanSubmitCode(fresh, deps.clock.now())),
+    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
+  );
   try {
     await callMeta(() => deps.meta.verifyCode(current.phoneNumberId!, input.code));
   } catch (error) {
     if (isMetaError(error, 'rejected')) {
-      await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock)));
+      const after = await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock), token));
+      assertCanSubmitCode(after.registration, deps.clock.now());
       throw new DomainError('verification-code-rejected', 'Meta rejected the verification code.', {
         suggestedAction: 'Check the code in the latest SMS or call, or request a new code after the cooldown.',
       });
     }
+    await releaseAfterFailure(deps, input.id, token, 'verify_code', error, trigger);
     throw error;
   }
   const verified = await deps.registrations.update(
     input.id,
-    (registration) => recordCodeVerified(registration, contextOf(trigger, deps.clock)),
+    (registration) => recordCodeVerified(registration, contextOf(trigger, deps.clock), token),
     trigger.eventId ? { eventId: trigger.eventId } : {},
   );
-  return completeMetaRegistration(deps, verified.registration, trigger);
+  return completeMetaRegistration(deps, verified.registration, trigger, token);
 }

@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { parseInboundEvent, type InboundEvent } from '../../adapters/event-grid/inbound-event';
 import { DomainError } from '../../domain/errors';
+import { exceedsJsonDepth } from '../../domain/json-depth';
 import type { Logger } from '../../domain/ports';
 import { contextLogger } from '../context-logger';
 import type { EventGridFunction } from '../definitions';
@@ -21,7 +22,8 @@ export function toEventGridFunction<TServices>(spec: EventFunctionSpec<TServices
     name: spec.name,
     handler: async (raw: unknown, context: InvocationContext) => {
       const log = contextLogger(context);
-      const parsed = parseInboundEvent(raw);
+      // The host parsed the delivery; a value nested this deep is malformed, whatever it claims to be.
+      const parsed = exceedsJsonDepth(raw) ? ({ ok: false, reason: 'nested too deeply' } as const) : parseInboundEvent(raw);
       if (!parsed.ok) {
         log.warn('Malformed event dropped', { function: spec.name, reason: parsed.reason });
         return;

@@ -2,8 +2,10 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import type { z } from 'zod';
 import { ANONYMOUS_CALLER_ID, hasRole, UNTRUSTED_CALLER, type Caller, type RequiredRoles } from '../../domain/access';
 import { DomainError, type ErrorCode, type FieldError } from '../../domain/errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/json-depth';
 import { isMetaError } from '../../domain/meta';
 import type { Logger } from '../../domain/ports';
+import { isTransientStorageError } from '../../adapters/table-storage/errors';
 import { asMetaUnavailable } from '../../domain/use-cases/meta-failures';
 import type { HttpFunction } from '../definitions';
 import { contextLogger } from '../context-logger';
@@ -73,9 +75,14 @@ function issuesToErrors(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []):
 }
 
 const isJson = (contentType: string | null): boolean => {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const [type = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, not parsed.
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 };
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 async function readBody<TBody>(spec: Pick<AnyEndpoint<unknown>, 'body' | 'bodyOptional'>, request: HttpRequest): Promise<TBody> {
   const declared = Number(request.headers.get('content-length') ?? '0');
@@ -84,25 +91,44 @@ async function readBody<TBody>(spec: Pick<AnyEndpoint<unknown>, 'body' | 'bodyOp
   if (bytes.length > MAX_BODY_BYTES) throw new DomainError('payload-too-large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
   if (bytes.length === 0 && spec.bodyOptional) return spec.body!.parse({}) as TBody;
   if (!isJson(request.headers.get('content-type'))) {
-    throw new DomainError('unsupported-media-type', 'Send the body as application/json.');
+    throw new DomainError('unsupported-media-type', 'Send the body as application/json in UTF-8.');
   }
+  // Some clients (PowerShell, Windows editors) prefix UTF-8 with a byte-order mark: skip it.
+  const text = (bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes).toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new DomainError('validation-failed', 'The body is not valid JSON.', { errors: [{ path: '(body)', message: 'malformed JSON' }] });
+  }
+  if (exceedsJsonDepth(json)) {
+    throw new DomainError('validation-failed', 'The body is nested too deeply.', { errors: [{ path: '(body)', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] });
   }
   const parsed = spec.body!.safeParse(json);
   if (!parsed.success) throw new DomainError('validation-failed', 'The body does not match the schema.', { errors: issuesToErrors(parsed.error.issues) });
   return parsed.data as TBody;
 }
 
+/** How Azure Functions clients pass a function key: the host reads it, and every endpoint ignores it. */
+const FUNCTION_KEY_PARAMETER = 'code';
+
+/** Query errors name the parameter (`query.limit`), never the body. */
+function queryErrors(issues: z.core.$ZodIssue[]): FieldError[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: `query.${key}`, message: 'unknown query parameter' }))
+      : issuesToErrors([issue], ['query']),
+  );
+}
+
 function readQuery<TQuery>(spec: Pick<AnyEndpoint<unknown>, 'query'>, request: HttpRequest): TQuery {
   if (!spec.query) return undefined as TQuery;
   const raw: Record<string, string> = {};
-  request.query.forEach((value, key) => (raw[key] = value));
+  request.query.forEach((value, key) => {
+    if (key !== FUNCTION_KEY_PARAMETER) raw[key] = value;
+  });
   const parsed = spec.query.safeParse(raw);
-  if (!parsed.success) throw new DomainError('validation-failed', 'The query string is not valid.', { errors: issuesToErrors(parsed.error.issues) });
+  if (!parsed.success) throw new DomainError('validation-failed', 'The query string is not valid.', { errors: queryErrors(parsed.error.issues) });
   return parsed.data as TQuery;
 }
 
@@ -116,7 +142,17 @@ function readIfMatch(request: HttpRequest): number | undefined {
 
 export const etagOf = (version: number): string => `"${version}"`;
 
+/** Seconds a client should wait after storage failed: long enough for a restart or failover to finish. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
 function problemOf(error: unknown, log: Logger, requestId: string): HttpResponseInit {
+  if (!(error instanceof DomainError) && !isMetaError(error) && isTransientStorageError(error)) {
+    log.warn('Storage unavailable', { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return problem('storage-unavailable', 'Storage did not answer; try again shortly.', {
+      retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+      suggestedAction: 'Retry after the time in Retry-After.',
+    });
+  }
   const translated = asMetaUnavailable(error);
   if (isMetaError(translated)) {
     // A Meta refusal no use case anticipated: report it as Meta's, without internals.

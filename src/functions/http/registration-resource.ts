@@ -35,7 +35,9 @@ export function toRegistrationResource(registration: Registration): Registration
     metaRegistration: registration.metaRegistration
       ? { registeredAt: registration.metaRegistration.registeredAt, lastError: registration.metaRegistration.lastError, retryNotBefore: registration.metaRegistration.notBefore }
       : null,
-    smsCapability: registration.smsCapability,
+    smsCapability: registration.smsCapability
+      ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }
+      : null,
     acsChannel: registration.acsChannel,
     owner: registration.owner,
     createdAt: registration.createdAt,

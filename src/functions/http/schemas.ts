@@ -19,13 +19,23 @@ export const phoneNumberInput = z
   })
   .meta({ description: 'E.164, with or without +, spaces, dashes, dots or parentheses', examples: ['+1 425 555 0123'] });
 
+/**
+ * The one rule for names and free text: no control characters (C0, DEL, C1 such as U+0085) and no
+ * U+2028/U+2029 line or paragraph separators. They break Meta's display-name review, log lines
+ * and CSV exports, and none belongs in a business name or profile text.
+ */
+const FORBIDDEN_IN_TEXT = /[\p{Cc}\u2028\u2029]/u;
+export const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((value) => !FORBIDDEN_IN_TEXT.test(value), 'must not contain control characters or line/paragraph separators');
+
 const metaId = z.string().regex(/^\d{1,30}$/, 'must be a numeric Meta id');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048);
-const displayName = z
-  .string()
-  .trim()
+const displayName = plainText(512)
   .min(3, 'must be at least 3 characters')
-  .max(512)
   .refine((name) => !/[<>{}\n\r\t]/.test(name) && !/^(https?:|www\.)/i.test(name), 'must be a plain business name (no URL, markup or line breaks)');
 
 export const createRegistrationBody = z.strictObject({
@@ -34,7 +44,7 @@ export const createRegistrationBody = z.strictObject({
 });
 
 export const companyDetails = z.strictObject({
-  companyName: z.string().trim().min(1).max(200),
+  companyName: plainText(200).min(1),
   website: httpsUrl,
   businessEmail: z.email().max(320),
   businessPhone: phoneNumberInput,
@@ -48,8 +58,8 @@ export const businessAccountBody = z.union([
 export const whatsAppProfileBody = z.strictObject({
   whatsAppBusinessAccountId: metaId,
   displayName,
-  category: z.string().trim().min(1).max(100).optional(),
-  description: z.string().trim().max(512).optional(),
+  category: plainText(100).min(1).optional(),
+  description: plainText(512).optional(),
   website: httpsUrl.optional(),
   email: z.email().max(320).optional(),
 });

@@ -353,8 +353,8 @@ function requestCode(ctx: GraphContext, phone: SandboxPhoneNumber, request: Requ
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   phone.lastCode = { code, method, requestedAt: new Date().toISOString() };
   phone.codeRequests += 1;
-  // The sandbox's own console for developers: the number masked, the code shown.
-  ctx.log(`WhatsApp code for ${maskPhoneNumber(phone.e164)}: ${code.slice(0, 3)}-${code.slice(3)}`);
+  // The sandbox shares the service's output (npm start), where no code may appear: it says where to read it.
+  ctx.log(`WhatsApp code for ${maskPhoneNumber(phone.e164)} sent by ${method}; read it at _sandbox/codes/${phone.id}`);
   const message: SandboxCodeMessage = { phoneNumber: phone.e164, phoneNumberId: phone.id, code, method };
   return {
     body: { success: true },

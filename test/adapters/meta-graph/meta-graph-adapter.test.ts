@@ -356,12 +356,13 @@ describe('two-step PIN', () => {
 });
 
 describe('the sandbox console', () => {
-  it('prints the code with the number masked', async () => {
+  it('says where to read the code, with the number masked, and never prints the code', async () => {
     const graph = graphWith();
     const id = await numberAt(graph, 'added');
     await graph.requestVerificationCode(id, 'SMS', 'en_US');
     const code = sandbox.state.lastCode(id)!;
-    expect(logLines).toContain(`WhatsApp code for +1425****123: ${code.slice(0, 3)}-${code.slice(3)}`);
+    expect(logLines).toContain(`WhatsApp code for +1425****123 sent by SMS; read it at _sandbox/codes/${id}`);
+    expect(logLines.join('\n')).not.toMatch(new RegExp(`${code.slice(0, 3)}-?${code.slice(3)}`));
     expect(logLines.join('\n')).not.toContain('4255550123');
   });
 });
