@@ -54,6 +54,18 @@ describe('deriveStatus', () => {
       'Active',
     ]);
   });
+  it.each(['Rejected', 'Pending', 'NotStarted', 'Approved'] as const)('a ban (DISABLE) outranks a display name %s, as a review rejection does', (displayName) => {
+    expect(deriveStatus({ accountBan: { value: 'DISABLE', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+    expect(deriveStatus({ accountReview: { value: 'REJECTED', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+    expect(deriveStatus({ accountBan: { value: 'REINSTATE', at }, displayName: { value: displayName, at } })).toBe(deriveStatus({ displayName: { value: displayName, at } }));
+  });
+
+  it('a ban is outranked by a deleted number, a revoked account and a disconnection', () => {
+    const ban = { accountBan: { value: 'DISABLE', at } };
+    expect(deriveStatus({ ...ban, phone: { value: 'deleted', at } })).toBe('PhoneNumberDeleted');
+    expect(deriveStatus({ ...ban, wabaAccess: { value: 'revoked', at } })).toBe('Revoked');
+    expect(deriveStatus({ ...ban, disconnected: { value: true, at } })).toBe('Disconnected');
+  });
 });
 
 describe('STATUS_DETAILS', () => {
