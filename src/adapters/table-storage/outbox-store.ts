@@ -1,4 +1,6 @@
 import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import { DomainError } from '../../domain/errors';
+import { openCursor, sealCursor } from './cursor';
 import { isConflict, isNotFound } from './errors';
 import { feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
 import { odata } from './odata';
@@ -71,12 +73,16 @@ export class TableOutboxStore implements OutboxStore {
     }
   }
 
-  /** The cursor is the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */
-  async feed(after: string | undefined, limit: number): Promise<Page<OutgoingEvent>> {
+  /** The cursor holds the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */
+  async feed(cursor: string | undefined, limit: number): Promise<Page<OutgoingEvent>> {
+    const after = cursor === undefined || cursor === '' ? undefined : openCursor(cursor, 'after');
+    if (after !== undefined && typeof after !== 'string') {
+      throw new DomainError('validation-failed', 'The cursor is not one this API returned.', { errors: [{ path: 'after', message: 'invalid cursor' }] });
+    }
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
     const filter =
-      after === undefined || after === ''
+      after === undefined
         ? odata`PartitionKey eq ${FEED_PARTITION}`
         : odata`PartitionKey eq ${FEED_PARTITION} and RowKey gt ${after}`;
     const rows = await take(tables.events, filter, size + 1);
@@ -84,7 +90,7 @@ export class TableOutboxStore implements OutboxStore {
     const last = page[page.length - 1];
     return {
       items: page.map(eventFromRow),
-      nextCursor: rows.length > size && last?.rowKey !== undefined ? last.rowKey : null,
+      nextCursor: rows.length > size && last?.rowKey !== undefined ? sealCursor(last.rowKey) : null,
     };
   }
 }

@@ -3,6 +3,7 @@ import { DomainError, notFound } from '../../domain/errors';
 import type { Page, RegistrationFilter, RegistrationRepository, UpdateOptions, UpdateResult } from '../../domain/ports';
 import { outgoingEventsOf, type Change, type HistoryEntry, type Registration } from '../../domain/registration';
 import type { Stage } from '../../domain/stages';
+import { openCursor, sealCursor } from './cursor';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 import { digitsOf, ENTITY_ROW, HISTORY_PREFIX, isUsableKey, markerRowKey, rangeEnd } from './keys';
 import { KeyedQueue } from './keyed-queue';
@@ -280,17 +281,11 @@ export class TableRegistrationRepository implements RegistrationRepository {
 }
 
 function encodeCursor(source: string, after: string): string {
-  return Buffer.from(JSON.stringify({ s: source, a: after }), 'utf8').toString('base64url');
+  return sealCursor({ s: source, a: after });
 }
 
 function decodeCursor(cursor: string, source: string): string {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = null;
-  }
-  const { s, a } = (decoded ?? {}) as { s?: unknown; a?: unknown };
+  const { s, a } = (openCursor(cursor, 'cursor') ?? {}) as { s?: unknown; a?: unknown };
   if (typeof s !== 'string' || typeof a !== 'string') {
     throw new DomainError('validation-failed', 'The cursor is not one this API returned.', {
       errors: [{ path: 'cursor', message: 'invalid cursor' }],

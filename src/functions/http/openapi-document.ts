@@ -51,7 +51,7 @@ export function buildOpenApiDocument<T>(endpoints: Array<AnyEndpoint<T>>, info: 
         ...pathParameters(spec.route),
         ...queryParameters(spec.query),
         ...(spec.methods.some((method) => ['PUT', 'POST', 'DELETE'].includes(method)) && spec.route.includes('{id}')
-          ? [{ name: 'If-Match', in: 'header', required: false, description: 'ETag read earlier; a stale one gives 412', schema: { type: 'string' } }]
+          ? [{ name: 'If-Match', in: 'header', required: false, description: 'The ETag as received, or *. Compared strongly: a stale or weak (W/) tag gives 412; a value that is not one entity-tag gives 400', schema: { type: 'string' } }]
           : []),
         ...(spec.name === 'createRegistration'
           ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'A retry with the same key returns the first result', schema: { type: 'string', maxLength: 256 } }]
