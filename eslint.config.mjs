@@ -26,6 +26,8 @@ export default defineConfig(
     '.azure/',
     'bench/results/',
     'infra/',
+    'reports/',
+    '.stryker-tmp/',
   ]),
 
   js.configs.recommended,

@@ -288,6 +288,11 @@ function chooseCommand(step: Step, model: Model, now: number): CommandCase {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A plain check: thousands of steps run per test, and the message names the step that broke. */
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
+}
+
 /** §2.1's moves between stages, each of which a run must make at least once. */
 const STAGE_MOVES = [
   'SignupStarted→BusinessAccountSelected',
@@ -335,10 +340,10 @@ describe('registration state machine (property, against a model of docs/design.m
           }
 
           if (!change) {
-            expect(error).toBeInstanceOf(DomainError);
-            const code = (error as DomainError).code;
-            if (!expected.refused) throw new Error(`${label}: a legal move was refused (${code})`);
-            expect([label, code]).toEqual([label, expected.mayBeCooldown && code === 'verification-cooldown' ? 'verification-cooldown' : 'invalid-transition']);
+            if (!(error instanceof DomainError)) throw error;
+            if (!expected.refused) throw new Error(`${label}: a legal move was refused (${error.code})`);
+            const allowedCode = expected.mayBeCooldown && error.code === 'verification-cooldown' ? error.code : 'invalid-transition';
+            check(error.code === allowedCode, `${label}: refused with ${error.code}, expected ${allowedCode}`);
             continue;
           }
           if (expected.refused) {
@@ -351,15 +356,21 @@ describe('registration state machine (property, against a model of docs/design.m
 
           const before = registration;
           const after = change.next;
-          expect([label, after.stage, after.status]).toEqual([label, model.stage, modelStatus(model)]);
+          const status = modelStatus(model);
+          check(after.stage === model.stage && after.status === status, `${label}: got ${after.stage}/${after.status}, the rules give ${model.stage}/${status}`);
           // Every visible move is recorded once, and nothing else is.
           const moved = after.stage !== before.stage || after.status !== before.status;
-          expect(change.history).toHaveLength(moved ? 1 : 0);
-          if (moved) {
-            expect(change.history[0]).toMatchObject({ from: { stage: before.stage, status: before.status }, to: { stage: after.stage, status: after.status }, at: context.at });
+          check(change.history.length === (moved ? 1 : 0), `${label}: ${change.history.length} history entries for ${moved ? 'a move' : 'no move'}`);
+          const entry = change.history[0];
+          if (entry) {
+            const { from, to } = entry;
+            check(
+              from.stage === before.stage && from.status === before.status && to.stage === after.stage && to.status === after.status && entry.at === context.at,
+              `${label}: history ${JSON.stringify(entry)} does not describe the move`,
+            );
           }
-          if (['CodeRequested', 'CodeVerified'].includes(after.stage)) expect(after.verification).not.toBeNull();
-          if (['ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected'].includes(after.stage)) expect(after.phoneNumberId).not.toBeNull();
+          if (['CodeRequested', 'CodeVerified'].includes(after.stage)) check(after.verification !== null, `${label}: ${after.stage} without a verification`);
+          if (['ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected'].includes(after.stage)) check(after.phoneNumberId !== null, `${label}: ${after.stage} without a phone number id`);
 
           if (after.stage !== before.stage) movesSeen.add(`${before.stage}→${after.stage}`);
           if (command.name === 'reconnect') reconnectedFrom.add(before.status!);
