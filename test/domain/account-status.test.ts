@@ -78,6 +78,22 @@ describe('STATUS_DETAILS', () => {
     if (status !== 'Active') expect(details.suggestedAction).toEqual(expect.any(String));
   });
 
+  it('sends exactly from Active and the display-name statuses (docs/design.md §2.2 "can send")', () => {
+    const canSend = ACCOUNT_STATUSES.filter((status) => STATUS_DETAILS[status].canSend);
+    expect(canSend.sort()).toEqual(['Active', 'DisplayNameReviewNotStarted', 'DisplayNameReviewPending', 'DisplayNameReviewRejected']);
+  });
+
+  it('labels each status with its name in words, and suggests what the design says', () => {
+    for (const status of ACCOUNT_STATUSES) expect(STATUS_DETAILS[status].label.replace(/ /g, '').toLowerCase()).toBe(status.toLowerCase());
+    expect(STATUS_DETAILS.Active.suggestedAction).toBeNull();
+    for (const status of ['Revoked', 'Disconnected', 'PhoneNumberDeleted'] as const) expect(STATUS_DETAILS[status].suggestedAction).toMatch(/reconnect/i);
+    for (const status of ['DisplayNameReviewNotStarted', 'DisplayNameReviewPending', 'DisplayNameReviewRejected'] as const) {
+      expect(STATUS_DETAILS[status].suggestedAction).toMatch(/limited number of messages/);
+    }
+    expect(STATUS_DETAILS.BusinessAccountReviewRejected.suggestedAction).toMatch(/request a review/);
+    expect(STATUS_DETAILS.DisplayNameReviewRejected.suggestedAction).toMatch(/new display name/);
+  });
+
   it('marks exactly the display-name statuses as limited', () => {
     const limited = ACCOUNT_STATUSES.filter((status) => STATUS_DETAILS[status].limited);
     expect(limited.sort()).toEqual(['DisplayNameReviewNotStarted', 'DisplayNameReviewPending', 'DisplayNameReviewRejected']);
