@@ -208,3 +208,34 @@ describe('connected', () => {
     expect(again.next).toBe(cancelled.next);
   });
 });
+
+describe('history details and refusal messages of every command', () => {
+  it('each move says what happened', () => {
+    const business = commands.selectBusinessAccount(fresh(), { id: '100', name: 'C' }, ctx());
+    const profile = commands.selectProfile(business.next, selection, ctx());
+    expect(profile.history[0]!.detail).toBe('WhatsApp business profile selected on WABA 200');
+    const code = commands.recordCodeRequested(profile.next, { method: 'VOICE', language: 'en_US' }, ctx());
+    expect(code.history[0]!.detail).toBe('Verification code requested by VOICE (request 1)');
+    expect(commands.recordCodeVerified(code.next, ctx(1)).history[0]!.detail).toBe('Meta accepted the verification code');
+  });
+
+  it('each refusal names the action asked for', () => {
+    const messageOf = (run: () => unknown) => refusal(run).message;
+    expect(messageOf(() => commands.recordCodeRequested(fresh(), { method: 'SMS', language: 'en_US' }, ctx()))).toBe(
+      'Cannot request a verification code while the registration is SignupStarted.',
+    );
+    expect(messageOf(() => commands.recordRegisteredWithMeta(fresh(), ctx()))).toBe('Cannot record the registration with Meta while the registration is SignupStarted.');
+    expect(messageOf(() => commands.recordMetaRegistrationFailed(fresh(), { reason: 'x', notBefore: ctx().at, countsAsAttempt: true }, ctx()))).toBe(
+      'Cannot record a registration failure while the registration is SignupStarted.',
+    );
+    expect(messageOf(() => commands.disconnect(fresh(), ctx()))).toBe('Cannot disconnect while the registration is SignupStarted.');
+    expect(messageOf(() => commands.recordConnected(fresh(), { facts: {}, messagingLimit: null, qualityRating: null }, ctx()))).toBe('Cannot connect while the registration is SignupStarted.');
+    expect(messageOf(() => commands.selectBusinessAccount(requested(), { id: '1', name: null }, ctx()))).toBe('Cannot select the business account while the registration is CodeRequested.');
+    expect(messageOf(() => commands.cancel(connected(), ctx()))).toBe('A connected registration cannot be cancelled.');
+  });
+
+  it('a connected registration has no resend cooldown, however recent its code', () => {
+    expect(commands.codeRequestCooldown(connected(), new Date(t0 + 3_000))).toBe(0);
+    expect(commands.codeRequestCooldown(verified(), new Date(t0 + 2_000))).toBe(0);
+  });
+});

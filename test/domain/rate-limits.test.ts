@@ -62,6 +62,15 @@ describe('RateLimitGovernor', () => {
     expect(rules.isPaused('w')).toBe(false);
   });
 
+  it('a retry estimate that is not positive is no estimate: it backs off', () => {
+    const { rules, advance } = governor(1);
+    rules.rateLimited('w', -5);
+    advance(30_000 - 1);
+    expect(rules.isPaused('w')).toBe(true);
+    advance(1);
+    expect(rules.isPaused('w')).toBe(false);
+  });
+
   it('otherwise backs off exponentially from 30 s to at most 30 min, and a success starts over', () => {
     const { rules, advance } = governor(1);
     const pauses: number[] = [];
