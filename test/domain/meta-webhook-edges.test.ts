@@ -39,7 +39,7 @@ describe('canonicalJson', () => {
 
 describe('toAccountChangeEvents edges', () => {
   it('refuses a receipt time that is not a date', () => {
-    expect(() => toAccountChangeEvents(envelope({ id: '1', changes: [] }), new Date('nonsense'))).toThrow(TypeError);
+    expect(() => toAccountChangeEvents(envelope({ id: '1', changes: [] }), new Date('nonsense'))).toThrow(new TypeError('receivedAt must be a valid Date'));
   });
 
   it('takes ids as digits only, trimmed, and numbers only while exact', () => {
@@ -52,6 +52,13 @@ describe('toAccountChangeEvents edges', () => {
       expect(result.ignored).toEqual([expect.stringMatching(/^entry\[0\]: id: /)]);
     }
     expect(toAccountChangeEvents(envelope({ id: 'x', changes: [review] }), RECEIVED_AT).ignored).toEqual(['entry[0]: id: must be a Meta id (digits)']);
+  });
+
+  it('reads an entry time given as a string of digits, trimmed', () => {
+    const review = change('account_review_update', { decision: 'APPROVED' });
+    for (const time of ['1762083000', ' 1762083000 ']) {
+      expect(toAccountChangeEvents(envelope({ id: '1', time, changes: [review] }), RECEIVED_AT).events[0]?.time).toBe('2025-11-02T11:30:00.000Z');
+    }
   });
 
   it('a text field of blanks is missing', () => {

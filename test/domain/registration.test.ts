@@ -1,5 +1,5 @@
 import { STATUS_DETAILS } from '../../src/domain/account-status';
-import { andThen, evolve, messagingOf, newRegistration, outgoingEventsOf, statusDetailsOf, type HistoryEntry } from '../../src/domain/registration';
+import { andThen, evolve, messagingOf, newRegistration, outgoingEventsOf, statusDetailsOf, unchanged, type HistoryEntry } from '../../src/domain/registration';
 
 const at = '2026-11-01T10:00:00.000Z';
 const fresh = () => newRegistration({ id: 'r1', phoneNumber: '+14255550123', phoneNumberSource: 'byo', at });
@@ -50,6 +50,13 @@ describe('evolve', () => {
     expect(approved.next.status).toBe('Active');
     expect(approved.history).toMatchObject([{ from: { stage: 'Connected', status: 'DisplayNameReviewPending' }, to: { stage: 'Connected', status: 'Active' } }]);
     expect(evolve(approved.next, { messagingLimit: 'TIER_1K' }, { cause: 'reconcile', at }, 'limit').history).toEqual([]);
+  });
+
+  it('unchanged is the same registration and no history', () => {
+    const registration = fresh();
+    const change = unchanged(registration);
+    expect(change.next).toBe(registration);
+    expect(change.history).toEqual([]);
   });
 
   it('andThen keeps both changes and their history in order', () => {
