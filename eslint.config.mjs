@@ -27,6 +27,8 @@ export default defineConfig(
     'bench/results/',
     'infra/',
     '.deploy/',
+    'reports/',
+    '.stryker-tmp/',
   ]),
 
   js.configs.recommended,

@@ -54,6 +54,18 @@ describe('deriveStatus', () => {
       'Active',
     ]);
   });
+  it.each(['Rejected', 'Pending', 'NotStarted', 'Approved'] as const)('a ban (DISABLE) outranks a display name %s, as a review rejection does', (displayName) => {
+    expect(deriveStatus({ accountBan: { value: 'DISABLE', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+    expect(deriveStatus({ accountReview: { value: 'REJECTED', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+    expect(deriveStatus({ accountBan: { value: 'REINSTATE', at }, displayName: { value: displayName, at } })).toBe(deriveStatus({ displayName: { value: displayName, at } }));
+  });
+
+  it('a ban is outranked by a deleted number, a revoked account and a disconnection', () => {
+    const ban = { accountBan: { value: 'DISABLE', at } };
+    expect(deriveStatus({ ...ban, phone: { value: 'deleted', at } })).toBe('PhoneNumberDeleted');
+    expect(deriveStatus({ ...ban, wabaAccess: { value: 'revoked', at } })).toBe('Revoked');
+    expect(deriveStatus({ ...ban, disconnected: { value: true, at } })).toBe('Disconnected');
+  });
 });
 
 describe('STATUS_DETAILS', () => {
@@ -64,6 +76,22 @@ describe('STATUS_DETAILS', () => {
     expect(typeof details.canSend).toBe('boolean');
     if (details.limited) expect(details.canSend).toBe(true);
     if (status !== 'Active') expect(details.suggestedAction).toEqual(expect.any(String));
+  });
+
+  it('sends exactly from Active and the display-name statuses (docs/design.md §2.2 "can send")', () => {
+    const canSend = ACCOUNT_STATUSES.filter((status) => STATUS_DETAILS[status].canSend);
+    expect(canSend.sort()).toEqual(['Active', 'DisplayNameReviewNotStarted', 'DisplayNameReviewPending', 'DisplayNameReviewRejected']);
+  });
+
+  it('labels each status with its name in words, and suggests what the design says', () => {
+    for (const status of ACCOUNT_STATUSES) expect(STATUS_DETAILS[status].label.replace(/ /g, '').toLowerCase()).toBe(status.toLowerCase());
+    expect(STATUS_DETAILS.Active.suggestedAction).toBeNull();
+    for (const status of ['Revoked', 'Disconnected', 'PhoneNumberDeleted'] as const) expect(STATUS_DETAILS[status].suggestedAction).toMatch(/reconnect/i);
+    for (const status of ['DisplayNameReviewNotStarted', 'DisplayNameReviewPending', 'DisplayNameReviewRejected'] as const) {
+      expect(STATUS_DETAILS[status].suggestedAction).toMatch(/limited number of messages/);
+    }
+    expect(STATUS_DETAILS.BusinessAccountReviewRejected.suggestedAction).toMatch(/request a review/);
+    expect(STATUS_DETAILS.DisplayNameReviewRejected.suggestedAction).toMatch(/new display name/);
   });
 
   it('marks exactly the display-name statuses as limited', () => {

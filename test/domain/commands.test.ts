@@ -1,5 +1,6 @@
 import * as commands from '../../src/domain/commands';
 import { DomainError } from '../../src/domain/errors';
+import type { MetaPhoneNumber, MetaWaba } from '../../src/domain/meta';
 import { newRegistration, type ChangeContext, type Registration } from '../../src/domain/registration';
 
 const t0 = Date.parse('2026-11-01T10:00:00.000Z');
@@ -104,5 +105,68 @@ describe('registration commands', () => {
     expect(cancelled.next.stage).toBe('Cancelled');
     expect(commands.cancel(cancelled.next, ctx()).history).toEqual([]);
     expect(codeOf(() => commands.cancel(toConnected(), ctx()))).toBe('invalid-transition');
+  });
+});
+
+describe('reconcileWithMeta (docs/design.md §2.2)', () => {
+  const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => ({
+    id: '300',
+    displayPhoneNumber: '+1 425-555-0123',
+    e164: '+14255550123',
+    verifiedName: 'Contoso',
+    codeVerificationStatus: 'VERIFIED',
+    nameStatus: 'APPROVED',
+    newNameStatus: null,
+    status: 'CONNECTED',
+    qualityRating: 'GREEN',
+    messagingLimit: 'TIER_250',
+    ...overrides,
+  });
+  const readable = (overrides: Partial<MetaWaba> = {}): commands.MetaReading => ({
+    waba: { id: '200', name: 'Contoso', accountReviewStatus: 'APPROVED', businessVerificationStatus: 'verified', phoneNumbers: [phone()], ...overrides },
+  });
+  const missing: commands.MetaReading = { missing: true, confirmed: false };
+  const run = (registration: Registration, readings: commands.MetaReading[], from = 10) =>
+    readings.reduce((current, reading, index) => commands.reconcileWithMeta(current, reading, ctx(from + index)).next, registration);
+
+  it('revokes on 100/33 twice in a row, not once', () => {
+    const once = commands.reconcileWithMeta(toConnected('Approved'), missing, ctx(10));
+    expect(once.next.status).toBe('Active');
+    expect(once.history).toEqual([]);
+    const twice = commands.reconcileWithMeta(once.next, missing, ctx(11));
+    expect(twice.next.status).toBe('Revoked');
+    expect(twice.history[0]).toMatchObject({ from: { status: 'Active' }, to: { status: 'Revoked' } });
+  });
+
+  it('a good read in between resets the count: 100/33, readable, 100/33 is not "twice in a row"', () => {
+    const afterGoodRead = run(toConnected('Approved'), [missing, readable(), missing]);
+    expect(afterGoodRead.status).toBe('Active');
+    expect(afterGoodRead.facts.wabaAccess).toMatchObject({ value: 'suspect', suspicions: 1 });
+    expect(run(afterGoodRead, [missing], 20).status).toBe('Revoked');
+    // Many alternations never add up to a revocation.
+    expect(run(toConnected('Approved'), [missing, readable(), missing, readable(), missing, readable(), missing]).status).toBe('Active');
+  });
+
+  it('revokes on a single 100/33 confirmed by debug_token', () => {
+    expect(commands.reconcileWithMeta(toConnected('Approved'), { missing: true, confirmed: true }, ctx(10)).next.status).toBe('Revoked');
+  });
+
+  it('derives the status from a readable WABA', () => {
+    expect(run(toConnected(), [readable()]).status).toBe('Active');
+    expect(run(toConnected('Approved'), [readable({ phoneNumbers: [] })]).status).toBe('PhoneNumberDeleted');
+    expect(run(toConnected('Approved'), [readable({ phoneNumbers: [phone({ status: 'DELETED' })] })]).status).toBe('PhoneNumberDeleted');
+    expect(run(toConnected('Approved'), [readable({ accountReviewStatus: 'REJECTED' })]).status).toBe('BusinessAccountReviewRejected');
+    expect(run(toConnected('Approved'), [readable({ phoneNumbers: [phone({ nameStatus: 'DECLINED' })] })]).status).toBe('DisplayNameReviewRejected');
+    expect(run(toConnected('Approved'), [readable({ phoneNumbers: [phone({ nameStatus: 'PENDING_REVIEW' })] })]).status).toBe('DisplayNameReviewPending');
+    expect(run(toConnected('Approved'), [readable({ phoneNumbers: [phone({ nameStatus: 'NONE' })] })]).status).toBe('DisplayNameReviewNotStarted');
+  });
+
+  it('changes nothing before Connected, and re-reading an unchanged account writes nothing', () => {
+    const requested = toCodeRequested();
+    expect(commands.reconcileWithMeta(requested, missing, ctx(10)).next).toBe(requested);
+    const read = run(toConnected(), [readable()]);
+    const again = commands.reconcileWithMeta(read, readable(), ctx(30));
+    expect(again.next).toBe(read);
+    expect(again.history).toEqual([]);
   });
 });

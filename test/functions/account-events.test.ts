@@ -1,3 +1,4 @@
+import disabledUpdate from '../fixtures/meta-webhook.account-update.disabled-update.json';
 import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
 import { startAppHarness, type AppHarness } from '../support/app-harness';
 import { signedWebhook, webhookEnvelope } from '../support/events';
@@ -44,6 +45,50 @@ describe('Meta webhook → account events', () => {
     expect((await app.call('getRegistrationHistory', { params: { id } })).json.items).toHaveLength(historyLength);
     const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
     expect(last).toMatchObject({ cause: 'account-event', to: { status: 'Revoked' }, eventId: expect.any(String) });
+  });
+
+  it('a signed DISABLED_UPDATE with waba_ban_state as Meta documents it (an array) bans the account; REINSTATE lifts it', async () => {
+    const waba = app.sandbox.state.addWaba({ name: 'Banned' });
+    const { id } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
+    const before = await statusOf(id);
+    expect(before).not.toBe('BusinessAccountReviewRejected');
+
+    const ban = structuredClone(disabledUpdate);
+    ban.entry[0]!.id = waba.id;
+    ban.entry[0]!.time = Math.floor(Date.now() / 1000) + 10;
+    expect((await app.call('metaWebhook', signedWebhook(ban))).status).toBe(200);
+    expect(await statusOf(id)).toBe('BusinessAccountReviewRejected');
+
+    const reinstate = structuredClone(ban);
+    reinstate.entry[0]!.changes[0]!.value.ban_info.waba_ban_state = ['REINSTATE'];
+    reinstate.entry[0]!.time += 10;
+    expect((await app.call('metaWebhook', signedWebhook(reinstate))).status).toBe(200);
+    expect(await statusOf(id)).toBe(before);
+  });
+
+  it('accountEvents applies a ban given as an array or as a single string, and REINSTATE in either form lifts it', async () => {
+    const waba = app.sandbox.state.addWaba({ name: 'Banned twice' });
+    const { id } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
+    const before = await statusOf(id);
+    const base = Date.now() + 60_000;
+    const banEvent = (step: number, state: unknown) => ({
+      specversion: '1.0',
+      id: `ban-${id}-${step}`,
+      type: 'WhatsApp.AccountUpdate',
+      source: `/whatsapp/business-accounts/${waba.id}`,
+      data: { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: state, waba_ban_date: '2025-11-02' }, wabaId: waba.id, occurredAt: new Date(base + step * 1000).toISOString() },
+    });
+    const steps: Array<[unknown, string]> = [
+      [['DISABLE'], 'BusinessAccountReviewRejected'],
+      [['REINSTATE'], before],
+      ['DISABLE', 'BusinessAccountReviewRejected'],
+      ['REINSTATE', before],
+      [['SCHEDULE_FOR_DISABLE'], before],
+    ];
+    for (const [step, [state, expected]] of steps.entries()) {
+      expect((await app.deliver('accountEvents', banEvent(step, state))).status).toBe(202);
+      expect(await statusOf(id)).toBe(expected);
+    }
   });
 
   it('applies review and display-name decisions, and an older event never rolls a newer one back', async () => {

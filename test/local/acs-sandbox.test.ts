@@ -1,4 +1,5 @@
 import { acsSandboxConnectionString, ACS_SANDBOX_ACCESS_KEY, createAcsSandbox, type AcsSandbox, type SandboxSms } from '../../src/local/acs-sandbox';
+import { eventually } from '../support/eventually';
 
 /** The ACS sandbox over HTTP, the way e2e tests and curl see it. */
 const CHANNEL = '5c0ffee0-1234-4abc-8def-0123456789ab';
@@ -205,8 +206,7 @@ describe('ACS sandbox service routes', () => {
         body: JSON.stringify(smsBody('+14255550123')),
       });
       expect(response.status).toBe(202);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(logLines.some((line) => line.includes('onSmsSent failed') && line.includes('host down'))).toBe(true);
+      await eventually(() => expect(logLines.some((line) => line.includes('onSmsSent failed') && line.includes('host down'))).toBe(true));
     } finally {
       await other.close();
     }

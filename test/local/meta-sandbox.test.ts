@@ -9,6 +9,7 @@ import {
   type MetaSandbox,
   type SandboxCodeMessage,
 } from '../../src/local/meta-sandbox';
+import { eventually } from '../support/eventually';
 
 /** The sandbox over HTTP, the way the adapter, e2e tests and curl see it. */
 let sandbox: MetaSandbox;
@@ -127,16 +128,23 @@ describe('Graph basics', () => {
   });
 
   it('delays Graph answers by latencyMs, not control routes', async () => {
-    const slow = createMetaSandbox({ latencyMs: 300, log: () => undefined });
+    const waits: number[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = createMetaSandbox({ latencyMs: 300, delay: (ms) => (waits.push(ms), held), log: () => undefined });
     const slowServer = await slow.listen(0);
     try {
-      let started = Date.now();
-      await fetch(`${slowServer.url}/v25.0/${SEED_BUSINESS.id}`, { headers: AUTH });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-      started = Date.now();
-      await fetch(`${slowServer.url}/_sandbox/state`);
-      expect(Date.now() - started).toBeLessThan(250);
+      let graphAnswered = false;
+      const graph = fetch(`${slowServer.url}/v25.0/${SEED_BUSINESS.id}`, { headers: AUTH }).then((response) => ((graphAnswered = true), response));
+      await eventually(() => expect(waits).toEqual([300]));
+      // The control route answers while the Graph answer is still held.
+      expect((await fetch(`${slowServer.url}/_sandbox/state`)).status).toBe(200);
+      expect(graphAnswered).toBe(false);
+      expect(waits).toEqual([300]);
+      release();
+      expect((await graph).status).toBe(200);
     } finally {
+      release();
       await slowServer.close();
     }
   });
@@ -203,8 +211,7 @@ describe('a number from added to connected', () => {
     expect(sandbox.state.lastCode('+14255550123')).toBe(code);
     expect(logLines).toEqual([`WhatsApp code for +1425****123 sent by SMS; read it at _sandbox/codes/${id}`]);
     expect(logLines.join('\n')).not.toMatch(new RegExp(`${code.slice(0, 3)}-?${code.slice(3)}`));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(messages).toEqual([{ phoneNumber: '+14255550123', phoneNumberId: id, code, method: 'SMS' }]);
+    await eventually(() => expect(messages).toEqual([{ phoneNumber: '+14255550123', phoneNumberId: id, code, method: 'SMS' }]));
     expect((await get('/_sandbox/codes/14255550123')).body).toEqual(
       expect.objectContaining({ phoneNumber: '+14255550123', phoneNumberId: id, code, method: 'SMS' }),
     );
@@ -225,8 +232,7 @@ describe('a number from added to connected', () => {
         body: JSON.stringify({ code_method: 'VOICE', language: 'en_US' }),
       });
       expect(response.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(logLines.some((line) => line.includes('nobody listening'))).toBe(true);
+      await eventually(() => expect(logLines.some((line) => line.includes('nobody listening'))).toBe(true));
     } finally {
       await failingServer.close();
     }

@@ -25,6 +25,9 @@ interface Effect {
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
 
+/** Meta documents `waba_ban_state` as an array (`["DISABLE"]`); a single string is accepted too. */
+const banStateOf = (value: unknown): string | null => text(Array.isArray(value) ? value.find((item) => text(item) !== null) : value);
+
 const REVOKING = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'PARTNER_APP_UNINSTALLED', 'ACCOUNT_OFFBOARDED']);
 const RESTORING = new Set(['PARTNER_ADDED', 'PARTNER_APP_INSTALLED', 'ACCOUNT_RECONNECTED']);
 
@@ -38,7 +41,7 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
       if (RESTORING.has(event)) return { facts: { wabaAccess: { value: 'ok', at, suspicions: 0 } }, detail: `account_update ${event}` };
       if (event === 'DISABLED_UPDATE') {
         const banInfo = (data.ban_info ?? {}) as Record<string, unknown>;
-        const state = (text(banInfo.waba_ban_state) ?? '').toUpperCase();
+        const state = (banStateOf(banInfo.waba_ban_state) ?? '').toUpperCase();
         return state ? { facts: { accountBan: { value: state, at } }, detail: `account_update DISABLED_UPDATE ${state}` } : null;
       }
       return null;

@@ -132,12 +132,28 @@ function readQuery<TQuery>(spec: Pick<AnyEndpoint<unknown>, 'query'>, request: H
   return parsed.data as TQuery;
 }
 
-/** `"7"` or `W/"7"`; anything else can never match a version, so it fails as a stale precondition. */
+/** One entity-tag (RFC 9110 §8.8.3): an optional weakness mark and a quoted run of etagc. */
+const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
+const VERSION = /^(?:0|[1-9]\d{0,14})$/;
+
+/**
+ * If-Match compares strongly (RFC 9110 §13.1.1): a weak tag, or a tag that is not one of our
+ * versions, never matches and fails as a stale precondition (412). `*` matches any existing
+ * registration. A value that is not one entity-tag is the client's mistake, not a race, so it is
+ * a 400 rather than a 412 that would invite a re-read and retry.
+ */
 function readIfMatch(request: HttpRequest): number | undefined {
   const header = request.headers.get('if-match');
-  if (header === null || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
-  return match ? Number(match[1]) : -1;
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (value === '*') return undefined;
+  const tag = ENTITY_TAG.exec(value);
+  if (!tag) {
+    throw new DomainError('validation-failed', 'If-Match must be the ETag as received, or *.', {
+      errors: [{ path: 'If-Match', message: 'not a single entity-tag such as "3"' }],
+    });
+  }
+  return !tag[1] && VERSION.test(tag[2]!) ? Number(tag[2]) : -1;
 }
 
 export const etagOf = (version: number): string => `"${version}"`;

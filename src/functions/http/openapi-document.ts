@@ -137,7 +137,7 @@ function queryParameters(query: z.ZodType | undefined, schemas: SchemaConverter)
 
 const headerParameters = (spec: AnyEndpoint<unknown>) => [
   ...(acceptsIfMatch(spec)
-    ? [{ name: 'If-Match', in: 'header', required: false, description: 'ETag read earlier; a stale one gives 412', schema: { type: 'string' } }]
+    ? [{ name: 'If-Match', in: 'header', required: false, description: 'The ETag as received, or *. Compared strongly: a stale or weak (W/) tag gives 412; a value that is not one entity-tag gives 400', schema: { type: 'string' } }]
     : []),
   // An operation that creates (201) is the one a client may retry without knowing whether the first call landed.
   ...(spec.methods.includes('POST') && spec.responses.some((response) => response.status === 201)

@@ -11,7 +11,7 @@ import {
 } from './errors';
 import type { SignupSessions } from './signup';
 import { FieldsSyntaxError, parseFields, serializeFields, type FieldSpec } from './fields';
-import { BodyError, parseParams, readBody, sendJson, sleep, stringParam } from './http';
+import { BodyError, parseParams, readBody, sendJson, stringParam } from './http';
 import {
   hashPin,
   type SandboxBusiness,
@@ -33,6 +33,7 @@ export interface SandboxCodeMessage {
 export interface GraphContext {
   state: SandboxState;
   latencyMs: number;
+  delay: (ms: number) => Promise<void>;
   log: (line: string) => void;
   onVerificationCode: ((message: SandboxCodeMessage) => void | Promise<void>) | undefined;
   signups: SignupSessions;
@@ -524,7 +525,7 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
   if (usage === undefined && route.usageWabaId !== undefined) {
     usage = usageHeader(route.usageWabaId, ctx.state.countWabaCall(route.usageWabaId), 0);
   }
-  if (ctx.latencyMs > 0) await sleep(ctx.latencyMs);
+  if (ctx.latencyMs > 0) await ctx.delay(ctx.latencyMs);
   const headers: Record<string, string> = { 'x-fb-trace-id': fbtraceId(), 'facebook-api-version': versionPrefix.slice(1) || 'v25.0' };
   if (usage !== undefined) headers[USAGE_HEADER] = usage;
   if (after) res.once('finish', after);

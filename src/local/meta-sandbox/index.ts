@@ -77,7 +77,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
-import { listenLocally, sandboxRequestUrl, sendJson, type LocalSandbox } from './http';
+import { listenLocally, sandboxRequestUrl, sendJson, sleep, type LocalSandbox } from './http';
 import { SignupSessions, DEFAULT_SANDBOX_APP_ID, type SandboxApp } from './signup';
 import { SandboxState } from './state';
 
@@ -113,6 +113,8 @@ export { SUBCODE_NUMBER_ALREADY_ON_WABA, SUBCODE_NUMBER_ON_OTHER_WABA, type Meta
 export interface MetaSandboxOptions {
   /** Delay before every Graph response (benchmarks); control routes are not delayed. */
   latencyMs?: number;
+  /** How the latency is waited for; tests pass one they control instead of the wall clock. */
+  delay?: (ms: number) => Promise<void>;
   /** Seed business and WABA (default true). */
   seed?: boolean;
   /** The sandbox's console; default: console.log with a "[meta-sandbox]" prefix. */
@@ -135,6 +137,7 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
   const context = {
     state,
     latencyMs: Math.max(0, options.latencyMs ?? 0),
+    delay: options.delay ?? sleep,
     log,
     onVerificationCode: options.onVerificationCode,
     signups,

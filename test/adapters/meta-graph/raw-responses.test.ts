@@ -293,13 +293,11 @@ describe('faults', () => {
 
   it('a request that gets no answer times out as transient', async () => {
     responder = () => undefined;
-    const started = Date.now();
     const error = await failure(graphWith({ timeoutMs: 200, retry: { attempts: 2, baseDelayMs: 1 } }).getBusiness('1'));
     expect(error.kind).toBe('transient');
     expect(error.message).toMatch(/timed out after 200 ms/);
     expect(error.details.httpStatus).toBeUndefined();
     expect(requests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('verify_code is not repeated after a timeout (the code may have been used)', async () => {

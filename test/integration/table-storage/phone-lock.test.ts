@@ -4,6 +4,7 @@ import { createTableStorage, type TableStorage } from '../../../src/adapters/tab
 import { DomainError } from '../../../src/domain/errors';
 import { evolve, newRegistration, type HistoryEntry, type Registration } from '../../../src/domain/registration';
 import { testStorageConnectionString, uniqueTablePrefix } from '../../support/storage';
+import { eventually } from '../../support/eventually';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 let storage: TableStorage;
@@ -88,18 +89,21 @@ describe('phone-number uniqueness', () => {
 
   it('takes over a lock whose registration was never written once the grace period is over', async () => {
     const prefix = uniqueTablePrefix('orphan');
-    const quick = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefix, phoneLockGraceMs: 400 });
-    await quick.ensureTables();
+    // Two views of the same tables: one whose grace period cannot have passed during the test, one whose has at once.
+    const patient = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefix, phoneLockGraceMs: 3_600_000 });
+    const quick = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefix, phoneLockGraceMs: 1 });
+    await patient.ensureTables();
     const phone = uniquePhone();
     // The state a crash between claiming the number and writing the registration leaves behind.
     const locks = TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}phonelocks`, { allowInsecureConnection: true });
     await locks.createEntity({ partitionKey: phone.slice(1), rowKey: '', registrationId: 'never-written' });
 
     // Within the grace period the holder may still be being written.
-    await expect(quick.registrations.create(registrationFor(phone), [])).rejects.toMatchObject({ code: 'phone-number-in-use' });
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(patient.registrations.create(registrationFor(phone), [])).rejects.toMatchObject({ code: 'phone-number-in-use' });
+    expect((await locks.getEntity(phone.slice(1), '')).registrationId).toBe('never-written');
+    // Once it is over (a millisecond, retried until the clock has moved on), the orphaned lock is taken over.
     const taker = registrationFor(phone);
-    await expect(quick.registrations.create(taker, [])).resolves.toEqual(taker);
+    await expect(eventually(() => quick.registrations.create(taker, []))).resolves.toEqual(taker);
     expect((await locks.getEntity(phone.slice(1), '')).registrationId).toBe(taker.id);
   });
 });
