@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 /** What the page's own scripts see; declared here because the tests compile without the DOM library. */
 declare const document: { documentElement: { scrollWidth: number }; querySelector(selector: string): { textContent: string | null } | null };
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { uniquePhoneNumber } from '../support/onboarding';
 
 /**
  * The ops console in a real browser: Debian's Chromium driven by playwright-core against the
@@ -45,12 +46,10 @@ const api = async (method: string, route: string, body?: unknown) => {
   return text ? JSON.parse(text) : undefined;
 };
 
-let sequence = 0;
-const uniqueNumber = () => `+1425555${String(3000 + ((process.pid * 13 + sequence++) % 6000)).padStart(4, '0')}`;
 
 /** A byo number taken to Connected through the API, reading the code the Meta sandbox sent. */
 async function connectedRegistration(): Promise<{ id: string; phoneNumber: string }> {
-  const phoneNumber = uniqueNumber();
+  const phoneNumber = uniquePhoneNumber();
   const { id } = await api('POST', '/api/registrations', { phoneNumber, phoneNumberSource: 'byo' });
   await api('PUT', `/api/registrations/${id}/business-account`, { businessId: '100000000000001' });
   await api('PUT', `/api/registrations/${id}/whatsapp-profile`, { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso Bikes' });
@@ -67,7 +66,7 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
   beforeAll(async () => {
     host = await startLocalHostProcess();
     connected = await connectedRegistration();
-    started = await api('POST', '/api/registrations', { phoneNumber: uniqueNumber(), phoneNumberSource: 'acs' });
+    started = await api('POST', '/api/registrations', { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'acs' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -69,16 +69,16 @@ describe('business account', () => {
 });
 
 describe('verification', () => {
-  it('the first request starts a verification; each resend counts, keeps nothing of the rejected codes', () => {
+  it('the first request starts a verification; each resend counts and keeps the count of rejected codes (the wrong-code cap spans resends)', () => {
     const first = requested();
-    expect(first.verification).toEqual({ method: 'SMS', language: 'en_US', requestedAt: ctx().at, attempts: 1, verifiedAt: null, rejectedCodes: 0 });
+    expect(first.verification).toEqual({ method: 'SMS', language: 'en_US', requestedAt: ctx().at, attempts: 1, verifiedAt: null, rejectedCodes: 0, lockedUntil: null });
     const rejected = commands.recordCodeRejected(first, ctx(10));
     expect(rejected.next.verification?.rejectedCodes).toBe(1);
     expect(rejected.history).toEqual([]);
     const twice = commands.recordCodeRejected(rejected.next, ctx(11)).next;
     expect(twice.verification?.rejectedCodes).toBe(2);
     const resent = commands.recordCodeRequested(twice, { method: 'VOICE', language: 'de' }, ctx(60)).next;
-    expect(resent.verification).toEqual({ method: 'VOICE', language: 'de', requestedAt: ctx(60).at, attempts: 2, verifiedAt: null, rejectedCodes: 0 });
+    expect(resent.verification).toEqual({ method: 'VOICE', language: 'de', requestedAt: ctx(60).at, attempts: 2, verifiedAt: null, rejectedCodes: 2, lockedUntil: null });
   });
 
   it('the cooldown grows 60, 120, 300, 600, 1800 s and stays at 1800 s; none before a code was requested', () => {

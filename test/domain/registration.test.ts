@@ -24,6 +24,7 @@ describe('newRegistration', () => {
       qualityRating: null,
       smsCapability: null,
       acsChannel: null,
+      owner: 'anonymous',
       createdAt: at,
       updatedAt: at,
       version: 0,
@@ -37,7 +38,7 @@ describe('evolve', () => {
     const moved = evolve(fresh(), { stage: 'BusinessAccountSelected' }, { cause: 'api', at: later, eventId: 'req-1' }, 'chosen');
     expect(moved.next).toMatchObject({ stage: 'BusinessAccountSelected', status: null, updatedAt: later, createdAt: at });
     expect(moved.history).toEqual([
-      { at: later, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', detail: 'chosen' },
+      { at: later, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', actor: 'system', detail: 'chosen' },
     ]);
     const withoutId = evolve(fresh(), { stage: 'Cancelled' }, { cause: 'reconcile', at }, 'gone');
     expect(withoutId.history[0]).not.toHaveProperty('eventId');

@@ -1,9 +1,13 @@
+import { randomInt } from 'node:crypto';
 import { SEED_BUSINESS, SEED_WABA } from '../../src/local/meta-sandbox';
 import type { AppHarness } from './app-harness';
 
-let sequence = 0;
-/** A distinct valid test number per call within a process (US 555 test range). */
-export const uniquePhoneNumber = (): string => `+1425555${String(1000 + ((process.pid * 7 + sequence++) % 9000)).padStart(4, '0')}`;
+/**
+ * A distinct valid number per call: sequential within a process from a random start, so test files
+ * that share tables (the e2e hosts) practically never pick the same number.
+ */
+let sequence = randomInt(0, 8_000_000);
+export const uniquePhoneNumber = (): string => `+1425${2_000_000 + (sequence++ % 8_000_000)}`;
 
 /** A clock tests can move forward (cooldowns, retry windows). */
 export function testClock(start = Date.now()) {
