@@ -75,6 +75,8 @@ export interface Registration {
   qualityRating: string | null;
   smsCapability: SmsCapability | null;
   acsChannel: AcsChannel | null;
+  /** The caller id that created it (docs/design.md §5.1); `anonymous` when the caller was not identified. */
+  owner: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */
@@ -117,6 +119,7 @@ export function newRegistration(input: {
   phoneNumber: string;
   phoneNumberSource: PhoneNumberSource;
   at: string;
+  owner?: string;
 }): Registration {
   return {
     id: input.id,
@@ -136,6 +139,7 @@ export function newRegistration(input: {
     qualityRating: null,
     smsCapability: null,
     acsChannel: null,
+    owner: input.owner ?? 'anonymous',
     createdAt: input.at,
     updatedAt: input.at,
     version: 0,

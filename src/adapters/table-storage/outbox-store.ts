@@ -1,74 +1,129 @@
-import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { OutboxEntry, OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import type { RegistrationCounts } from './counts';
 import { isConflict, isNotFound } from './errors';
-import { feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
+import { feedRowKey, rangeEnd, SHARDS, shardOfId, shardPartition } from './keys';
 import { odata } from './odata';
-import { all, take, type StoredRow } from './query';
-import { eventFromRow } from './registration-entity';
+import { take, type StoredRow } from './query';
+import { eventFromJson } from './registration-entity';
+import type { JournalMove } from './shard-rows';
 import type { Tables } from './tables';
 
 const FEED_PARTITION = 'feed';
+const JOURNAL_PREFIX = 'j|';
+const BATCH = 100;
 
-const OUTBOX_RANGE = odata`RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${rangeEnd(OUTBOX_PREFIX)}`;
-
-/** `{registrationId}|{rowKey}`: outbox row keys never contain `|`, so the last one separates. */
-const refOf = (row: StoredRow): string => `${row.partitionKey ?? ''}|${row.rowKey ?? ''}`;
-
-function parseRef(ref: string): { partitionKey: string; rowKey: string } {
-  const separator = ref.lastIndexOf('|');
-  const partitionKey = ref.slice(0, separator);
-  const rowKey = ref.slice(separator + 1);
-  if (separator < 0 || !isUsableKey(partitionKey) || !rowKey.startsWith(OUTBOX_PREFIX)) {
-    throw new Error(`Not an outbox reference: ${ref}`);
-  }
-  return { partitionKey, rowKey };
+interface JournalRef {
+  shard: number;
+  rowKey: string;
+  move: JournalMove | null;
 }
 
+/** Opaque to the domain: which journal row to remove, and the state move it folds into the counts. */
+export const journalRef = (shard: number, rowKey: string, move: JournalMove | null): string => JSON.stringify({ t: shard, k: rowKey, m: move });
+
+function parseRef(ref: string): JournalRef {
+  const { t, k, m } = JSON.parse(ref) as { t?: unknown; k?: unknown; m?: unknown };
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= SHARDS || typeof k !== 'string' || !k.startsWith(JOURNAL_PREFIX)) {
+    throw new Error(`Not an outbox reference: ${ref}`);
+  }
+  return { shard: t, rowKey: k, move: (m ?? null) as JournalMove | null };
+}
+
+const entryOf = (shard: number, row: StoredRow): OutboxEntry => {
+  const events = typeof row.events === 'string' ? (JSON.parse(row.events) as unknown[]).map((event) => eventFromJson(JSON.stringify(event))) : [];
+  const move = typeof row.move === 'string' ? (JSON.parse(row.move) as JournalMove) : null;
+  return { events, ref: journalRef(shard, row.rowKey ?? '', move) };
+};
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, index * size + size));
+
 /**
- * Outbox rows live in each registration's partition (written in the change's transaction, see
- * TableRegistrationRepository); the feed is the `events` table, one partition ordered by time.
+ * The outbox is a journal: one row per committed change in the registration's shard partition
+ * (written by the change's own transaction), holding its outgoing events and its state move.
+ * Acknowledging folds the moves into the counts, then deletes the rows a shard at a time, up to
+ * 100 per request; the feed is the `events` table, one partition ordered by time.
  */
 export class TableOutboxStore implements OutboxStore {
-  constructor(private readonly tables: Tables) {}
+  private readonly listeners: Array<(entry: OutboxEntry) => void> = [];
 
-  /**
-   * A scan of the whole registrations table (outbox rows are spread over every partition): meant
-   * for a periodic sweep of rows a crash left behind, while `pendingFor` serves the hot path.
-   */
-  async pending(limit: number): Promise<Array<{ event: OutgoingEvent; ref: string }>> {
-    const tables = await this.tables.ready();
-    const rows = await take(tables.registrations, OUTBOX_RANGE, limit);
-    return rows.map((row) => ({ event: eventFromRow(row), ref: refOf(row) }));
+  constructor(
+    private readonly tables: Tables,
+    private readonly counts: RegistrationCounts,
+  ) {}
+
+  subscribe(listener: (entry: OutboxEntry) => void): void {
+    this.listeners.push(listener);
   }
 
-  async pendingFor(registrationId: string): Promise<Array<{ event: OutgoingEvent; ref: string }>> {
-    const tables = await this.tables.ready();
-    if (!isUsableKey(registrationId)) return [];
-    const rows = await all(tables.registrations, `${odata`PartitionKey eq ${registrationId}`} and ${OUTBOX_RANGE}`);
-    return rows.map((row) => ({ event: eventFromRow(row), ref: refOf(row) }));
+  /** Called by the repository right after a change committed. */
+  notify(entry: OutboxEntry): void {
+    for (const listener of this.listeners) listener(entry);
   }
 
-  async appendToFeed(event: OutgoingEvent): Promise<void> {
-    const tables = await this.tables.ready();
-    try {
-      await tables.events.createEntity({
-        partitionKey: FEED_PARTITION,
-        rowKey: feedRowKey(event.time, event.id),
-        event: JSON.stringify(event),
-      });
-    } catch (error) {
-      // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
-      if (!isConflict(error)) throw error;
+  /** Each shard's journal range, oldest first within a shard: a handful of small queries, not a table scan. */
+  async pending(limit: number): Promise<OutboxEntry[]> {
+    const { shards } = await this.tables.ready();
+    const entries: OutboxEntry[] = [];
+    for (let shard = 0; shard < SHARDS && entries.length < limit; shard += 1) {
+      const rows = await take(shards[shard] as TableClient, journalRange(shard), limit - entries.length);
+      entries.push(...rows.map((row) => entryOf(shard, row)));
     }
+    return entries;
   }
 
-  async acknowledge(ref: string): Promise<void> {
-    const tables = await this.tables.ready();
-    const { partitionKey, rowKey } = parseRef(ref);
-    try {
-      await tables.registrations.deleteEntity(partitionKey, rowKey);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+  async pendingFor(registrationId: string): Promise<OutboxEntry[]> {
+    const { shards } = await this.tables.ready();
+    const shard = shardOfId(registrationId);
+    const rows = await take(shards[shard] as TableClient, journalRange(shard), 10_000);
+    return rows.filter((row) => String(row.rowKey ?? '').split('|')[2] === registrationId).map((row) => entryOf(shard, row));
+  }
+
+  async appendToFeed(events: OutgoingEvent[]): Promise<void> {
+    const { events: feed } = await this.tables.ready();
+    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+    const rows = unique.map((event) => ({ partitionKey: FEED_PARTITION, rowKey: feedRowKey(event.time, event.id), event: JSON.stringify(event) }));
+    await Promise.all(
+      chunks(rows, BATCH).map(async (batch) => {
+        try {
+          await feed.submitTransaction(batch.map((row): TransactionAction => ['create', row]));
+        } catch (error) {
+          // Some were moved already (a retry, or a concurrent dispatcher): insert-if-absent one by one.
+          if (!isConflict(error)) throw error;
+          await Promise.all(batch.map((row) => feed.createEntity(row).catch((failure: unknown) => {
+            if (!isConflict(failure)) throw failure;
+          })));
+        }
+      }),
+    );
+  }
+
+  async acknowledge(refs: string[]): Promise<void> {
+    if (refs.length === 0) return;
+    const { shards } = await this.tables.ready();
+    const parsed = refs.map(parseRef);
+    const keyOf = (ref: JournalRef): string => `${ref.shard}:${ref.rowKey}`;
+    await this.counts.fold(parsed.flatMap((ref) => (ref.move ? [{ key: keyOf(ref), move: ref.move }] : [])));
+    const byShard = new Map<number, string[]>();
+    for (const ref of parsed) byShard.set(ref.shard, [...(byShard.get(ref.shard) ?? []), ref.rowKey]);
+    await Promise.all(
+      [...byShard].map(async ([shard, rowKeys]) => {
+        const table = shards[shard] as TableClient;
+        const partitionKey = shardPartition(shard);
+        for (const batch of chunks([...new Set(rowKeys)], BATCH)) {
+          try {
+            await table.submitTransaction(batch.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
+          } catch (error) {
+            // One was gone already (acknowledged twice): delete the rest one by one.
+            if (!isNotFound(error)) throw error;
+            await Promise.all(batch.map((rowKey) => table.deleteEntity(partitionKey, rowKey).catch((failure: unknown) => {
+              if (!isNotFound(failure)) throw failure;
+            })));
+          }
+        }
+      }),
+    );
+    this.counts.forget(parsed.map(keyOf));
   }
 
   /** The cursor is the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */
@@ -83,8 +138,11 @@ export class TableOutboxStore implements OutboxStore {
     const page = rows.slice(0, size);
     const last = page[page.length - 1];
     return {
-      items: page.map(eventFromRow),
+      items: page.map((row) => eventFromJson(String(row.event))),
       nextCursor: rows.length > size && last?.rowKey !== undefined ? last.rowKey : null,
     };
   }
 }
+
+const journalRange = (shard: number): string =>
+  odata`PartitionKey eq ${shardPartition(shard)} and RowKey ge ${JOURNAL_PREFIX} and RowKey lt ${rangeEnd(JOURNAL_PREFIX)}`;

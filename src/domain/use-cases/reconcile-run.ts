@@ -1,5 +1,6 @@
 import { reconcileWithMeta } from '../commands';
 import { isMetaError, type MetaWaba } from '../meta';
+import type { Registration } from '../registration';
 import type { AcsChannels, Logger, ReconcileRun, ReconcileStore, WabaGroup } from '../ports';
 import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
 import { probeAcsChannel } from './acs-channel';
@@ -113,18 +114,22 @@ async function reconcileWaba(
     confirmedMissing = granted !== null && !granted.includes(group.wabaId);
   }
   // One Graph answer serves the whole WABA; its registrations are independent, so they are written in parallel.
-  const ids = [...group.registrationIds];
+  // With the registrations as stored in the group, only those Meta disagrees with cost a write.
+  const members: Array<{ id: string; basis?: Registration }> = group.registrations
+    ? group.registrations.map((registration) => ({ id: registration.id, basis: registration }))
+    : group.registrationIds.map((id) => ({ id }));
   const worker = async () => {
-    for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
+    for (let member = members.shift(); member !== undefined; member = members.shift()) {
+      const { id } = member;
       try {
-        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger);
+        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger, member.basis);
       } catch (error) {
         tally.failed += 1;
         trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_IN_PARALLEL, ids.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_IN_PARALLEL, members.length) }, worker));
 }
 
 async function reconcileOne(
@@ -134,6 +139,7 @@ async function reconcileOne(
   confirmedMissing: boolean | null,
   tally: Tally,
   trigger: Trigger,
+  basis?: Registration,
 ): Promise<void> {
   let stage: string | undefined;
   let statusBefore: string | null = null;
@@ -141,7 +147,7 @@ async function reconcileOne(
     stage = registration.stage;
     statusBefore = registration.status;
     return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
-  });
+  }, basis ? { basis } : {});
   if (stage === 'CodeVerified') {
     const after = await completeMetaRegistration(deps, result.registration, trigger);
     if (after.stage !== 'CodeVerified') tally.changed += 1;
