@@ -4,7 +4,8 @@
  * latency at the same concurrency.
  */
 import { createTableStorage } from '../src/adapters/table-storage';
-import { placedId } from '../src/adapters/table-storage/keys';
+import { placedId, ROW, SHARDS, shardOfId, shardPartition } from '../src/adapters/table-storage/keys';
+import { shardTableName } from '../src/adapters/table-storage/tables';
 import { tableConnectionString } from '../src/local/azurite';
 import { expectStatus, registerCleanup, withAzurite, withLocalHost, type BenchContext, type BenchResult } from './lib/context';
 import { startCountingProxy } from './lib/counting-proxy';
@@ -61,9 +62,11 @@ export async function benchApi(options: ApiOptions, context: BenchContext): Prom
     context.log(`api: seeded in ${Math.round(seeded.ms)} ms`);
 
     const { TableClient } = await import('@azure/data-tables');
-    const raw = TableClient.fromConnectionString(connection, 'registrations', { allowInsecureConnection: true });
+    // The same rows GET reads: the registration entity in its shard table.
+    const shards = Array.from({ length: SHARDS }, (_, shard) => TableClient.fromConnectionString(connection, shardTableName('', shard), { allowInsecureConnection: true }));
     const pointRead = async (): Promise<void> => {
-      await raw.getEntity(pick(ids), 'registration');
+      const id = pick(ids);
+      await (shards[shardOfId(id)] as (typeof shards)[number]).getEntity(shardPartition(shardOfId(id)), ROW.entity(id));
     };
     context.log(`api: baseline getEntity x ${options.requests} at concurrency ${options.concurrency}`);
     await timedPool(Math.min(500, options.requests), options.concurrency, pointRead);

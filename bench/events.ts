@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { createTableStorage } from '../src/adapters/table-storage';
+import { ROW, shardOfId, shardPartition } from '../src/adapters/table-storage/keys';
+import { shardTableName } from '../src/adapters/table-storage/tables';
 import { tableConnectionString } from '../src/local/azurite';
 import type { RunningLocalHost } from '../src/local/main';
 import { expectStatus, registerCleanup, withAzurite, withLocalHost, type BenchContext, type BenchResult } from './lib/context';
@@ -155,8 +157,8 @@ async function rawReadWriteBaseline(connection: string, template: Record<string,
 /** A stored registration entity's properties, so the baseline moves rows of the same size. */
 async function entityTemplate(connection: string, id: string): Promise<Record<string, unknown>> {
   const { TableClient } = await import('@azure/data-tables');
-  const table = TableClient.fromConnectionString(connection, 'registrations', { allowInsecureConnection: true });
-  const entity = await table.getEntity<Record<string, unknown>>(id, 'registration');
+  const table = TableClient.fromConnectionString(connection, shardTableName('', shardOfId(id)), { allowInsecureConnection: true });
+  const entity = await table.getEntity<Record<string, unknown>>(shardPartition(shardOfId(id)), ROW.entity(id));
   const skip = new Set(['etag', 'timestamp', 'partitionKey', 'rowKey', 'odata.metadata']);
   return Object.fromEntries(Object.entries(entity).filter(([key]) => !skip.has(key)));
 }

@@ -106,10 +106,13 @@ async function runSize(
       services: { reconcileOptions: { budgetMs: 600_000, concurrency: options.concurrency } },
     });
     const invocation = (name: string) => new InvocationContext({ functionName: name, invocationId: `bench-${name}`, logHandler: noop });
-    // Warm-up, not measured: an event of a type accountEvents ignores builds the services (SDKs loaded, tables ensured).
+    // Warm-up, not measured: an account event for a WABA nobody has builds the services (SDKs loaded, tables ensured).
     const accountEvents = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === 'accountEvents');
     if (accountEvents?.kind !== 'eventGrid') throw new Error('no accountEvents function');
-    await accountEvents.handler({ id: 'bench-warm-up', eventType: 'Bench.WarmUp', subject: '', eventTime: new Date().toISOString(), data: {} }, invocation('accountEvents'));
+    await accountEvents.handler(
+      { id: 'bench-warm-up', eventType: 'WhatsApp.AccountUpdate', subject: '', eventTime: new Date().toISOString(), data: { wabaId: '1', event: 'PARTNER_ADDED' } },
+      invocation('accountEvents'),
+    );
     const timer = functions.find((fn) => fn.kind === 'timer' && fn.name === 'reconcile');
     if (timer?.kind !== 'timer') throw new Error('no reconcile timer function');
     const now = new Date().toISOString();

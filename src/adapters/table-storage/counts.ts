@@ -102,10 +102,11 @@ export class RegistrationCounts {
       for (const [owner, byState] of perOwner) actions.push(['upsert', { partitionKey: PARTITION, rowKey: ownerRow(owner), byState: JSON.stringify(byState), asOf }, 'Replace']);
       try {
         const response = await (await this.table()).submitTransaction(actions);
-        const etagOf = (rowKey: string): string | null => response.subResponses.find((sub) => sub.rowKey === rowKey)?.etag ?? null;
-        this.cache.set(ALL, { byState: totals, seen, asOf, etag: etagOf(ALL) });
-        for (const [owner, byState] of perOwner) this.cache.set(ownerRow(owner), { byState, seen: {}, asOf, etag: etagOf(ownerRow(owner)) });
-        if (etagOf(ALL) === null) this.cache.clear();
+        // Sub-responses come in the order of the actions: the next fold needs no read.
+        const etags = response.subResponses.map((sub) => sub.etag ?? null);
+        this.cache.set(ALL, { byState: totals, seen, asOf, etag: etags[0] ?? null });
+        [...perOwner].forEach(([owner, byState], index) => this.cache.set(ownerRow(owner), { byState, seen: {}, asOf, etag: etags[index + 1] ?? null }));
+        if (!etags[0]) this.cache.clear();
         for (const key of this.deleted) if (!(key in seen)) this.deleted.delete(key);
         return;
       } catch (error) {

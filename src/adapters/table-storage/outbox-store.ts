@@ -61,15 +61,11 @@ export class TableOutboxStore implements OutboxStore {
     for (const listener of this.listeners) listener(entry);
   }
 
-  /** Each shard's journal range, oldest first within a shard: a handful of small queries, not a table scan. */
+  /** Each shard's journal range (all at once), oldest first within a shard: small queries, not a table scan. */
   async pending(limit: number): Promise<OutboxEntry[]> {
     const { shards } = await this.tables.ready();
-    const entries: OutboxEntry[] = [];
-    for (let shard = 0; shard < SHARDS && entries.length < limit; shard += 1) {
-      const rows = await take(shards[shard] as TableClient, journalRange(shard), limit - entries.length);
-      entries.push(...rows.map((row) => entryOf(shard, row)));
-    }
-    return entries;
+    const pages = await Promise.all(shards.map(async (table, shard) => (await take(table, journalRange(shard), limit)).map((row) => entryOf(shard, row))));
+    return pages.flat().slice(0, limit);
   }
 
   async pendingFor(registrationId: string): Promise<OutboxEntry[]> {

@@ -14,7 +14,7 @@ export interface DispatcherOptions {
  * crash anywhere loses nothing: what a process did not dispatch, the reconcile timer's sweep does.
  */
 export function createOutboxDispatcher(deps: { outbox: OutboxStore; publisher: EventPublisher | null; log: Logger }, options: DispatcherOptions = {}) {
-  const windowMs = options.windowMs ?? 200;
+  const windowMs = options.windowMs ?? 1000;
   const maxBatch = options.maxBatch ?? 500;
   let queue: OutboxEntry[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
