@@ -155,7 +155,10 @@ export async function bulkSeedRegistrations(
     done += 1;
     if (onProgress && done % step === 0) onProgress(Math.round((done / batches.length) * registrations.length));
   });
-  const counts = client(tableNamesFor(tablePrefix).counts);
-  for (const row of countsRowsOf(registrations)) await counts.upsertEntity(row, 'Replace');
+  const { shardOfId } = await import('../../src/adapters/table-storage/keys');
+  const summary = client(tableNamesFor(tablePrefix).counts);
+  for (const { shard, row } of countsRowsOf(registrations, shardOfId)) {
+    await (shard === undefined ? summary : client(shardTableName(tablePrefix, shard))).upsertEntity(row, 'Replace');
+  }
   return { ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }

@@ -1,7 +1,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { OutboxEntry, OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
 import type { RegistrationCounts } from './counts';
-import { isConflict, isNotFound } from './errors';
+import { isConflict } from './errors';
 import { feedRowKey, rangeEnd, SHARDS, shardOfId, shardPartition } from './keys';
 import { odata } from './odata';
 import { take, type StoredRow } from './query';
@@ -41,8 +41,8 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
 /**
  * The outbox is a journal: one row per committed change in the registration's shard partition
  * (written by the change's own transaction), holding its outgoing events and its state move.
- * Acknowledging folds the moves into the counts, then deletes the rows a shard at a time, up to
- * 100 per request; the feed is the `events` table, one partition ordered by time.
+ * Acknowledging deletes the rows a shard at a time, each transaction also counting the moves of
+ * the rows it deletes (counts.ts); the feed is the `events` table, one partition ordered by time.
  */
 export class TableOutboxStore implements OutboxStore {
   private readonly listeners: Array<(entry: OutboxEntry) => void> = [];
@@ -96,30 +96,10 @@ export class TableOutboxStore implements OutboxStore {
 
   async acknowledge(refs: string[]): Promise<void> {
     if (refs.length === 0) return;
-    const { shards } = await this.tables.ready();
-    const parsed = refs.map(parseRef);
-    const keyOf = (ref: JournalRef): string => `${ref.shard}:${ref.rowKey}`;
-    await this.counts.fold(parsed.flatMap((ref) => (ref.move ? [{ key: keyOf(ref), move: ref.move }] : [])));
-    const byShard = new Map<number, string[]>();
-    for (const ref of parsed) byShard.set(ref.shard, [...(byShard.get(ref.shard) ?? []), ref.rowKey]);
-    await Promise.all(
-      [...byShard].map(async ([shard, rowKeys]) => {
-        const table = shards[shard] as TableClient;
-        const partitionKey = shardPartition(shard);
-        for (const batch of chunks([...new Set(rowKeys)], BATCH)) {
-          try {
-            await table.submitTransaction(batch.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
-          } catch (error) {
-            // One was gone already (acknowledged twice): delete the rest one by one.
-            if (!isNotFound(error)) throw error;
-            await Promise.all(batch.map((rowKey) => table.deleteEntity(partitionKey, rowKey).catch((failure: unknown) => {
-              if (!isNotFound(failure)) throw failure;
-            })));
-          }
-        }
-      }),
-    );
-    this.counts.forget(parsed.map(keyOf));
+    const byShard = new Map<number, JournalRef[]>();
+    for (const ref of refs.map(parseRef)) byShard.set(ref.shard, [...(byShard.get(ref.shard) ?? []), ref]);
+    await Promise.all([...byShard].map(([shard, rows]) => this.counts.foldShard(shard, rows)));
+    await this.counts.publish([...byShard.keys()]);
   }
 
   /** The cursor is the last RowKey returned; one row of look-ahead makes `nextCursor` null on the last page. */

@@ -11,7 +11,14 @@ const at = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1000
 let counter = 0;
 const uniquePhone = (): string => `+4930${String(process.pid % 1000).padStart(3, '0')}${String((counter += 1)).padStart(5, '0')}`;
 
-const fresh = (): TableStorage => createTableStorage({ connection: testStorageConnectionString(), tablePrefix: uniqueTablePrefix('obx') });
+const prefixes = new WeakMap<TableStorage, string>();
+const prefixOf = (storage: TableStorage): string => prefixes.get(storage) ?? '';
+const fresh = (): TableStorage => {
+  const tablePrefix = uniqueTablePrefix('obx');
+  const storage = createTableStorage({ connection: testStorageConnectionString(), tablePrefix });
+  prefixes.set(storage, tablePrefix);
+  return storage;
+};
 
 async function registrationWithTwoChanges(storage: TableStorage): Promise<Registration> {
   const registration = newRegistration({ id: randomUUID(), phoneNumber: uniquePhone(), phoneNumberSource: 'acs', at: T0 });
@@ -56,8 +63,10 @@ describe('outbox', () => {
     expect(feed).toEqual({ items: events, nextCursor: null });
 
     expect((await storage.registrations.summarize({})).total).toBe(0);
+    // Two dispatchers acknowledging the same entries at once, then again: each move is counted once.
+    const otherProcess = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefixOf(storage) });
+    await Promise.all([storage.outbox.acknowledge(pending.map((p) => p.ref)), otherProcess.outbox.acknowledge(pending.map((p) => p.ref))]);
     await storage.outbox.acknowledge(pending.map((p) => p.ref));
-    await storage.outbox.acknowledge(pending.map((p) => p.ref)); // twice is fine, and counts nothing twice
     expect(await storage.outbox.pending(10)).toEqual([]);
     expect(await storage.outbox.pendingFor(registration.id)).toEqual([]);
     const summary = await storage.registrations.summarize({});
