@@ -11,23 +11,31 @@ import type { Tables } from './tables';
 const RUN_PARTITION = 'run';
 const CHECKPOINT_KEY = { partitionKey: 'checkpoint', rowKey: 'reconcile' };
 const WABA_PREFIX = 'w|';
-/** Rows buffered per shard while merging: memory stays the same however many registrations there are. */
-const PAGE = 200;
+/** Rows read per shard and page (two pages buffered): memory stays the same however many registrations there are. */
+const PAGE = 50;
 /** Newest first in key order: the row key counts down with time. */
 const runRowKey = (run: ReconcileRun): string => `${String(9_999_999_999_999 - Date.parse(run.startedAt)).padStart(13, '0')}-${run.id}`;
 
 /** `w|{waba}|` of a WABA row key: rows of one WABA are contiguous in key order whatever the shard. */
 const groupOf = (rowKey: string): string => rowKey.slice(0, rowKey.indexOf('|', WABA_PREFIX.length) + 1);
 
-/** One shard's WABA rows in key order, a page at a time. */
+/**
+ * One shard's WABA rows in key order, a page at a time, the next page read while this one is
+ * consumed: reads overlap the Graph calls instead of stalling the run between them.
+ */
 async function* shardRows(table: TableClient, shard: number, from: string): AsyncGenerator<StoredRow> {
-  let after: string | null = null;
-  for (;;) {
+  const page = (after: string | null): Promise<StoredRow[]> => {
     const lower = after === null ? odata`RowKey ge ${from}` : odata`RowKey gt ${after}`;
-    const rows = await take(table, `${odata`PartitionKey eq ${shardPartition(shard)}`} and ${lower} and ${odata`RowKey lt ${rangeEnd(WABA_PREFIX)}`}`, PAGE);
+    return take(table, `${odata`PartitionKey eq ${shardPartition(shard)}`} and ${lower} and ${odata`RowKey lt ${rangeEnd(WABA_PREFIX)}`}`, PAGE);
+  };
+  let next: Promise<StoredRow[]> | null = page(null);
+  while (next) {
+    const rows: StoredRow[] = await next;
+    const last = rows[rows.length - 1]?.rowKey;
+    next = rows.length === PAGE && last !== undefined ? page(last) : null;
+    // A page read ahead that nobody awaits (the run stopped early) must not surface as an unhandled rejection.
+    next?.catch(() => undefined);
     yield* rows;
-    if (rows.length < PAGE) return;
-    after = rows[rows.length - 1]?.rowKey ?? null;
   }
 }
 
