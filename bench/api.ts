@@ -57,7 +57,7 @@ export async function benchApi(options: ApiOptions, context: BenchContext): Prom
         }),
       ),
       48,
-      (done) => context.log(`api: seeded ${done}/${ids.length} registration entities (index rows first)`),
+      (done) => context.log(`api: seeded ${done}/${ids.length} registrations (rows of every shard, 100 per transaction)`),
     );
     context.log(`api: seeded in ${Math.round(seeded.ms)} ms`);
 

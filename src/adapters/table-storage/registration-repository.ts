@@ -10,10 +10,10 @@ import { KeyedQueue } from './keyed-queue';
 import { odata } from './odata';
 import { PhoneLocks } from './phone-lock';
 import { all, sleep, take, type StoredRow } from './query';
-import { historyFromRow, registrationFromEntity } from './registration-entity';
+import { historyFromRow } from './registration-entity';
 import { listPrefixFor, matchesFilter } from './registration-index';
 import { journalRef } from './outbox-store';
-import { canConditionOn, parseMarkers, phonePointer, planWrite, valueKey, type MarkerList } from './shard-rows';
+import { canConditionOn, parseMarkers, phonePointer, planWrite, registrationFromRow, valueKey, type MarkerList } from './shard-rows';
 import type { TableClients, Tables } from './tables';
 
 export interface RepositoryTuning {
@@ -246,7 +246,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
 
   /** A registration read from any of its rows, remembered with that row's etag for a later `basis`. */
   private remember(row: StoredRow): Registration {
-    const registration = registrationFromEntity(row);
+    const registration = registrationFromRow(row);
     this.known.set(registration, { registration, markers: parseMarkers(row), token: { rowKey: row.rowKey ?? '', etag: row.etag } });
     return registration;
   }

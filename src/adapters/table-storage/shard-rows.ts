@@ -2,7 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { OutgoingEvent } from '../../domain/ports';
 import type { Registration } from '../../domain/registration';
 import { digitsOf, encodeKeyPart, ROW, shardOfDigits, shardOfId, shardPartition } from './keys';
-import { historyRow, markerRow, registrationProperties, type Properties, type Row } from './registration-entity';
+import { historyRow, markerRow, registrationFromEntity, registrationProperties, type Properties, type Row } from './registration-entity';
 import type { HistoryEntry } from '../../domain/registration';
 
 /**
@@ -57,6 +57,22 @@ export function phonePointer(registration: Registration): Row | null {
   return { partitionKey: shardPartition(phoneShard), rowKey: ROW.phone(digits, registration.id), pointer: home };
 }
 
+/**
+ * The entity row has a column per field (readable in Storage Explorer); a copy holds the
+ * registration as one JSON property, which is all a reader needs and far cheaper to write.
+ */
+function rowProperties(rowKey: string, registration: Registration, markers: MarkerList): Properties {
+  const base = rowKey.startsWith('e|') ? registrationProperties(registration) : { r: JSON.stringify(registration) };
+  return { ...base, markers: JSON.stringify(markers) };
+}
+
+/** A registration from its entity row or from any copy. */
+export function registrationFromRow(row: Record<string, unknown>): Registration {
+  if (typeof row.r !== 'string') return registrationFromEntity(row);
+  const registration = JSON.parse(row.r) as Registration;
+  return { ...registration, owner: registration.owner ?? 'anonymous' };
+}
+
 export function parseMarkers(row: Record<string, unknown>): MarkerList {
   const raw = row.markers;
   if (typeof raw !== 'string') return [];
@@ -104,11 +120,10 @@ export function planWrite(transition: Transition): PlannedWrite {
     markers = [...markers.filter(([key]) => !dropped.some(([k]) => k === key) && key !== markerKey), [markerKey, now]];
     actions.push(['create', markerRow(partitionKey, next.id, eventId, new Date(now).toISOString())]);
   }
-  const properties: Properties = { ...registrationProperties(next), markers: JSON.stringify(markers) };
   const nextKeys = copyRowKeys(next);
   const currentKeys = current ? copyRowKeys(current.registration) : [];
   for (const rowKey of nextKeys) {
-    const row: Row = { partitionKey, rowKey, ...properties };
+    const row: Row = { partitionKey, rowKey, ...rowProperties(rowKey, next, markers) };
     if (token && token.rowKey === rowKey) actions.push(['update', row, 'Replace', { etag: token.etag }]);
     else if (!current) actions.push(['create', row]);
     else actions.push(['upsert', row, 'Replace']);
@@ -132,8 +147,7 @@ export function planWrite(transition: Transition): PlannedWrite {
 /** Every row a registration has when stored as is, with no history (bulk loading: benchmarks, migrations). */
 export function storedRowsOf(registration: Registration): Row[] {
   const partitionKey = shardPartition(shardOfId(registration.id));
-  const properties: Properties = { ...registrationProperties(registration), markers: '[]' };
-  const rows: Row[] = copyRowKeys(registration).map((rowKey) => ({ partitionKey, rowKey, ...properties }));
+  const rows: Row[] = copyRowKeys(registration).map((rowKey) => ({ partitionKey, rowKey, ...rowProperties(rowKey, registration, []) }));
   const pointer = phonePointer(registration);
   return pointer ? [...rows, pointer] : rows;
 }
