@@ -2,7 +2,8 @@
  * `npm run bench`: the performance targets of docs/design.md §10, each as a ratio against a baseline
  * measured in the same run on the same machine. Never part of `npm test`.
  *
- *   node dist/bench/run.js            the design's sizes (100,000 stored registrations), ~15 minutes on 2 cores
+ *   node dist/bench/run.js            the design's sizes (100,000 stored registrations); loading them is most
+ *                                     of the run: about 11 minutes of Azurite CPU (500,000 rows), more on a busy machine
  *   node dist/bench/run.js --quick    small sizes, to check that it works (~1 minute)
  *   node dist/bench/run.js --full     the design's sizes with more requests and events
  *   --only=events,reconcile,api,cold-start   a subset
