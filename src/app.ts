@@ -10,7 +10,7 @@ import { DomainError } from './domain/errors';
 import type { BusinessUseCaseUsage } from './domain/meta';
 import type { AcsChannels, EventPublisher, SmsSender } from './domain/ports';
 import { applyAccountEvent } from './domain/use-cases/account-events';
-import { createOutboxDispatcher, dispatchingAfterChanges } from './domain/use-cases/outbox-dispatch';
+import { createOutboxDispatcher } from './domain/use-cases/outbox-dispatch';
 import { accountEvents } from './functions/account-events';
 import { toEventGridFunction } from './functions/events/event-function';
 import { linkAcsChannel } from './functions/link-acs-channel';
@@ -113,7 +113,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
 
   const services: Services = {
-    registrations: dispatchingAfterChanges(storage.registrations, dispatcher),
+    registrations: storage.registrations,
     idempotency: storage.idempotency,
     outbox: storage.outbox,
     dispatcher,

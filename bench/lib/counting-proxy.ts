@@ -11,6 +11,8 @@ export interface CountingProxy {
   port: number;
   count(): number;
   byKind(): Record<string, number>;
+  /** Rows written inside entity-group transactions, by table (each shard table is one partition). */
+  batchRowsByTable(): Record<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -32,6 +34,14 @@ export function requestKind(method: string, url: string): string {
 export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
   let total = 0;
   const kinds = new Map<string, number>();
+  const batchRows = new Map<string, number>();
+  // Each operation of a $batch body is a request line naming its table: `PUT http://…/devstoreaccount1/regs05(…) HTTP/1.1`.
+  const countBatchRows = (body: string): void => {
+    for (const match of body.matchAll(/^(?:POST|PUT|PATCH|MERGE|DELETE) \S*\/([A-Za-z0-9]+)(?:\(|\s)/gm)) {
+      const table = match[1] ?? '';
+      batchRows.set(table, (batchRows.get(table) ?? 0) + 1);
+    }
+  };
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const server = createServer((req: IncomingMessage, res) => {
     total += 1;
@@ -48,6 +58,11 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`proxy: ${error.message}`);
     });
+    if (kind.endsWith('$batch')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => countBatchRows(Buffer.concat(chunks).toString('utf8')));
+    }
     req.pipe(upstream);
   });
   await new Promise<void>((resolve, reject) => {
@@ -61,9 +76,11 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     port: (server.address() as AddressInfo).port,
     count: () => total,
     byKind: () => Object.fromEntries([...kinds.entries()].sort((a, b) => b[1] - a[1])),
+    batchRowsByTable: () => Object.fromEntries([...batchRows.entries()].sort((a, b) => b[1] - a[1])),
     reset: () => {
       total = 0;
       kinds.clear();
+      batchRows.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -79,6 +79,12 @@ export interface UpdateOptions {
    * applied to the registration, and the event is recorded atomically with the change.
    */
   eventId?: string;
+  /**
+   * The registration as the caller just read it from this repository (a list or a WABA group).
+   * When it is still current the update skips its own read; when it is not, the write is refused
+   * by the store and the update reads and re-applies as usual.
+   */
+  basis?: Registration;
 }
 
 export interface UpdateResult {
@@ -93,9 +99,16 @@ export interface RegistrationSummary {
   byStatus: Record<AccountStatus, number>;
   byStage: Record<Stage, number>;
   total: number;
+  /** When the counts were last brought up to date. */
+  asOf: string;
 }
 
 export interface RegistrationRepository {
+  /**
+   * A new registration id. The repository chooses it so that the registration is stored next to
+   * what finds it by phone number (events name the number, not the id).
+   */
+  newId(phoneNumber: string): string;
   /**
    * Stores a new registration and its first history entry, and claims its phone number.
    * Fails with `phone-number-in-use` when another registration that is not Cancelled holds the
@@ -117,10 +130,10 @@ export interface RegistrationRepository {
   listByWaba(wabaId: string): Promise<Registration[]>;
   /** Registrations with this number (any stage), newest first. */
   listByPhoneNumber(phoneNumber: string): Promise<Registration[]>;
+  /** Counts by status and stage (every value present, zeros included); `owner` narrows to one owner's. */
+  summarize(scope: { owner?: string }): Promise<RegistrationSummary>;
   /** Throws when storage does not answer. */
   ping(): Promise<void>;
-  /** Counts by status and stage; `owner` narrows them to one caller's registrations. */
-  summarize(scope: { owner?: string }): Promise<RegistrationSummary>;
 }
 
 export interface IdempotencyStore {
@@ -148,30 +161,35 @@ export interface OutgoingEvent {
   owner?: string;
 }
 
+/** The outgoing events of one committed change, and what to acknowledge once they are out. */
+export interface OutboxEntry {
+  events: OutgoingEvent[];
+  ref: string;
+}
+
 /**
- * The transactional outbox. `RegistrationRepository.update/create` write one outbox row per
- * outgoing event in the same transaction as the change; the dispatcher moves them to the feed
+ * The transactional outbox. `RegistrationRepository.create/update` write one outbox entry per
+ * change in the same transaction as the change; the dispatcher moves their events to the feed
  * (insert-if-absent, so a crash between steps never duplicates a feed entry), publishes them,
- * and removes the outbox rows.
+ * and acknowledges the entries.
  */
 export interface OutboxStore {
-  /** Outbox rows not yet moved to the feed, oldest first within a registration. */
-  pending(limit: number): Promise<Array<{ event: OutgoingEvent; ref: string }>>;
-  /** Same, for one registration: right after a change, without scanning. */
-  pendingFor(registrationId: string): Promise<Array<{ event: OutgoingEvent; ref: string }>>;
+  /** Entries not yet acknowledged, any registration (crash recovery). */
+  pending(limit: number): Promise<OutboxEntry[]>;
+  /** Same, for one registration. */
+  pendingFor(registrationId: string): Promise<OutboxEntry[]>;
   /** Insert-if-absent into the feed read by `GET /api/events`. */
-  appendToFeed(event: OutgoingEvent): Promise<void>;
-  /** Deletes the outbox row once its event is in the feed (and published). */
-  acknowledge(ref: string): Promise<void>;
+  appendToFeed(events: OutgoingEvent[]): Promise<void>;
+  /** Removes entries whose events are in the feed (and published); acknowledging twice is fine. */
+  acknowledge(refs: string[]): Promise<void>;
   /**
    * The feed, oldest first; `after` is the cursor returned by a previous page. With `owner`, only
    * the events of that owner's registrations (its cursors are interchangeable with the full feed's).
    */
   feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>>;
+  /** Called with each entry this process commits, right after its change: no read needed to dispatch it. */
+  subscribe(listener: (entry: OutboxEntry) => void): void;
 }
-
-
-
 
 /** A CloudEvents 1.0 event this service publishes to Event Grid. */
 export interface PublishedEvent {
@@ -205,6 +223,11 @@ export interface AcsChannels {
 export interface WabaGroup {
   wabaId: string;
   registrationIds: string[];
+  /**
+   * The registrations as stored when the group was read, in `registrationIds` order: reconcile
+   * compares Meta with these and writes only those that differ (passing each as `basis`).
+   */
+  registrations?: Registration[];
 }
 
 export interface ReconcileRun {

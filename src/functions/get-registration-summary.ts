@@ -16,6 +16,6 @@ export const getRegistrationSummary = endpoint({
   errors: [],
   handle: async (input, services: Services) => {
     const summary = await summarizeRegistrations(services, input.caller);
-    return jsonResponse({ ...summary, asOf: services.clock.now().toISOString() }, 200, { 'cache-control': 'no-store' });
+    return jsonResponse(summary, 200, { 'cache-control': 'no-store' });
   },
 });

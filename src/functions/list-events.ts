@@ -32,6 +32,8 @@ export const listEvents = endpoint({
   responses: [{ status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) }],
   errors: ['validation-failed'],
   handle: async (input, services: Services) => {
+    // Changes this process committed are dispatched in batches: flush them so a caller sees its own.
+    await services.dispatcher.flush();
     const page = await listEventsUseCase(services, input.query.after, input.query.limit, input.caller);
     return jsonResponse({
       items: page.items.map(({ owner: _owner, ...event }) => ({ specversion: '1.0', ...event, datacontenttype: 'application/json' })),

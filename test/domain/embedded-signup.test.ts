@@ -35,6 +35,7 @@ function fakeRepository(initial: Registration[]) {
     },
     create: unused('create'),
     summarize: unused('summarize'),
+    newId: unused('newId'),
     history: unused('history'),
     list: unused('list'),
     listByWaba: unused('listByWaba'),

@@ -1,4 +1,5 @@
 import type { IdempotencyStore, OutboxStore, ReconcileStore, RegistrationRepository } from '../../domain/ports';
+import { RegistrationCounts } from './counts';
 import { TableReconcileStore } from './reconcile-store';
 import { TableIdempotencyStore } from './idempotency-store';
 import { TableOutboxStore } from './outbox-store';
@@ -24,11 +25,14 @@ export interface TableStorage {
  */
 export function createTableStorage(options: TableStorageOptions & RepositoryTuning): TableStorage {
   const tables = createTables(options);
+  const counts = new RegistrationCounts(tables);
+  const outbox = new TableOutboxStore(tables, counts);
+  const registrations = new TableRegistrationRepository(tables, counts, (entry) => outbox.notify(entry), options);
   return {
-    registrations: new TableRegistrationRepository(tables, options),
+    registrations,
     idempotency: new TableIdempotencyStore(tables),
-    outbox: new TableOutboxStore(tables),
-    reconcile: new TableReconcileStore(tables),
+    outbox,
+    reconcile: new TableReconcileStore(tables, (row) => registrations.fromStoredRow(row)),
     ensureTables: async () => {
       await tables.ready();
     },

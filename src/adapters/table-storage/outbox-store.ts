@@ -1,10 +1,13 @@
-import type { OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { OutboxEntry, OutboxStore, OutgoingEvent, Page } from '../../domain/ports';
+import type { RegistrationCounts } from './counts';
+import { isConflict } from './errors';
 import { decodeCursor, encodeCursor } from './cursor';
-import { isConflict, isNotFound } from './errors';
-import { encodeKeyPart, feedRowKey, isUsableKey, OUTBOX_PREFIX, rangeEnd } from './keys';
+import { encodeKeyPart, feedRowKey, rangeEnd, SHARDS, shardOfId, shardPartition } from './keys';
 import { odata } from './odata';
-import { all, take, type StoredRow } from './query';
-import { eventFromRow } from './registration-entity';
+import { take, type StoredRow } from './query';
+import { eventFromJson } from './registration-entity';
+import type { JournalMove } from './shard-rows';
 import type { Tables } from './tables';
 
 const FEED_PARTITION = 'feed';
@@ -12,70 +15,105 @@ const FEED_PARTITION = 'feed';
 const FEED_KEY_SHAPE = /^\d{15}-[bh][A-Za-z0-9_-]+$/;
 /** Each owner's events again, under the same row keys, so a client app's feed is one indexed query. */
 const ownerFeedPartition = (owner: string): string => `feed~${encodeKeyPart(owner)}`;
+const JOURNAL_PREFIX = 'j|';
+const BATCH = 100;
 
-const OUTBOX_RANGE = odata`RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${rangeEnd(OUTBOX_PREFIX)}`;
-
-/** `{registrationId}|{rowKey}`: outbox row keys never contain `|`, so the last one separates. */
-const refOf = (row: StoredRow): string => `${row.partitionKey ?? ''}|${row.rowKey ?? ''}`;
-
-function parseRef(ref: string): { partitionKey: string; rowKey: string } {
-  const separator = ref.lastIndexOf('|');
-  const partitionKey = ref.slice(0, separator);
-  const rowKey = ref.slice(separator + 1);
-  if (separator < 0 || !isUsableKey(partitionKey) || !rowKey.startsWith(OUTBOX_PREFIX)) {
-    throw new Error(`Not an outbox reference: ${ref}`);
-  }
-  return { partitionKey, rowKey };
+interface JournalRef {
+  shard: number;
+  rowKey: string;
+  move: JournalMove | null;
 }
 
+/** Opaque to the domain: which journal row to remove, and the state move it folds into the counts. */
+export const journalRef = (shard: number, rowKey: string, move: JournalMove | null): string => JSON.stringify({ t: shard, k: rowKey, m: move });
+
+function parseRef(ref: string): JournalRef {
+  const { t, k, m } = JSON.parse(ref) as { t?: unknown; k?: unknown; m?: unknown };
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= SHARDS || typeof k !== 'string' || !k.startsWith(JOURNAL_PREFIX)) {
+    throw new Error(`Not an outbox reference: ${ref}`);
+  }
+  return { shard: t, rowKey: k, move: (m ?? null) as JournalMove | null };
+}
+
+const entryOf = (shard: number, row: StoredRow): OutboxEntry => {
+  const events = typeof row.events === 'string' ? (JSON.parse(row.events) as unknown[]).map((event) => eventFromJson(JSON.stringify(event))) : [];
+  const move = typeof row.move === 'string' ? (JSON.parse(row.move) as JournalMove) : null;
+  return { events, ref: journalRef(shard, row.rowKey ?? '', move) };
+};
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, index * size + size));
+
 /**
- * Outbox rows live in each registration's partition (written in the change's transaction, see
- * TableRegistrationRepository); the feed is the `events` table, one partition ordered by time.
+ * The outbox is a journal: one row per committed change in the registration's shard partition
+ * (written by the change's own transaction), holding its outgoing events and its state move.
+ * Acknowledging deletes the rows a shard at a time, each transaction also counting the moves of
+ * the rows it deletes (counts.ts); the feed is the `events` table, one partition ordered by time.
  */
 export class TableOutboxStore implements OutboxStore {
-  constructor(private readonly tables: Tables) {}
+  private readonly listeners: Array<(entry: OutboxEntry) => void> = [];
 
-  /**
-   * A scan of the whole registrations table (outbox rows are spread over every partition): meant
-   * for a periodic sweep of rows a crash left behind, while `pendingFor` serves the hot path.
-   */
-  async pending(limit: number): Promise<Array<{ event: OutgoingEvent; ref: string }>> {
-    const tables = await this.tables.ready();
-    const rows = await take(tables.registrations, OUTBOX_RANGE, limit);
-    return rows.map((row) => ({ event: eventFromRow(row), ref: refOf(row) }));
+  constructor(
+    private readonly tables: Tables,
+    private readonly counts: RegistrationCounts,
+  ) {}
+
+  subscribe(listener: (entry: OutboxEntry) => void): void {
+    this.listeners.push(listener);
   }
 
-  async pendingFor(registrationId: string): Promise<Array<{ event: OutgoingEvent; ref: string }>> {
-    const tables = await this.tables.ready();
-    if (!isUsableKey(registrationId)) return [];
-    const rows = await all(tables.registrations, `${odata`PartitionKey eq ${registrationId}`} and ${OUTBOX_RANGE}`);
-    return rows.map((row) => ({ event: eventFromRow(row), ref: refOf(row) }));
+  /** Called by the repository right after a change committed. */
+  notify(entry: OutboxEntry): void {
+    for (const listener of this.listeners) listener(entry);
   }
 
-  async appendToFeed(event: OutgoingEvent): Promise<void> {
-    const tables = await this.tables.ready();
-    const rowKey = feedRowKey(event.time, event.id);
-    const partitions = [FEED_PARTITION, ...(event.owner === undefined ? [] : [ownerFeedPartition(event.owner)])];
+  /** Each shard's journal range (all at once), oldest first within a shard: small queries, not a table scan. */
+  async pending(limit: number): Promise<OutboxEntry[]> {
+    const { shards } = await this.tables.ready();
+    const pages = await Promise.all(shards.map(async (table, shard) => (await take(table, journalRange(shard), limit)).map((row) => entryOf(shard, row))));
+    return pages.flat().slice(0, limit);
+  }
+
+  async pendingFor(registrationId: string): Promise<OutboxEntry[]> {
+    const { shards } = await this.tables.ready();
+    const shard = shardOfId(registrationId);
+    const rows = await take(shards[shard] as TableClient, journalRange(shard), 10_000);
+    return rows.filter((row) => String(row.rowKey ?? '').split('|')[2] === registrationId).map((row) => entryOf(shard, row));
+  }
+
+  async appendToFeed(events: OutgoingEvent[]): Promise<void> {
+    const { events: feed } = await this.tables.ready();
+    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+    const rows = unique.flatMap((event) =>
+      [FEED_PARTITION, ...(event.owner === undefined ? [] : [ownerFeedPartition(event.owner)])].map((partitionKey) => ({
+        partitionKey,
+        rowKey: feedRowKey(event.time, event.id),
+        event: JSON.stringify(event),
+      })),
+    );
+    // A transaction holds one partition: the full feed and each owner's feed are batched apart.
+    const byPartition = new Map<string, typeof rows>();
+    for (const row of rows) byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row]);
     await Promise.all(
-      partitions.map(async (partitionKey) => {
+      [...byPartition.values()].flatMap((partitionRows) => chunks(partitionRows, BATCH)).map(async (batch) => {
         try {
-          await tables.events.createEntity({ partitionKey, rowKey, event: JSON.stringify(event) });
+          await feed.submitTransaction(batch.map((row): TransactionAction => ['create', row]));
         } catch (error) {
-          // Already moved by an earlier attempt (or a concurrent dispatcher): the feed holds it once.
+          // Some were moved already (a retry, or a concurrent dispatcher): insert-if-absent one by one.
           if (!isConflict(error)) throw error;
+          await Promise.all(batch.map((row) => feed.createEntity(row).catch((failure: unknown) => {
+            if (!isConflict(failure)) throw failure;
+          })));
         }
       }),
     );
   }
 
-  async acknowledge(ref: string): Promise<void> {
-    const tables = await this.tables.ready();
-    const { partitionKey, rowKey } = parseRef(ref);
-    try {
-      await tables.registrations.deleteEntity(partitionKey, rowKey);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+  async acknowledge(refs: string[]): Promise<void> {
+    if (refs.length === 0) return;
+    const byShard = new Map<number, JournalRef[]>();
+    for (const ref of refs.map(parseRef)) byShard.set(ref.shard, [...(byShard.get(ref.shard) ?? []), ref]);
+    await Promise.all([...byShard].map(([shard, rows]) => this.counts.foldShard(shard, rows)));
+    await this.counts.publish([...byShard.keys()]);
   }
 
   /**
@@ -97,8 +135,11 @@ export class TableOutboxStore implements OutboxStore {
     const page = rows.slice(0, size);
     const last = page[page.length - 1];
     return {
-      items: page.map(eventFromRow),
+      items: page.map((row) => eventFromJson(String(row.event))),
       nextCursor: rows.length > size && last?.rowKey !== undefined ? encodeCursor(FEED_PARTITION, last.rowKey) : null,
     };
   }
 }
+
+const journalRange = (shard: number): string =>
+  odata`PartitionKey eq ${shardPartition(shard)} and RowKey ge ${JOURNAL_PREFIX} and RowKey lt ${rangeEnd(JOURNAL_PREFIX)}`;

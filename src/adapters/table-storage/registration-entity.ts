@@ -3,26 +3,24 @@ import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from '../../domain/access';
 import type { OutgoingEvent } from '../../domain/ports';
 import type { HistoryEntry, Registration } from '../../domain/registration';
 import { ACCOUNT_STATUSES, STAGES, type AccountStatus, type Stage } from '../../domain/stages';
-import { ENTITY_ROW, historyRowKey, markerRowKey, outboxRowKey } from './keys';
+import { ROW } from './keys';
 
 export type Properties = Record<string, string | number | boolean>;
 export type Row = TableEntity<Properties>;
 
 /**
- * Mapping of the Registration aggregate to one entity. Scalars are columns (readable in Storage
- * Explorer, and `stage`/`status` are what the index mirrors); nested objects are JSON strings
- * because Table Storage has no nested types. Nulls are left out: the service drops them anyway.
+ * Mapping of the Registration aggregate to the properties of its entity row and of every copy
+ * lists read (docs/storage.md). Scalars are columns (readable in Storage Explorer); nested
+ * objects are JSON strings because Table Storage has no nested types. Nulls are left out: the
+ * service drops them anyway.
  */
-export function registrationToEntity(registration: Registration): Row {
-  const entity: Row = {
-    partitionKey: registration.id,
-    rowKey: ENTITY_ROW,
-    kind: 'registration',
+export function registrationProperties(registration: Registration): Properties {
+  const entity: Properties = {
     id: registration.id,
+    owner: registration.owner,
     phoneNumber: registration.phoneNumber,
     phoneNumberSource: registration.phoneNumberSource,
     stage: registration.stage,
-    owner: registration.owner,
     facts: JSON.stringify(registration.facts),
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,
@@ -117,10 +115,9 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
   };
 }
 
-export const historyRow = (registrationId: string, version: number, index: number, entry: HistoryEntry): Row => ({
-  partitionKey: registrationId,
-  rowKey: historyRowKey(version, index),
-  kind: 'history',
+export const historyRow = (partitionKey: string, registrationId: string, version: number, index: number, entry: HistoryEntry): Row => ({
+  partitionKey,
+  rowKey: ROW.history(registrationId, version, index),
   entry: JSON.stringify(entry),
 });
 
@@ -130,20 +127,11 @@ export function historyFromRow(row: Record<string, unknown>): HistoryEntry {
   return { ...entry, actor: entry.actor ?? (entry.cause === 'api' ? ANONYMOUS_CALLER_ID : SYSTEM_ACTOR) };
 }
 
-export const outboxRow = (registrationId: string, version: number, index: number, event: OutgoingEvent): Row => ({
-  partitionKey: registrationId,
-  rowKey: outboxRowKey(version, index),
-  kind: 'outbox',
-  event: JSON.stringify(event),
-});
+export const eventFromJson = (value: string): OutgoingEvent => JSON.parse(value) as OutgoingEvent;
 
-export const eventFromRow = (row: Record<string, unknown>): OutgoingEvent => JSON.parse(text(row, 'event')) as OutgoingEvent;
-
-/** Records that an event was applied to the registration; written in the same transaction as its change. */
-export const markerRow = (registrationId: string, eventId: string, at: string): Row => ({
-  partitionKey: registrationId,
-  rowKey: markerRowKey(eventId),
-  kind: 'marker',
-  eventId: eventId.slice(0, 1024),
+/** Records that an event was applied to the registration; created in the same transaction as its change. */
+export const markerRow = (partitionKey: string, registrationId: string, eventId: string, at: string): Row => ({
+  partitionKey,
+  rowKey: ROW.marker(registrationId, eventId),
   at,
 });

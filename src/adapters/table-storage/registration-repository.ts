@@ -1,27 +1,21 @@
-import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { DomainError, notFound } from '../../domain/errors';
-import type { Page, RegistrationFilter, RegistrationRepository, RegistrationSummary, UpdateOptions, UpdateResult } from '../../domain/ports';
+import type { OutboxEntry, Page, RegistrationFilter, RegistrationRepository, RegistrationSummary, UpdateOptions, UpdateResult } from '../../domain/ports';
 import { outgoingEventsOf, type Change, type HistoryEntry, type Registration } from '../../domain/registration';
 import type { Stage } from '../../domain/stages';
-import { decodeCursor, encodeCursor } from './cursor';
-import { countInto, emptySummary } from '../../domain/summary';
+import type { RegistrationCounts } from './counts';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
-import { digitsOf, ENTITY_ROW, HISTORY_PREFIX, isUsableKey, markerRowKey, rangeEnd } from './keys';
+import { digitsOf, isUsableKey, placedId, rangeEnd, ROW, SHARDS, shardOfDigits, shardOfId, shardPartition } from './keys';
 import { KeyedQueue } from './keyed-queue';
 import { odata } from './odata';
 import { PhoneLocks } from './phone-lock';
-import { all, mapWithConcurrency, sleep, take, type StoredRow } from './query';
-import {
-  historyFromRow,
-  historyRow,
-  markerRow,
-  outboxRow,
-  registrationFromEntity,
-  registrationToEntity,
-  type Properties,
-} from './registration-entity';
-import { indexChanges, indexPartitionsOf, matchesFilter, partitionFor, RegistrationIndex } from './registration-index';
-import { TABLE_NOT_FOUND, type Tables } from './tables';
+import { all, sleep, take, type StoredRow } from './query';
+import { historyFromRow } from './registration-entity';
+import { listPrefixFor, matchesFilter } from './registration-index';
+import { journalRef } from './outbox-store';
+import { canConditionOn, parseMarkers, phonePointer, planWrite, registrationFromRow, valueKey, type MarkerList } from './shard-rows';
+import { TABLE_NOT_FOUND, type TableClients, type Tables } from './tables';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export interface RepositoryTuning {
   /** Re-reads after a lost optimistic-concurrency race before giving up with a transient conflict. */
@@ -31,14 +25,12 @@ export interface RepositoryTuning {
 }
 
 const MAX_TRANSACTION_ACTIONS = 100;
-/** Parallel point reads when verifying index hits; enough to hide latency, few enough to stay polite. */
-const VERIFY_CONCURRENCY = 32;
-/** Index pages read to fill one list page when verification drops stale hits. */
-const MAX_FILL_ROUNDS = 5;
 
+/** A stored version: what it says, the markers it lists, and the row and etag a write can be conditional on. */
 interface Stored {
   registration: Registration;
-  etag: string;
+  markers: MarkerList;
+  token: { rowKey: string; etag: string };
 }
 
 const concurrencyConflict = (message: string, transient = false): DomainError =>
@@ -47,23 +39,36 @@ const concurrencyConflict = (message: string, transient = false): DomainError =>
 /** Exponential backoff with full jitter, so racers that lost once do not collide again in lockstep. */
 const backoffMs = (attempt: number): number => Math.random() * Math.min(500, 10 * 2 ** attempt);
 
+/** Ids become parts of row keys, which `|` separates. */
+const isUsableId = (id: string): boolean => isUsableKey(id) && !id.includes('|');
+
+const byId = (a: Registration, b: Registration): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 export class TableRegistrationRepository implements RegistrationRepository {
   private readonly maxRetries: number;
   private readonly phoneLockGraceMs: number;
   private readonly updates = new KeyedQueue();
+  /** Registrations this repository handed out, with what a write needs to skip reading them again. */
+  private readonly known = new WeakMap<Registration, Stored>();
 
   constructor(
     private readonly tables: Tables,
+    private readonly counts: RegistrationCounts,
+    private readonly committed: (entry: OutboxEntry) => void,
     tuning: RepositoryTuning = {},
   ) {
     this.maxRetries = tuning.maxRetries ?? 10;
     this.phoneLockGraceMs = tuning.phoneLockGraceMs ?? 30_000;
   }
 
+  newId(phoneNumber: string): string {
+    return placedId(phoneNumber);
+  }
+
   async create(registration: Registration, history: HistoryEntry[]): Promise<Registration> {
     const tables = await this.tables.ready();
     const id = registration.id;
-    if (!isUsableKey(id)) throw new Error(`Registration id "${id}" cannot be used as a table key.`);
+    if (!isUsableId(id)) throw new Error(`Registration id "${id}" cannot be used as a table key.`);
     const digits = digitsOf(registration.phoneNumber);
     if (digits === '') throw new Error('A registration needs a phone number with digits.');
     try {
@@ -76,10 +81,10 @@ export class TableRegistrationRepository implements RegistrationRepository {
       }
       throw error;
     }
-    await new RegistrationIndex(tables.index).add(indexPartitionsOf(registration), id);
-    const actions: TransactionAction[] = [['create', registrationToEntity(registration)], ...this.trail(registration, history)];
+    const pointer = phonePointer(registration);
+    if (pointer) await (tables.shards[shardOfDigits(digits)] as TableClient).upsertEntity(pointer, 'Replace');
     try {
-      await this.submit(actions);
+      await this.commit(tables, { current: null, next: registration, history });
     } catch (error) {
       if (!isConflict(error)) throw error;
       const stored = await this.get(id);
@@ -98,105 +103,117 @@ export class TableRegistrationRepository implements RegistrationRepository {
   }
 
   private async updateNow(id: string, mutate: (current: Registration) => Change, options: UpdateOptions): Promise<UpdateResult> {
-    const { eventId, ifMatchVersion } = options;
+    const { eventId, ifMatchVersion, basis } = options;
+    const tables = await this.tables.ready();
+    // The caller's copy saves a read; a stale copy only costs the refused write and a read.
+    let stored: Stored | null = basis && basis.id === id ? (this.known.get(basis) ?? null) : null;
     for (let attempt = 0; ; attempt += 1) {
-      // Both point reads at once: one round trip of latency for the common, non-duplicate case.
-      const [stored, duplicate] = await Promise.all([
-        this.read(id),
-        eventId === undefined ? Promise.resolve(false) : this.markerExists(id, eventId),
-      ]);
+      stored ??= await this.read(id);
       if (!stored) throw notFound(`Registration ${id}`);
       const current = stored.registration;
-      if (duplicate) return { registration: current, changed: false, duplicate: true };
+      // Recent markers ride on every copy, so most redeliveries stop here; the marker row's insert is the race-proof check.
+      if (eventId !== undefined && stored.markers.some(([key]) => key === ROW.marker(id, eventId))) {
+        return { registration: current, changed: false, duplicate: true };
+      }
       if (ifMatchVersion !== undefined && current.version !== ifMatchVersion) {
         throw concurrencyConflict(`Registration ${id} is at version ${current.version}, not ${ifMatchVersion}: read it again.`);
       }
       const change = mutate(current);
       if (change.next === current) return { registration: current, changed: false, duplicate: false };
-      const next: Registration = { ...change.next, id, createdAt: current.createdAt, version: current.version + 1 };
+      const next: Registration = { ...change.next, id, owner: current.owner, createdAt: current.createdAt, version: current.version + 1 };
+      const token = canConditionOn(stored.token.rowKey, next) ? stored.token : null;
       try {
-        await this.write(current, stored.etag, next, change.history, eventId);
+        if (!token) throw Object.assign(new Error('stale basis'), { statusCode: 412 });
+        await this.commit(tables, { current: { registration: current, markers: stored.markers }, next, history: change.history, token, ...(eventId !== undefined ? { eventId } : {}) });
         return { registration: next, changed: true, duplicate: false };
       } catch (error) {
-        if (!isPreconditionFailed(error) && !isConflict(error)) throw error;
-        if (ifMatchVersion !== undefined) {
+        // 409: the event's marker exists (a duplicate) or a row we create does; 412/404: someone wrote first.
+        if (!isPreconditionFailed(error) && !isConflict(error) && !isNotFound(error)) throw error;
+        if (ifMatchVersion !== undefined && token) {
           throw concurrencyConflict(`Registration ${id} changed while this request was applied: read it again.`);
         }
         if (attempt >= this.maxRetries) {
           throw concurrencyConflict(`Registration ${id} kept changing concurrently; try again.`, true);
         }
-        await sleep(backoffMs(attempt));
+        if (attempt > 0) await sleep(backoffMs(attempt));
+        const [fresh, duplicate] = await Promise.all([this.read(id), eventId === undefined ? Promise.resolve(false) : this.markerExists(id, eventId)]);
+        if (fresh && duplicate) return { registration: fresh.registration, changed: false, duplicate: true };
+        stored = fresh;
       }
     }
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    if (!isUsableKey(id)) return [];
-    const rows = await all(
-      await this.table(),
-      odata`PartitionKey eq ${id} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${rangeEnd(HISTORY_PREFIX)}`,
-    );
+    if (!isUsableId(id)) return [];
+    const prefix = `h|${id}|`;
+    const rows = await all(await this.shard(shardOfId(id)), this.range(shardOfId(id), prefix));
     return rows.map(historyFromRow);
   }
 
   /**
-   * Order: by registration id (the index RowKey, or the registrations PartitionKey without a
-   * filter); ids are random, so the order is stable but not chronological. The cursor is our own
-   * (the last key consumed, plus which index it belongs to) rather than the service's continuation
-   * token, so a page can look one row ahead and `nextCursor` is null on the last page.
+   * One range query over the copies that match the filter, shard after shard (docs/storage.md):
+   * a page is one query, two when it crosses into the next shard; a sparse filter then reads the
+   * remaining shards at once. Order: shard, then row key. The cursor is our own (shard and last
+   * row key), so a page looks one row ahead and `nextCursor` is null on the last page.
    */
   async list(filter: RegistrationFilter, page: { limit: number; cursor?: string }): Promise<Page<Registration>> {
     const limit = Number.isFinite(page.limit) ? Math.max(1, Math.min(1000, Math.floor(page.limit))) : 50;
-    const partition = partitionFor(filter);
-    const source = partition ?? '*';
-    let after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, { source, parameter: 'cursor' });
-    const items: Registration[] = [];
-    for (let round = 1; ; round += 1) {
-      const need = limit - items.length;
-      // Stale hits cluster (a crash, a race): each round after the first reads further ahead, and
-      // the page is cut at `limit` when that overshoots (the cursor is then the last id returned).
-      const want = Math.min(1000, need * 2 ** (round - 1));
-      const rows = partition === null ? await this.scanEntities(after, want + 1) : await this.scanIndex(partition, after, want + 1);
-      const consumed = rows.slice(0, want);
-      const got = partition === null ? consumed.map(registrationFromEntity) : await this.verified(consumed.map((row) => row.rowKey ?? ''), filter);
-      if (got.length > need) {
-        items.push(...got.slice(0, need));
-        return { items, nextCursor: encodeCursor(source, items[items.length - 1]!.id) };
-      }
-      items.push(...got);
-      if (rows.length <= want) return { items, nextCursor: null };
-      const last = consumed[consumed.length - 1];
-      after = (partition === null ? last?.partitionKey : last?.rowKey) ?? after;
-      if (items.length >= limit || round >= MAX_FILL_ROUNDS) {
-        return { items, nextCursor: encodeCursor(source, after ?? '') };
-      }
+    if (filter.phoneNumber !== undefined || filter.whatsAppBusinessAccountId !== undefined) {
+      const source = filter.phoneNumber !== undefined ? `phone:${digitsOf(filter.phoneNumber)}` : `waba:${filter.whatsAppBusinessAccountId ?? ''}`;
+      const after = page.cursor === undefined ? undefined : decodeListCursor(page.cursor, source).a;
+      const candidates = filter.phoneNumber !== undefined ? await this.listByPhoneNumber(filter.phoneNumber) : await this.listByWaba(filter.whatsAppBusinessAccountId ?? '');
+      const matching = candidates.filter((registration) => matchesFilter(registration, filter) && (after === undefined || registration.id > after)).sort(byId);
+      const items = matching.slice(0, limit);
+      return { items, nextCursor: matching.length > limit ? encodeListCursor(source, 0, items[items.length - 1]!.id) : null };
     }
+    const prefix = listPrefixFor(filter);
+    if (prefix === null) return { items: [], nextCursor: null };
+    const position = page.cursor === undefined ? { t: 0, a: undefined as string | undefined } : decodeListCursor(page.cursor, prefix);
+    const want = limit + 1;
+    const found: Array<{ shard: number; row: StoredRow }> = [];
+    const collect = (shard: number, rows: StoredRow[]) => rows.forEach((row) => found.push({ shard, row }));
+    let shard = position.t;
+    // Two shards one after the other: a dense filter fills its page there.
+    for (let step = 0; step < 2 && shard < SHARDS && found.length < want; step += 1, shard += 1) {
+      collect(shard, await this.scan(shard, prefix, shard === position.t ? position.a : undefined, want - found.length));
+    }
+    if (found.length < want && shard < SHARDS) {
+      const rest = Array.from({ length: SHARDS - shard }, (_, index) => shard + index);
+      const pages = await Promise.all(rest.map((s) => this.scan(s, prefix, undefined, want - found.length)));
+      pages.forEach((rows, index) => collect(rest[index] as number, rows));
+    }
+    const taken = found.slice(0, limit);
+    const items = taken.map(({ row }) => this.remember(row));
+    const last = taken[taken.length - 1];
+    return { items, nextCursor: found.length > limit && last ? encodeListCursor(prefix, last.shard, last.row.rowKey ?? '') : null };
   }
 
+  /** Every shard at once: a WABA's numbers are spread over shards by number. */
   async listByWaba(wabaId: string): Promise<Registration[]> {
-    return this.listAll({ whatsAppBusinessAccountId: wabaId });
+    const prefix = `w|${valueKey(wabaId)}|`;
+    const pages = await Promise.all(Array.from({ length: SHARDS }, async (_, shard) => (await all(await this.shard(shard), this.range(shard, prefix))).map((row) => this.remember(row))));
+    return pages.flat().sort(byId);
   }
 
+  /** One query in the number's shard; a registration stored elsewhere is behind a pointer there (read it). */
   async listByPhoneNumber(phoneNumber: string): Promise<Registration[]> {
-    const registrations = await this.listAll({ phoneNumber });
-    return registrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    const digits = digitsOf(phoneNumber);
+    if (digits === '') return [];
+    const shard = shardOfDigits(digits);
+    const rows = await all(await this.shard(shard), this.range(shard, `p|${digits}|`));
+    const found = await Promise.all(
+      rows.map(async (row) => {
+        if (typeof row.pointer !== 'number') return this.remember(row);
+        const id = String(row.rowKey ?? '').split('|')[2] ?? '';
+        const stored = await this.read(id);
+        return stored && digitsOf(stored.registration.phoneNumber) === digits ? stored.registration : null;
+      }),
+    );
+    return found.filter((registration): registration is Registration => registration !== null).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
-  /**
-   * One projected scan of the registration entities (stage and status only). Exact, and cheap
-   * enough for thousands; the counts do not depend on the index.
-   */
-  async summarize(scope: { owner?: string }): Promise<RegistrationSummary> {
-    const summary = emptySummary();
-    const filter = odata`RowKey eq ${ENTITY_ROW}`;
-    const select = ['stage', 'status', 'owner'];
-    for await (const page of (await this.table()).listEntities<Properties>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 })) {
-      for (const row of page) {
-        if (scope.owner !== undefined && (row['owner'] ?? 'anonymous') !== scope.owner) continue;
-        countInto(summary, row['stage'], row['status']);
-      }
-    }
-    return summary;
+  summarize(scope: { owner?: string }): Promise<RegistrationSummary> {
+    return this.counts.read(scope.owner);
   }
 
   /** Storage answers and the tables the service needs exist (they are recreated when they went missing). */
@@ -210,19 +227,40 @@ export class TableRegistrationRepository implements RegistrationRepository {
     }
   }
 
-  private async table(): Promise<TableClient> {
-    return (await this.tables.ready()).registrations;
+  private async shard(shard: number): Promise<TableClient> {
+    return (await this.tables.ready()).shards[shard] as TableClient;
   }
 
-  private async index(): Promise<RegistrationIndex> {
-    return new RegistrationIndex((await this.tables.ready()).index);
+  private range(shard: number, prefix: string, after?: string): string {
+    const partition = shardPartition(shard);
+    return after === undefined
+      ? odata`PartitionKey eq ${partition} and RowKey ge ${prefix} and RowKey lt ${rangeEnd(prefix)}`
+      : odata`PartitionKey eq ${partition} and RowKey gt ${after} and RowKey lt ${rangeEnd(prefix)}`;
+  }
+
+  private async scan(shard: number, prefix: string, after: string | undefined, count: number): Promise<StoredRow[]> {
+    return take(await this.shard(shard), this.range(shard, prefix, after), count);
+  }
+
+  /** For the reconcile store: a registration from one of its rows, usable as an update's `basis`. */
+  fromStoredRow(row: StoredRow): Registration {
+    return this.remember(row);
+  }
+
+  /** A registration read from any of its rows, remembered with that row's etag for a later `basis`. */
+  private remember(row: StoredRow): Registration {
+    const registration = registrationFromRow(row);
+    this.known.set(registration, { registration, markers: parseMarkers(row), token: { rowKey: row.rowKey ?? '', etag: row.etag } });
+    return registration;
   }
 
   private async read(id: string): Promise<Stored | null> {
-    if (!isUsableKey(id)) return null;
+    if (!isUsableId(id)) return null;
+    const shard = shardOfId(id);
     try {
-      const entity = await (await this.table()).getEntity<Properties>(id, ENTITY_ROW);
-      return { registration: registrationFromEntity(entity), etag: entity.etag };
+      const row = await (await this.shard(shard)).getEntity<Record<string, string | number | boolean>>(shardPartition(shard), ROW.entity(id));
+      const registration = this.remember(row as StoredRow);
+      return this.known.get(registration) ?? null;
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -234,9 +272,10 @@ export class TableRegistrationRepository implements RegistrationRepository {
   }
 
   private async markerExists(id: string, eventId: string): Promise<boolean> {
-    if (!isUsableKey(id)) return false;
+    if (!isUsableId(id)) return false;
+    const shard = shardOfId(id);
     try {
-      await (await this.table()).getEntity(id, markerRowKey(eventId));
+      await (await this.shard(shard)).getEntity(shardPartition(shard), ROW.marker(id, eventId));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -244,61 +283,38 @@ export class TableRegistrationRepository implements RegistrationRepository {
     }
   }
 
-  /** History rows and outbox rows of one saved version (the outbox derived from the history: one source). */
-  private trail(registration: Registration, history: HistoryEntry[]): TransactionAction[] {
-    const { id, version } = registration;
-    return [
-      ...history.map((entry, index): TransactionAction => ['create', historyRow(id, version, index, entry)]),
-      ...outgoingEventsOf(id, version, history).map((event, index): TransactionAction => [
-        'create',
-        outboxRow(id, version, index, { ...event, owner: registration.owner }),
-      ]),
-    ];
-  }
-
   /**
-   * One transaction conditional on the etag read: entity, history, outbox and event marker are
-   * written together or not at all. Index rows are only touched when an indexed value moves, so
-   * the usual event (a fact or counter changes) costs the read and this one transaction.
+   * The one transaction of a change: entity, every copy lists read, history, the event's marker
+   * and the outbox journal row, conditional on the etag of the row the version was read from.
    */
-  private async write(current: Registration, etag: string, next: Registration, history: HistoryEntry[], eventId?: string): Promise<void> {
-    const actions: TransactionAction[] = [['update', registrationToEntity(next), 'Replace', { etag }], ...this.trail(next, history)];
-    if (eventId !== undefined) actions.push(['upsert', markerRow(next.id, eventId, next.updatedAt), 'Replace']);
-    const { added, removed } = indexChanges(current, next);
-    const index = await this.index();
-    const [, pendingRemoval] = await Promise.all([index.add(added, next.id), index.prepareRemoval(removed, next.id)]);
-    await this.submit(actions);
-    await index.remove(pendingRemoval, next.id);
-  }
-
-  private async submit(actions: TransactionAction[]): Promise<void> {
-    if (actions.length > MAX_TRANSACTION_ACTIONS) {
-      throw new Error(`A change of ${actions.length} rows does not fit one table transaction (at most ${MAX_TRANSACTION_ACTIONS}).`);
+  private async commit(
+    tables: TableClients,
+    input: { current: { registration: Registration; markers: MarkerList } | null; next: Registration; history: HistoryEntry[]; token?: { rowKey: string; etag: string }; eventId?: string },
+  ): Promise<void> {
+    const shard = shardOfId(input.next.id);
+    const events = outgoingEventsOf(input.next.id, input.next.version, input.history);
+    const planned = planWrite({ ...input, events, now: Date.now() });
+    if (planned.actions.length > MAX_TRANSACTION_ACTIONS) {
+      throw new Error(`A change of ${planned.actions.length} rows does not fit one table transaction (at most ${MAX_TRANSACTION_ACTIONS}).`);
     }
-    await (await this.table()).submitTransaction(actions);
+    await (tables.shards[shard] as TableClient).submitTransaction(planned.actions);
+    if (planned.journal) this.committed({ events: planned.journal.events, ref: journalRef(shard, planned.journal.rowKey, planned.journal.move) });
   }
+}
 
-  private async scanEntities(after: string | undefined, count: number): Promise<StoredRow[]> {
-    const filter =
-      after === undefined ? odata`RowKey eq ${ENTITY_ROW}` : odata`RowKey eq ${ENTITY_ROW} and PartitionKey gt ${after}`;
-    return take(await this.table(), filter, count);
-  }
+/** A list position: the shard and the last row key read there, inside one of our cursors (cursor.ts). */
+function encodeListCursor(source: string, shard: number, after: string): string {
+  return encodeCursor(source, `${shard}:${after}`);
+}
 
-  private async scanIndex(partition: string, after: string | undefined, count: number): Promise<StoredRow[]> {
-    const filter = after === undefined ? odata`PartitionKey eq ${partition}` : odata`PartitionKey eq ${partition} and RowKey gt ${after}`;
-    return take((await this.tables.ready()).index, filter, count);
+function decodeListCursor(cursor: string, source: string): { t: number; a: string } {
+  const position = decodeCursor(cursor, { source, parameter: 'cursor' });
+  const colon = position.indexOf(':');
+  const shard = Number(position.slice(0, colon));
+  if (colon < 1 || !Number.isInteger(shard) || shard < 0 || shard >= SHARDS) {
+    throw new DomainError('validation-failed', 'The query parameter cursor is not a cursor this API returned.', {
+      errors: [{ path: 'cursor', message: 'not a cursor this API returned: pass nextCursor of a previous page, or leave it out to start' }],
+    });
   }
-
-  /** The registrations behind index hits that still match: the index may hold stale rows. */
-  private async verified(ids: string[], filter: RegistrationFilter): Promise<Registration[]> {
-    const found = await mapWithConcurrency(ids, VERIFY_CONCURRENCY, (id) => this.read(id));
-    return found.flatMap((stored) => (stored && matchesFilter(stored.registration, filter) ? [stored.registration] : []));
-  }
-
-  private async listAll(filter: RegistrationFilter): Promise<Registration[]> {
-    const partition = partitionFor(filter);
-    if (partition === null) throw new Error('listAll needs a filter');
-    const rows = await all((await this.tables.ready()).index, odata`PartitionKey eq ${partition}`);
-    return this.verified(rows.map((row) => row.rowKey ?? ''), filter);
-  }
+  return { t: shard, a: position.slice(colon + 1) };
 }

@@ -1,5 +1,6 @@
 import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { SHARDS } from './keys';
 
 export interface TableStorageOptions {
   /** A connection string (Azurite, shared key) or an `https://…table.core.windows.net` endpoint used with a token credential. */
@@ -11,18 +12,22 @@ export interface TableStorageOptions {
 }
 
 const TABLE_NAMES = {
-  registrations: 'registrations',
-  index: 'regindex',
   phoneLocks: 'phonelocks',
   idempotency: 'idempotency',
   events: 'events',
   reconcile: 'reconcile',
+  counts: 'regcounts',
 } as const;
 
 export type TableRole = keyof typeof TABLE_NAMES;
 
+/** The table of shard `n` (see keys.ts): `regs00` … */
+export const shardTableName = (prefix: string, shard: number): string => `${prefix}regs${String(shard).padStart(2, '0')}`;
+
 export type TableClients = Record<TableRole, TableClient> & {
-  /** The registrations table without retries, for health probes that must answer quickly. */
+  /** The registration shards, indexed by shard number. */
+  shards: TableClient[];
+  /** The counts table without retries, for health probes that must answer quickly. */
   probe: TableClient;
 };
 
@@ -55,7 +60,7 @@ export function tableNamesFor(prefix: string): Record<TableRole, string> {
   const names = Object.fromEntries(
     Object.entries(TABLE_NAMES).map(([role, name]) => [role, `${prefix}${name}`]),
   ) as Record<TableRole, string>;
-  for (const name of Object.values(names)) {
+  for (const name of [...Object.values(names), shardTableName(prefix, SHARDS - 1)]) {
     if (name.length > 63) throw new Error(`Table name ${name} is longer than 63 characters: use a shorter prefix.`);
   }
   return names;
@@ -117,7 +122,8 @@ async function openClients(options: TableStorageOptions, names: Record<TableRole
   const clients = Object.fromEntries(
     Object.entries(names).map(([role, name]) => [role, makeClient(name)]),
   ) as Record<TableRole, TableClient>;
-  return { ...clients, probe: makeClient(names.registrations, { retryOptions: { maxRetries: 0 } }) };
+  const shards = Array.from({ length: SHARDS }, (_, shard) => makeClient(shardTableName(options.tablePrefix ?? '', shard)));
+  return { ...clients, shards, probe: makeClient(names.counts, { retryOptions: { maxRetries: 0 } }) };
 }
 
 /** Validates the options at once; sends nothing and loads no SDK until the first operation. */
@@ -139,7 +145,7 @@ export function createTables(options: TableStorageOptions): Tables {
     if (!created) {
       const attempt = clients().then(async (tables) => {
         // createTable already treats 409 TableAlreadyExists as success.
-        await Promise.all((Object.keys(names) as TableRole[]).map((role) => tables[role].createTable()));
+        await Promise.all([...(Object.keys(names) as TableRole[]).map((role) => tables[role].createTable()), ...tables.shards.map((shard) => shard.createTable())]);
         return tables;
       });
       created = attempt;

@@ -106,7 +106,8 @@ export async function applyAccountEvent(
     const result = await deps.registrations.update(
       registration.id,
       (current) => applyObservation(current, { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) }, contextOf(trigger, deps.clock), effect.detail),
-      { eventId: change.id },
+      // The copy just read saves the update its own read; a stale one only costs a retry.
+      { eventId: change.id, basis: registration },
     );
     if (result.duplicate) duplicates += 1;
     else if (result.changed) applied += 1;

@@ -27,7 +27,7 @@ export async function createRegistration(
   input: CreateRegistrationInput,
   trigger: Trigger,
 ): Promise<{ registration: Registration; created: boolean }> {
-  let id = deps.ids.newId();
+  let id = deps.registrations.newId(input.phoneNumber);
   if (input.idempotencyKey) {
     const fingerprint = fingerprintOf(input);
     const binding = await deps.idempotency.claim(scopedIdempotencyKey(trigger.caller, input.idempotencyKey), { registrationId: id, fingerprint });

@@ -1,5 +1,6 @@
 import { reconcileWithMeta } from '../commands';
 import { isMetaError, type MetaWaba } from '../meta';
+import type { Registration } from '../registration';
 import type { AcsChannels, Logger, ReconcileRun, ReconcileStore, WabaGroup } from '../ports';
 import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
 import { probeAcsChannel } from './acs-channel';
@@ -25,6 +26,32 @@ class CredentialBroken extends Error {}
 
 /** Storage writes in flight per WABA; with `concurrency` WABAs that bounds the requests in flight. */
 const REGISTRATIONS_IN_PARALLEL = 8;
+/** WABAs started (Graph call or writes in flight) per allowed Graph call. */
+const WINDOW_PER_GRAPH_CALL = 4;
+
+interface Semaphore {
+  acquire(): Promise<void>;
+  release(): void;
+}
+
+function semaphore(limit: number): Semaphore {
+  let free = limit;
+  const waiting: Array<() => void> = [];
+  return {
+    acquire: () => {
+      if (free > 0) {
+        free -= 1;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    },
+  };
+}
 
 type Tally = Pick<ReconcileRun, 'checked' | 'changed' | 'failed' | 'rateLimited'>;
 
@@ -40,31 +67,52 @@ export async function reconcileAll(deps: ReconcileDependencies, options: Reconci
   const trigger: Trigger = { cause: 'reconcile', log };
   let outcome: ReconcileRun['outcome'] = 'completed';
   let lastDone: string | null = resumedFrom;
-  let batch: WabaGroup[] = [];
   let granted: Promise<string[] | null> | undefined;
   const grantedOnce = () => (granted ??= deps.meta.grantedWabaIds().catch(() => null));
-
-  const flush = async () => {
-    await Promise.all(batch.map((group) => reconcileWaba(deps, group, tally, trigger, grantedOnce)));
-    lastDone = batch.at(-1)?.wabaId ?? lastDone;
-    batch = [];
+  // Graph calls are limited to `concurrency`; a WABA's storage writes happen after its call, outside
+  // that limit, so they never keep Graph waiting (wall time is bound by Graph, docs/storage.md).
+  const graph = semaphore(options.concurrency);
+  const window = semaphore(options.concurrency * WINDOW_PER_GRAPH_CALL);
+  // WABAs in the order read; the checkpoint is the last of the leading ones that are done.
+  const inFlight: Array<{ wabaId: string; done: boolean }> = [];
+  const tasks = new Set<Promise<void>>();
+  let broken = false;
+  const settle = () => {
+    while (inFlight[0]?.done) lastDone = inFlight.shift()?.wabaId ?? lastDone;
   };
-  try {
-    let batches = 0;
-    for await (const group of deps.reconcileStore.wabaGroups(resumedFrom)) {
-      // The budget is checked before starting more work, and every run makes progress.
-      if (batch.length === 0 && batches > 0 && deps.clock.now().getTime() - started.getTime() >= options.budgetMs) {
-        outcome = 'budget-exhausted';
-        break;
-      }
-      batch.push(group);
-      if (batch.length < options.concurrency) continue;
-      await flush();
-      batches += 1;
+  let startedCount = 0;
+  for await (const group of deps.reconcileStore.wabaGroups(resumedFrom)) {
+    if (broken) break;
+    // The budget is checked before starting more work, and every run makes progress.
+    if (startedCount > 0 && deps.clock.now().getTime() - started.getTime() >= options.budgetMs) {
+      outcome = 'budget-exhausted';
+      break;
     }
-    if (outcome === 'completed') await flush();
-  } catch (error) {
-    if (!(error instanceof CredentialBroken)) throw error;
+    await window.acquire();
+    if (broken) {
+      window.release();
+      break;
+    }
+    startedCount += 1;
+    const slot = { wabaId: group.wabaId, done: false };
+    inFlight.push(slot);
+    const task: Promise<void> = reconcileWaba(deps, group, tally, trigger, grantedOnce, graph)
+      .catch((error: unknown) => {
+        if (!(error instanceof CredentialBroken)) throw error;
+        broken = true;
+      })
+      .finally(() => {
+        window.release();
+        if (!broken) {
+          slot.done = true;
+          settle();
+        }
+        tasks.delete(task);
+      });
+    tasks.add(task);
+  }
+  await Promise.all([...tasks]);
+  if (broken) {
     outcome = 'credential-broken';
     log.error('Reconcile stopped: the Meta access token is expired or revoked; no status was changed for it');
   }
@@ -81,6 +129,7 @@ async function reconcileWaba(
   tally: Tally,
   trigger: Trigger,
   grantedOnce: () => Promise<string[] | null>,
+  graph: Semaphore,
 ): Promise<void> {
   if (deps.governor.isPaused(group.wabaId)) {
     tally.rateLimited += group.registrationIds.length;
@@ -91,7 +140,12 @@ async function reconcileWaba(
   let waba: MetaWaba | null = null;
   let confirmedMissing: boolean | null = null;
   try {
-    waba = await deps.meta.getWhatsAppBusinessAccount(group.wabaId);
+    await graph.acquire();
+    try {
+      waba = await deps.meta.getWhatsAppBusinessAccount(group.wabaId);
+    } finally {
+      graph.release();
+    }
     deps.governor.succeeded(group.wabaId);
     deps.credential.markWorking();
   } catch (error) {
@@ -113,18 +167,22 @@ async function reconcileWaba(
     confirmedMissing = granted !== null && !granted.includes(group.wabaId);
   }
   // One Graph answer serves the whole WABA; its registrations are independent, so they are written in parallel.
-  const ids = [...group.registrationIds];
+  // With the registrations as stored in the group, only those Meta disagrees with cost a write.
+  const members: Array<{ id: string; basis?: Registration }> = group.registrations
+    ? group.registrations.map((registration) => ({ id: registration.id, basis: registration }))
+    : group.registrationIds.map((id) => ({ id }));
   const worker = async () => {
-    for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
+    for (let member = members.shift(); member !== undefined; member = members.shift()) {
+      const { id } = member;
       try {
-        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger);
+        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger, member.basis);
       } catch (error) {
         tally.failed += 1;
         trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_IN_PARALLEL, ids.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_IN_PARALLEL, members.length) }, worker));
 }
 
 async function reconcileOne(
@@ -134,6 +192,7 @@ async function reconcileOne(
   confirmedMissing: boolean | null,
   tally: Tally,
   trigger: Trigger,
+  basis?: Registration,
 ): Promise<void> {
   let stage: string | undefined;
   let statusBefore: string | null = null;
@@ -141,7 +200,7 @@ async function reconcileOne(
     stage = registration.stage;
     statusBefore = registration.status;
     return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
-  });
+  }, basis ? { basis } : {});
   if (stage === 'CodeVerified') {
     const after = await completeMetaRegistration(deps, result.registration, trigger);
     if (after.stage !== 'CodeVerified') tally.changed += 1;

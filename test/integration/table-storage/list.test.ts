@@ -4,6 +4,10 @@ import { createTableStorage, type TableStorage } from '../../../src/adapters/tab
 import type { RegistrationFilter } from '../../../src/domain/ports';
 import { evolve, newRegistration, type Registration } from '../../../src/domain/registration';
 import type { AccountStatus, Stage } from '../../../src/domain/stages';
+import { digitsOf, shardOfDigits, shardOfId } from '../../../src/adapters/table-storage/keys';
+import { phonePointer } from '../../../src/adapters/table-storage/shard-rows';
+import { shardTableName } from '../../../src/adapters/table-storage/tables';
+import { createOutboxDispatcher } from '../../../src/domain/use-cases/outbox-dispatch';
 import { testStorageConnectionString, uniqueTablePrefix } from '../../support/storage';
 
 const T0 = '2025-03-01T10:00:00.000Z';
@@ -27,6 +31,7 @@ interface Dataset {
   disconnected: Registration[];
   signup: Registration;
   profile: Registration;
+  ownedByB: Registration[];
   all: Registration[];
 }
 
@@ -37,9 +42,10 @@ async function seed(): Promise<Dataset> {
   const disconnected = [registration('Connected', 'Disconnected', 'waba-2'), registration('Connected', 'Disconnected', 'waba-2')];
   const signup = registration('SignupStarted', null, null);
   const profile = registration('ProfileSelected', null, 'waba-2');
-  const all = [...active, ...disconnected, signup, profile];
+  const ownedByB = [{ ...registration('Connected', 'Active', 'waba-3'), owner: 'client-b' }, { ...registration('CodeRequested', null, 'waba-2'), owner: 'client-b' }];
+  const all = [...active, ...disconnected, signup, profile, ...ownedByB];
   await Promise.all(all.map((r) => storage.registrations.create(r, [])));
-  return { storage, prefix, active, disconnected, signup, profile, all };
+  return { storage, prefix, active: [...active, ownedByB[0] as Registration], disconnected, signup, profile, ownedByB, all };
 }
 
 const ids = (registrations: Registration[]): string[] => registrations.map((r) => r.id).sort();
@@ -64,44 +70,49 @@ describe('list', () => {
     data = await seed();
   });
 
-  it('pages through 7 matches 3 at a time, in id order, ending with a null cursor', async () => {
+  it('pages through 7 matches 3 at a time, each once, ending with a null cursor', async () => {
     const pages = await everyPage(data.storage, { status: 'Active' }, 3);
-    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
-    const listed = pages.flat().map((r) => r.id);
-    expect(listed).toEqual(ids(data.active));
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
+    expect(ids(pages.flat())).toEqual(ids(data.active));
     expect(pages.flat()).toEqual(expect.arrayContaining(data.active));
   });
 
   it('returns a null cursor when the last page is exactly full', async () => {
-    const page = await data.storage.registrations.list({ status: 'Active' }, { limit: 7 });
-    expect(page.items).toHaveLength(7);
+    const page = await data.storage.registrations.list({ status: 'Active' }, { limit: 8 });
+    expect(page.items).toHaveLength(8);
     expect(page.nextCursor).toBeNull();
   });
 
   it('lists everything without a filter', async () => {
     const pages = await everyPage(data.storage, {}, 4);
-    expect(pages.map((p) => p.length)).toEqual([4, 4, 3]);
-    expect(pages.flat().map((r) => r.id)).toEqual(ids(data.all));
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 4, 1]);
+    expect(ids(pages.flat())).toEqual(ids(data.all));
   });
 
   it.each<[string, (d: Dataset) => RegistrationFilter, (d: Dataset) => Registration[]]>([
     ['status', () => ({ status: 'Disconnected' }), (d) => d.disconnected],
     ['stage', () => ({ stage: 'Connected' }), (d) => [...d.active, ...d.disconnected]],
     ['stage before Connected', () => ({ stage: 'SignupStarted' }), (d) => [d.signup]],
-    ['WABA', () => ({ whatsAppBusinessAccountId: 'waba-2' }), (d) => [...d.disconnected, d.profile]],
+    ['WABA', () => ({ whatsAppBusinessAccountId: 'waba-2' }), (d) => [...d.disconnected, d.profile, ...d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2')]],
     ['WABA and status', () => ({ whatsAppBusinessAccountId: 'waba-2', status: 'Disconnected' }), (d) => d.disconnected],
     ['WABA and stage', () => ({ whatsAppBusinessAccountId: 'waba-2', stage: 'ProfileSelected' }), (d) => [d.profile]],
     ['phone number', (d) => ({ phoneNumber: d.profile.phoneNumber }), (d) => [d.profile]],
     ['phone number without +', (d) => ({ phoneNumber: d.signup.phoneNumber.slice(1) }), (d) => [d.signup]],
     ['phone number and a status it does not have', (d) => ({ phoneNumber: d.profile.phoneNumber, status: 'Active' }), () => []],
     ['unknown WABA', () => ({ whatsAppBusinessAccountId: 'no/such#waba' }), () => []],
+    ['owner', () => ({ owner: 'client-b' }), (d) => d.ownedByB],
+    ['owner and status', () => ({ owner: 'client-b', status: 'Active' }), (d) => d.ownedByB.filter((r) => r.status === 'Active')],
+    ['owner and stage', () => ({ owner: 'client-b', stage: 'Connected' }), (d) => d.ownedByB.filter((r) => r.stage === 'Connected')],
+    ['owner with odd characters', () => ({ owner: 'odd/owner#?' }), () => []],
+    ['owner and WABA', () => ({ owner: 'client-b', whatsAppBusinessAccountId: 'waba-2' }), (d) => d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2')],
+    ['status with a stage before Connected', () => ({ status: 'Active', stage: 'CodeRequested' }), () => []],
   ])('filters by %s', async (_, filter, expected) => {
     const pages = await everyPage(data.storage, filter(data), 2);
-    expect(pages.flat().map((r) => r.id)).toEqual(ids(expected(data)));
+    expect(ids(pages.flat())).toEqual(ids(expected(data)));
   });
 
   it('lists by WABA and by phone number', async () => {
-    expect(ids(await data.storage.registrations.listByWaba('waba-1'))).toEqual(ids(data.active));
+    expect(ids(await data.storage.registrations.listByWaba('waba-1'))).toEqual(ids(data.active.filter((r) => r.whatsAppBusinessAccountId === 'waba-1')));
     expect(await data.storage.registrations.listByWaba('nothing-here')).toEqual([]);
     expect(await data.storage.registrations.listByPhoneNumber(data.signup.phoneNumber)).toEqual([data.signup]);
   });
@@ -127,27 +138,59 @@ describe('list after changes', () => {
     await data.storage.registrations.update(data.profile.id, (current) =>
       evolve(current, { stage: 'CodeRequested' }, { cause: 'api', at: T0 }, 'code'),
     );
-    const activeIds = (await everyPage(data.storage, { status: 'Active' }, 3)).flat().map((r) => r.id);
+    const activeIds = ids((await everyPage(data.storage, { status: 'Active' }, 3)).flat());
     expect(activeIds).toEqual(ids(data.active.slice(1)));
     const disconnected = (await everyPage(data.storage, { status: 'Disconnected' }, 10)).flat();
-    expect(disconnected.map((r) => r.id)).toEqual(ids([...data.disconnected, moved]));
+    expect(ids(disconnected)).toEqual(ids([...data.disconnected, moved]));
     expect(disconnected.find((r) => r.id === moved.id)).toMatchObject({ status: 'Disconnected', version: 1 });
     expect((await data.storage.registrations.list({ stage: 'ProfileSelected' }, { limit: 10 })).items).toEqual([]);
-    expect((await data.storage.registrations.list({ stage: 'CodeRequested' }, { limit: 10 })).items.map((r) => r.id)).toEqual([data.profile.id]);
+    expect(ids((await data.storage.registrations.list({ stage: 'CodeRequested' }, { limit: 10 })).items)).toEqual(ids([data.profile, ...data.ownedByB.filter((r) => r.stage === 'CodeRequested')]));
   });
 
-  it('drops stale index rows a crash left behind, and still fills pages', async () => {
+  it('lists a change everywhere at once, and after a crash before its dispatch the sweep counts it once', async () => {
     const data = await seed();
-    // What a crash between the index upsert and the registration write leaves: rows pointing at
-    // registrations that do not have (or no longer have) the value, or that do not exist at all.
-    const index = TableClient.fromConnectionString(testStorageConnectionString(), `${data.prefix}regindex`, { allowInsecureConnection: true });
-    const stale = [...data.disconnected.map((r) => r.id), data.signup.id, ...Array.from({ length: 20 }, () => randomUUID())];
-    await Promise.all(stale.map((id) => index.upsertEntity({ partitionKey: 'status-Active', rowKey: id })));
-    await index.upsertEntity({ partitionKey: 'status-Revoked', rowKey: data.signup.id });
+    // This process commits and "crashes" before dispatching: nothing subscribed to its outbox.
+    const [moved] = data.active;
+    if (!moved) throw new Error('fixture');
+    await data.storage.registrations.update(moved.id, (current) =>
+      evolve(current, { facts: { disconnected: { value: true, at: T0 } } }, { cause: 'api', at: T0 }, 'disconnect'),
+    );
+    // The copies lists read were written by the change's own transaction: no second write to lose.
+    const survivor = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: data.prefix });
+    expect(ids((await everyPage(survivor, { status: 'Disconnected' }, 10)).flat())).toEqual(ids([...data.disconnected, moved]));
+    expect(ids((await everyPage(survivor, { status: 'Active' }, 10)).flat())).not.toContain(moved.id);
+    expect((await survivor.registrations.listByWaba('waba-1')).find((r) => r.id === moved.id)).toMatchObject({ status: 'Disconnected', version: 1 });
 
-    const pages = await everyPage(data.storage, { status: 'Active' }, 3);
-    expect(pages.flat().map((r) => r.id)).toEqual(ids(data.active));
-    expect(pages.flat().every((r) => r.status === 'Active')).toBe(true);
-    expect(await data.storage.registrations.list({ status: 'Revoked' }, { limit: 5 })).toEqual({ items: [], nextCursor: null });
+    // Another process sweeps the journal; a crash between its feed append and its acknowledge repeats the append.
+    const pending = await survivor.outbox.pending(100);
+    await survivor.outbox.appendToFeed(pending.flatMap((p) => p.events));
+    const dispatcher = createOutboxDispatcher({ outbox: survivor.outbox, publisher: null, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    await dispatcher.sweep();
+    await dispatcher.sweep();
+    expect(await survivor.outbox.pending(100)).toEqual([]);
+    const feed = await survivor.outbox.feed(undefined, 100);
+    expect(feed.items.map((e) => e.id)).toEqual([`${moved.id}:1:0`]);
+    const summary = await survivor.registrations.summarize({});
+    expect(summary.total).toBe(data.all.length);
+    expect(summary.byStatus).toMatchObject({ Active: data.active.length - 1, Disconnected: data.disconnected.length + 1 });
+    expect(summary.byStage).toMatchObject({ Connected: data.active.length + data.disconnected.length, SignupStarted: 1, ProfileSelected: 1, CodeRequested: 1 });
+    expect((await survivor.registrations.summarize({ owner: 'client-b' })).byStatus.Active).toBe(1);
+  });
+
+  it('finds a registration stored away from its number, and skips a pointer whose registration was never written', async () => {
+    const data = await seed();
+    // An id from elsewhere: its shard is not its number's, so the number's shard holds a pointer.
+    const foreign = registration('SignupStarted', null, null);
+    const phoneShard = shardOfDigits(digitsOf(foreign.phoneNumber));
+    const id = Array.from({ length: 64 }, () => randomUUID()).find((candidate) => shardOfId(candidate) !== phoneShard) ?? '';
+    await data.storage.registrations.create({ ...foreign, id }, []);
+    expect((await data.storage.registrations.listByPhoneNumber(foreign.phoneNumber)).map((r) => r.id)).toEqual([id]);
+    // A crash between the pointer and the registration's transaction leaves a pointer to nothing.
+    const orphan = registration('SignupStarted', null, null);
+    const pointer = phonePointer({ ...orphan, id: Array.from({ length: 64 }, () => randomUUID()).find((candidate) => shardOfId(candidate) !== shardOfDigits(digitsOf(orphan.phoneNumber))) ?? '' });
+    if (!pointer) throw new Error('fixture');
+    const table = TableClient.fromConnectionString(testStorageConnectionString(), shardTableName(data.prefix, shardOfDigits(digitsOf(orphan.phoneNumber))), { allowInsecureConnection: true });
+    await table.upsertEntity(pointer, 'Replace');
+    expect(await data.storage.registrations.listByPhoneNumber(orphan.phoneNumber)).toEqual([]);
   });
 });

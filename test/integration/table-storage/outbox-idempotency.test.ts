@@ -11,7 +11,14 @@ const at = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1000
 let counter = 0;
 const uniquePhone = (): string => `+4930${String(process.pid % 1000).padStart(3, '0')}${String((counter += 1)).padStart(5, '0')}`;
 
-const fresh = (): TableStorage => createTableStorage({ connection: testStorageConnectionString(), tablePrefix: uniqueTablePrefix('obx') });
+const prefixes = new WeakMap<TableStorage, string>();
+const prefixOf = (storage: TableStorage): string => prefixes.get(storage) ?? '';
+const fresh = (): TableStorage => {
+  const tablePrefix = uniqueTablePrefix('obx');
+  const storage = createTableStorage({ connection: testStorageConnectionString(), tablePrefix });
+  prefixes.set(storage, tablePrefix);
+  return storage;
+};
 
 async function registrationWithTwoChanges(storage: TableStorage): Promise<Registration> {
   const registration = newRegistration({ id: randomUUID(), phoneNumber: uniquePhone(), phoneNumberSource: 'acs', at: T0 });
@@ -38,25 +45,34 @@ function event(n: number, time: string): OutgoingEvent {
 }
 
 describe('outbox', () => {
-  it('moves pending events to the feed once, then forgets them', async () => {
+  it('moves pending events to the feed once, folds each change into the counts once, then forgets them', async () => {
     const storage = fresh();
     const registration = await registrationWithTwoChanges(storage);
 
+    // One entry per change: the create (a state move, no event) and two stage changes.
     const pending = await storage.outbox.pending(10);
-    expect(pending.map((p) => p.event.id)).toEqual([`${registration.id}:1:0`, `${registration.id}:2:0`]);
+    expect(pending.map((p) => p.events.map((e) => e.id))).toEqual([[], [`${registration.id}:1:0`], [`${registration.id}:2:0`]]);
     expect(await storage.outbox.pendingFor(registration.id)).toEqual(pending);
-    expect((await storage.outbox.pending(1)).map((p) => p.event.id)).toEqual([`${registration.id}:1:0`]);
+    expect(await storage.outbox.pending(1)).toEqual(pending.slice(0, 1));
 
     // A dispatcher that crashed after appending appends again: the feed still holds each event once.
-    for (const { event: e } of pending) await storage.outbox.appendToFeed(e);
-    for (const { event: e } of pending) await storage.outbox.appendToFeed(e);
+    const events = pending.flatMap((p) => p.events);
+    await storage.outbox.appendToFeed(events);
+    await storage.outbox.appendToFeed(events);
     const feed = await storage.outbox.feed(undefined, 10);
-    expect(feed).toEqual({ items: pending.map((p) => p.event), nextCursor: null });
+    expect(feed).toEqual({ items: events, nextCursor: null });
 
-    for (const { ref } of pending) await storage.outbox.acknowledge(ref);
-    await storage.outbox.acknowledge(pending[0]?.ref ?? ''); // twice is fine
+    expect((await storage.registrations.summarize({})).total).toBe(0);
+    // Two dispatchers acknowledging the same entries at once, then again: each move is counted once.
+    const otherProcess = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefixOf(storage) });
+    await Promise.all([storage.outbox.acknowledge(pending.map((p) => p.ref)), otherProcess.outbox.acknowledge(pending.map((p) => p.ref))]);
+    await storage.outbox.acknowledge(pending.map((p) => p.ref));
     expect(await storage.outbox.pending(10)).toEqual([]);
     expect(await storage.outbox.pendingFor(registration.id)).toEqual([]);
+    const summary = await storage.registrations.summarize({});
+    expect(summary).toMatchObject({ total: 1, byStage: { SignupStarted: 0, ProfileSelected: 1 } });
+    expect(await storage.registrations.summarize({ owner: 'anonymous' })).toMatchObject({ total: 1 });
+    expect(await storage.registrations.summarize({ owner: 'someone-else' })).toMatchObject({ total: 0 });
     // The history is not part of the outbox and stays.
     expect(await storage.registrations.history(registration.id)).toHaveLength(2);
   });
@@ -64,7 +80,7 @@ describe('outbox', () => {
   it('pages the feed oldest first, whatever order events were appended in', async () => {
     const storage = fresh();
     const events = Array.from({ length: 7 }, (_, n) => event(n, at(100 - n * 10)));
-    await Promise.all(events.map((e) => storage.outbox.appendToFeed(e)));
+    await Promise.all(events.map((e) => storage.outbox.appendToFeed([e])));
     const oldestFirst = [...events].sort((a, b) => a.time.localeCompare(b.time));
 
     const first = await storage.outbox.feed(undefined, 3);
@@ -79,7 +95,7 @@ describe('outbox', () => {
     const exact = await storage.outbox.feed(first.nextCursor ?? undefined, 4);
     expect(exact).toEqual({ items: oldestFirst.slice(3), nextCursor: null });
     const later = event(99, at(500));
-    await storage.outbox.appendToFeed(later);
+    await storage.outbox.appendToFeed([later]);
     expect((await storage.outbox.feed(second.nextCursor ?? undefined, 10)).items).toEqual([...oldestFirst.slice(6), later]);
   });
 
@@ -87,8 +103,7 @@ describe('outbox', () => {
     const storage = fresh();
     const a = { ...event(1, at(0)), id: 'odd/id#1?' };
     const b = { ...event(2, at(0)), id: 'odd\\id\u00072' };
-    await storage.outbox.appendToFeed(a);
-    await storage.outbox.appendToFeed(b);
+    await storage.outbox.appendToFeed([a, b]);
     const feed = await storage.outbox.feed(undefined, 10);
     expect(feed.items.map((e) => e.id).sort()).toEqual([a.id, b.id].sort());
   });

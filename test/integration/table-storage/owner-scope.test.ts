@@ -109,8 +109,8 @@ describe('the events feed of one owner', () => {
       ...(owner === undefined ? {} : { owner }),
     });
     const events = [event(1, OWNER_A), event(2, OWNER_B), event(3, OWNER_A), event(4), event(5, OWNER_A)];
-    for (const e of events) await storage.outbox.appendToFeed(e);
-    await storage.outbox.appendToFeed(events[0]!);
+    for (const e of events) await storage.outbox.appendToFeed([e]);
+    await storage.outbox.appendToFeed([events[0]!]);
 
     const first = await storage.outbox.feed(undefined, 2, OWNER_A);
     expect(first.items).toEqual([events[0], events[2]]);

@@ -130,8 +130,8 @@ describe('TableRegistrationRepository', () => {
     expect(await storage.registrations.history(registration.id)).toEqual([firstEntry(registration), expectedEntry]);
     const pending = await storage.outbox.pendingFor(registration.id);
     // The owner rides along in the outbox (it scopes GET /api/events) and is never published.
-    expect(pending.map((p) => p.event)).toEqual(outgoingEventsOf(registration.id, 1, [expectedEntry]).map((event) => ({ ...event, owner: 'client-app-1' })));
-    expect(pending[0]?.event).toMatchObject({
+    expect(pending.flatMap((p) => p.events)).toEqual(outgoingEventsOf(registration.id, 1, [expectedEntry]).map((event) => ({ ...event, owner: 'client-app-1' })));
+    expect(pending.flatMap((p) => p.events)[0]).toMatchObject({
       id: `${registration.id}:1:0`,
       type: 'Registration.StageChanged',
       data: { registrationId: registration.id, from: 'SignupStarted', to: 'BusinessAccountSelected', cause: 'api', at: at(1) },
@@ -142,7 +142,7 @@ describe('TableRegistrationRepository', () => {
       evolve(current, { stage: 'Connected', facts: { displayName: { value: 'Approved', at: at(2) } } }, { cause: 'sms', at: at(2) }, 'Registered'),
     );
     expect(connected.registration).toMatchObject({ version: 2, stage: 'Connected', status: 'Active' });
-    const events = (await storage.outbox.pendingFor(registration.id)).map((p) => p.event);
+    const events = (await storage.outbox.pendingFor(registration.id)).flatMap((p) => p.events);
     expect(events.map((e) => [e.id, e.type, e.data.from, e.data.to])).toEqual([
       [`${registration.id}:1:0`, 'Registration.StageChanged', 'SignupStarted', 'BusinessAccountSelected'],
       [`${registration.id}:2:0`, 'Registration.StageChanged', 'BusinessAccountSelected', 'Connected'],
@@ -211,7 +211,7 @@ describe('TableRegistrationRepository', () => {
     expect(history).toHaveLength(21);
     // Every entry starts where the previous one ended: no change was applied to a stale read.
     for (let i = 2; i < history.length; i += 1) expect(history[i]?.from).toEqual(history[i - 1]?.to);
-    expect(await storage.outbox.pendingFor(registration.id)).toHaveLength(20);
+    expect((await storage.outbox.pendingFor(registration.id)).flatMap((p) => p.events)).toHaveLength(20);
 
     // The status index followed every flip: listed under its final status only.
     const active = await storage.registrations.list({ status: 'Active', phoneNumber: registration.phoneNumber }, { limit: 10 });

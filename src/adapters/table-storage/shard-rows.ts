@@ -1,0 +1,153 @@
+import type { TransactionAction } from '@azure/data-tables';
+import type { OutgoingEvent } from '../../domain/ports';
+import type { Registration } from '../../domain/registration';
+import { digitsOf, encodeKeyPart, ROW, shardOfDigits, shardOfId, shardPartition } from './keys';
+import { historyRow, markerRow, registrationFromEntity, registrationProperties, type Properties, type Row } from './registration-entity';
+import type { HistoryEntry } from '../../domain/registration';
+
+/**
+ * The rows a registration owns in its shard partition, and the one transaction that moves them
+ * from one version to the next (docs/storage.md). Every copy holds the whole registration, so a
+ * list page or a WABA group is one range query and never a read per item, and the copies are
+ * written in the same transaction as the entity, so they cannot disagree with it after a crash.
+ */
+
+/** Stage, or `Connected.{status}`: one key serves filters by stage, by status, or both. */
+export const stateKeyOf = (registration: Pick<Registration, 'stage' | 'status'>): string =>
+  registration.stage === 'Connected' ? `Connected.${registration.status ?? ''}` : registration.stage;
+
+const SAFE_VALUE = /^[A-Za-z0-9._:@-]{1,200}$/;
+
+/** Values from outside (WABA ids, owner ids) as key parts; never contain `|`, and the two forms cannot collide. */
+export const valueKey = (value: string): string => (SAFE_VALUE.test(value) ? value : `~${encodeKeyPart(value)}`);
+
+/** Applied-event markers kept on a registration: Event Grid redelivers for 24 h, Meta for up to 36 h. */
+export const MARKER_TTL_MS = 72 * 3600_000;
+const MAX_MARKERS = 64;
+
+/** `[marker row key, applied at (ms)]`, oldest first; lets each change delete the markers that expired. */
+export type MarkerList = Array<[string, number]>;
+
+export interface JournalMove {
+  from: string | null;
+  to: string;
+  owner: string;
+}
+
+export function copyRowKeys(registration: Registration): string[] {
+  const { id } = registration;
+  const state = stateKeyOf(registration);
+  const keys = [ROW.entity(id), ROW.state(state, id), ROW.owner(valueKey(registration.owner), state, id)];
+  const digits = digitsOf(registration.phoneNumber);
+  if (shardOfDigits(digits) === shardOfId(id)) keys.push(ROW.phone(digits, id));
+  if (registration.whatsAppBusinessAccountId) keys.push(ROW.waba(valueKey(registration.whatsAppBusinessAccountId), id));
+  return keys;
+}
+
+/**
+ * A registration created with an id from elsewhere can live in another shard than its number:
+ * the number's shard then holds a pointer, written before the registration (a pointer to
+ * nothing is skipped by readers; a registration is never without one).
+ */
+export function phonePointer(registration: Registration): Row | null {
+  const digits = digitsOf(registration.phoneNumber);
+  const home = shardOfId(registration.id);
+  const phoneShard = shardOfDigits(digits);
+  if (phoneShard === home) return null;
+  return { partitionKey: shardPartition(phoneShard), rowKey: ROW.phone(digits, registration.id), pointer: home };
+}
+
+/**
+ * The entity row has a column per field (readable in Storage Explorer); a copy holds the
+ * registration as one JSON property, which is all a reader needs and far cheaper to write.
+ */
+function rowProperties(rowKey: string, registration: Registration, markers: MarkerList): Properties {
+  const base = rowKey.startsWith('e|') ? registrationProperties(registration) : { r: JSON.stringify(registration) };
+  return { ...base, markers: JSON.stringify(markers) };
+}
+
+/** A registration from its entity row or from any copy. */
+export function registrationFromRow(row: Record<string, unknown>): Registration {
+  if (typeof row.r !== 'string') return registrationFromEntity(row);
+  const registration = JSON.parse(row.r) as Registration;
+  return { ...registration, owner: registration.owner ?? 'anonymous' };
+}
+
+export function parseMarkers(row: Record<string, unknown>): MarkerList {
+  const raw = row.markers;
+  if (typeof raw !== 'string') return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? (parsed.filter((item) => Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number') as MarkerList) : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface Transition {
+  /** The stored version and its markers; null when creating. */
+  current: { registration: Registration; markers: MarkerList } | null;
+  next: Registration;
+  history: HistoryEntry[];
+  events: OutgoingEvent[];
+  eventId?: string;
+  /** The row whose etag the write is conditional on (it must be one the write updates). */
+  token?: { rowKey: string; etag: string };
+  now: number;
+}
+
+export interface PlannedWrite {
+  actions: TransactionAction[];
+  journal: { rowKey: string; events: OutgoingEvent[]; move: JournalMove | null } | null;
+  markers: MarkerList;
+}
+
+/** Whether `token` names a row that the write of `next` updates in place (so it can carry the condition). */
+export const canConditionOn = (rowKey: string, next: Registration): boolean => copyRowKeys(next).includes(rowKey);
+
+export function planWrite(transition: Transition): PlannedWrite {
+  const { current, next, history, events, eventId, token, now } = transition;
+  const partitionKey = shardPartition(shardOfId(next.id));
+  let markers = current?.markers ?? [];
+  const actions: TransactionAction[] = [];
+  if (eventId !== undefined) {
+    const markerKey = ROW.marker(next.id, eventId);
+    const live = markers.filter(([key, at]) => now - at < MARKER_TTL_MS && key !== markerKey);
+    const kept = live.slice(Math.max(0, live.length - (MAX_MARKERS - 1)));
+    // Expired markers go in the same transaction; at most a few per change so it stays small.
+    const dropped = markers.filter(([key]) => !kept.some(([k]) => k === key) && key !== markerKey).slice(0, 8);
+    for (const [key] of dropped) actions.push(['delete', { partitionKey, rowKey: key }]);
+    markers = [...markers.filter(([key]) => !dropped.some(([k]) => k === key) && key !== markerKey), [markerKey, now]];
+    actions.push(['create', markerRow(partitionKey, next.id, eventId, new Date(now).toISOString())]);
+  }
+  const nextKeys = copyRowKeys(next);
+  const currentKeys = current ? copyRowKeys(current.registration) : [];
+  for (const rowKey of nextKeys) {
+    const row: Row = { partitionKey, rowKey, ...rowProperties(rowKey, next, markers) };
+    if (token && token.rowKey === rowKey) actions.push(['update', row, 'Replace', { etag: token.etag }]);
+    else if (!current) actions.push(['create', row]);
+    else actions.push(['upsert', row, 'Replace']);
+  }
+  for (const rowKey of currentKeys) {
+    if (!nextKeys.includes(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);
+  }
+  history.forEach((entry, index) => actions.push(['create', historyRow(partitionKey, next.id, next.version, index, entry)]));
+  const fromState = current ? stateKeyOf(current.registration) : null;
+  const toState = stateKeyOf(next);
+  const move: JournalMove | null = fromState === toState && current?.registration.owner === next.owner ? null : { from: fromState, to: toState, owner: next.owner };
+  let journal: PlannedWrite['journal'] = null;
+  if (events.length > 0 || move) {
+    const rowKey = ROW.journal(now, next.id, next.version);
+    journal = { rowKey, events, move };
+    actions.push(['create', { partitionKey, rowKey, events: JSON.stringify(events), ...(move ? { move: JSON.stringify(move) } : {}) }]);
+  }
+  return { actions, journal, markers };
+}
+
+/** Every row a registration has when stored as is, with no history (bulk loading: benchmarks, migrations). */
+export function storedRowsOf(registration: Registration): Row[] {
+  const partitionKey = shardPartition(shardOfId(registration.id));
+  const rows: Row[] = copyRowKeys(registration).map((rowKey) => ({ partitionKey, rowKey, ...rowProperties(rowKey, registration, []) }));
+  const pointer = phonePointer(registration);
+  return pointer ? [...rows, pointer] : rows;
+}
