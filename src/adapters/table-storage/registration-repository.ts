@@ -50,6 +50,12 @@ export class TableRegistrationRepository implements RegistrationRepository {
   private readonly updates = new KeyedQueue();
   /** Registrations this repository handed out, with what a write needs to skip reading them again. */
   private readonly known = new WeakMap<Registration, Stored>();
+  /**
+   * Versions this process committed lately: a `basis` older than that is known stale, so its write
+   * is not even sent (a refused transaction costs a round trip, and Azurite's rollback of a refused
+   * transaction can undo others running at the same time).
+   */
+  private readonly committedVersions = new Map<string, number>();
 
   constructor(
     private readonly tables: Tables,
@@ -106,7 +112,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const { eventId, ifMatchVersion, basis } = options;
     const tables = await this.tables.ready();
     // The caller's copy saves a read; a stale copy only costs the refused write and a read.
-    let stored: Stored | null = basis && basis.id === id ? (this.known.get(basis) ?? null) : null;
+    let stored: Stored | null = basis && basis.id === id && basis.version >= (this.committedVersions.get(id) ?? -1) ? (this.known.get(basis) ?? null) : null;
     for (let attempt = 0; ; attempt += 1) {
       stored ??= await this.read(id);
       if (!stored) throw notFound(`Registration ${id}`);
@@ -298,6 +304,8 @@ export class TableRegistrationRepository implements RegistrationRepository {
       throw new Error(`A change of ${planned.actions.length} rows does not fit one table transaction (at most ${MAX_TRANSACTION_ACTIONS}).`);
     }
     await (tables.shards[shard] as TableClient).submitTransaction(planned.actions);
+    if (this.committedVersions.size >= 10_000) this.committedVersions.clear();
+    this.committedVersions.set(input.next.id, input.next.version);
     if (planned.journal) this.committed({ events: planned.journal.events, ref: journalRef(shard, planned.journal.rowKey, planned.journal.move) });
   }
 }

@@ -124,7 +124,9 @@ export function planWrite(transition: Transition): PlannedWrite {
   const currentKeys = current ? copyRowKeys(current.registration) : [];
   for (const rowKey of nextKeys) {
     const row: Row = { partitionKey, rowKey, ...rowProperties(rowKey, next, markers) };
-    if (token && token.rowKey === rowKey) actions.push(['update', row, 'Replace', { etag: token.etag }]);
+    // The condition goes first: a stale write is refused before the transaction changed anything
+    // (Azurite's rollback of a failed transaction is not safe while others run concurrently).
+    if (token && token.rowKey === rowKey) actions.unshift(['update', row, 'Replace', { etag: token.etag }]);
     else if (!current) actions.push(['create', row]);
     else actions.push(['upsert', row, 'Replace']);
   }
