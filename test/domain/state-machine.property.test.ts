@@ -22,7 +22,8 @@ type Model = {
   facts: ModelFacts;
 };
 
-type Timed<T> = { value: T; at: number };
+/** A fact and when it held; `s` is the run of 100/33 answers a WABA fact was read with (0 when none). */
+type Timed<T> = { value: T; at: number; s?: number };
 type ModelFacts = {
   disconnected?: Timed<true>;
   waba?: Timed<'ok' | 'suspect' | 'revoked'>;
@@ -58,13 +59,19 @@ const NAME_STATUS: Record<string, ModelFacts['name'] extends Timed<infer V> | un
 /** The design asks for a resend cooldown without fixing it; an hour is beyond any sensible one. */
 const LONGEST_COOLDOWN_MS = 3_600_000;
 
-/** Per fact, older information never replaces newer (§3). */
+/**
+ * Per fact, older information never replaces newer (§3). A fact seen again with the same value keeps
+ * the time it was first seen with (docs/adr/0002: re-reading an unchanged account writes nothing); WABA
+ * access is left out of that rule here because the code keeps a run count with it, which this model
+ * does not.
+ */
 function merge(known: ModelFacts, incoming: ModelFacts): ModelFacts {
   const merged: ModelFacts = { ...known };
   for (const name of Object.keys(incoming) as Array<keyof ModelFacts>) {
     const fact = incoming[name];
     const current = known[name];
-    if (fact && !(current && current.at > fact.at)) (merged as Record<string, unknown>)[name] = fact;
+    const unchanged = current !== undefined && fact !== undefined && current.value === fact.value && (current.s ?? 0) === (fact.s ?? 0);
+    if (fact && !(current && (current.at > fact.at || unchanged))) (merged as Record<string, unknown>)[name] = fact;
   }
   return merged;
 }
@@ -85,7 +92,10 @@ const CODE_FACT_NAMES: Record<keyof ModelFacts, keyof AccountFacts> = {
 };
 const toCodeFacts = (facts: ModelFacts): Partial<AccountFacts> =>
   Object.fromEntries(
-    Object.entries(facts).map(([name, fact]) => [CODE_FACT_NAMES[name as keyof ModelFacts], { value: fact.value, at: new Date(fact.at).toISOString() }]),
+    Object.entries(facts).map(([name, fact]) => [
+      CODE_FACT_NAMES[name as keyof ModelFacts],
+      { value: fact.value, at: new Date(fact.at).toISOString(), ...(name === 'waba' && fact.value !== 'suspect' ? { suspicions: fact.s ?? 0 } : {}) },
+    ]),
   ) as Partial<AccountFacts>;
 
 const at = (value: unknown) => fc.record({ value: fc.constant(value), at: fc.constant(0) });
@@ -234,8 +244,11 @@ function commandCases(step: Step, model: Model): CommandCase[] {
 /** §2.2 for one reading of the WABA: readable means reachable; 100/33 twice in a row (or confirmed) means revoked. */
 function readingFacts(model: Model, reading: Reading, now: number): ModelFacts {
   if ('missing' in reading) {
-    const revoked = reading.confirmed || model.facts.waba?.value === 'suspect' || model.facts.waba?.value === 'revoked';
-    return { waba: { value: revoked ? 'revoked' : 'suspect', at: now } };
+    const previous = model.facts.waba;
+    const revoked = reading.confirmed || previous?.value === 'suspect' || previous?.value === 'revoked';
+    // How many 100/33 answers in a row: the code keeps this count with the fact, so the model does too.
+    const count = (previous?.value === 'suspect' ? (previous.s ?? 1) : 0) + 1;
+    return { waba: { value: revoked ? 'revoked' : 'suspect', at: now, s: count } };
   }
   const facts: ModelFacts = { waba: { value: 'ok', at: now } };
   if (reading.waba.review) facts.review = { value: reading.waba.review, at: now };
