@@ -15,6 +15,8 @@ export const getRegistrationSummary = endpoint({
   responses: [{ status: 200, description: 'The counts, as of asOf', schema: registrationSummary }],
   errors: [],
   handle: async (input, services: Services) => {
+    // Counts are folded when changes are dispatched: dispatch what this process committed first.
+    await services.dispatcher.flush();
     const summary = await summarizeRegistrations(services, input.caller);
     return jsonResponse(summary, 200, { 'cache-control': 'no-store' });
   },

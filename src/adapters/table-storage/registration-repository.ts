@@ -298,7 +298,8 @@ export class TableRegistrationRepository implements RegistrationRepository {
     input: { current: { registration: Registration; markers: MarkerList } | null; next: Registration; history: HistoryEntry[]; token?: { rowKey: string; etag: string }; eventId?: string },
   ): Promise<void> {
     const shard = shardOfId(input.next.id);
-    const events = outgoingEventsOf(input.next.id, input.next.version, input.history);
+    // The owner rides along in the journal (it scopes GET /api/events); it is never published.
+    const events = outgoingEventsOf(input.next.id, input.next.version, input.history).map((event) => ({ ...event, owner: input.next.owner }));
     const planned = planWrite({ ...input, events, now: Date.now() });
     if (planned.actions.length > MAX_TRANSACTION_ACTIONS) {
       throw new Error(`A change of ${planned.actions.length} rows does not fit one table transaction (at most ${MAX_TRANSACTION_ACTIONS}).`);
