@@ -1,6 +1,7 @@
+import { metaPhoneNumber } from '../support/meta';
 import * as commands from '../../src/domain/commands';
 import { DomainError } from '../../src/domain/errors';
-import type { MetaPhoneNumber, MetaWaba } from '../../src/domain/meta';
+import type { MetaWaba } from '../../src/domain/meta';
 import { newRegistration, type ChangeContext, type Registration } from '../../src/domain/registration';
 
 /* What each command writes besides the stage: the fields later steps and the API rely on. */
@@ -163,18 +164,7 @@ describe('connected', () => {
   });
 
   it('reconciling takes the limits and quality of the number on the WABA', () => {
-    const phone: MetaPhoneNumber = {
-      id: '300',
-      displayPhoneNumber: '+1 425-555-0123',
-      e164: '+14255550123',
-      verifiedName: 'Contoso',
-      codeVerificationStatus: 'VERIFIED',
-      nameStatus: 'APPROVED',
-      newNameStatus: null,
-      status: 'CONNECTED',
-      qualityRating: 'YELLOW',
-      messagingLimit: 'TIER_1K',
-    };
+    const phone = metaPhoneNumber({ qualityRating: 'YELLOW', messagingLimit: 'TIER_1K' });
     const waba: MetaWaba = { id: '200', name: 'W', accountReviewStatus: null, businessVerificationStatus: null, phoneNumbers: [phone] };
     const read = commands.reconcileWithMeta(connected(), { waba }, ctx(20));
     expect(read.next).toMatchObject({ messagingLimit: 'TIER_1K', qualityRating: 'YELLOW', status: 'Active' });

@@ -1,6 +1,7 @@
+import { metaPhoneNumber } from '../support/meta';
 import * as commands from '../../src/domain/commands';
 import { DomainError } from '../../src/domain/errors';
-import type { MetaPhoneNumber, MetaWaba } from '../../src/domain/meta';
+import type { MetaWaba } from '../../src/domain/meta';
 import { newRegistration, type ChangeContext, type Registration } from '../../src/domain/registration';
 
 const t0 = Date.parse('2026-11-01T10:00:00.000Z');
@@ -109,19 +110,7 @@ describe('registration commands', () => {
 });
 
 describe('reconcileWithMeta (docs/design.md §2.2)', () => {
-  const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => ({
-    id: '300',
-    displayPhoneNumber: '+1 425-555-0123',
-    e164: '+14255550123',
-    verifiedName: 'Contoso',
-    codeVerificationStatus: 'VERIFIED',
-    nameStatus: 'APPROVED',
-    newNameStatus: null,
-    status: 'CONNECTED',
-    qualityRating: 'GREEN',
-    messagingLimit: 'TIER_250',
-    ...overrides,
-  });
+  const phone = metaPhoneNumber;
   const readable = (overrides: Partial<MetaWaba> = {}): commands.MetaReading => ({
     waba: { id: '200', name: 'Contoso', accountReviewStatus: 'APPROVED', businessVerificationStatus: 'verified', phoneNumbers: [phone()], ...overrides },
   });

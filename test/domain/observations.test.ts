@@ -1,22 +1,11 @@
 import type { MetaPhoneNumber, MetaWaba } from '../../src/domain/meta';
+import { metaPhoneNumber } from '../support/meta';
 import { findPhoneOnWaba, mergeFacts, observeWaba, observeWabaMissing } from '../../src/domain/observations';
 
 const at = '2026-11-01T10:00:00.000Z';
 const later = '2026-11-01T11:00:00.000Z';
 
-const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => ({
-  id: '300',
-  displayPhoneNumber: '+1 425-555-0123',
-  e164: null,
-  verifiedName: 'Contoso',
-  codeVerificationStatus: 'VERIFIED',
-  nameStatus: 'APPROVED',
-  newNameStatus: null,
-  status: 'CONNECTED',
-  qualityRating: 'GREEN',
-  messagingLimit: 'TIER_250',
-  ...overrides,
-});
+const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => metaPhoneNumber({ e164: null, ...overrides });
 const waba = (phones: MetaPhoneNumber[], accountReviewStatus: string | null = null): MetaWaba => ({ id: '200', name: 'W', accountReviewStatus, businessVerificationStatus: null, phoneNumbers: phones });
 const target = { phoneNumber: '+14255550123', phoneNumberId: '300' };
 
