@@ -17,7 +17,10 @@ module.exports = {
       comment: 'No Azure SDK, HTTP client or other I/O package in the domain (ports are its only way out); zod and libphonenumber-js compute only.',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: '(^|/)node_modules/(zod|libphonenumber-js)/' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        pathNot: '(^|/)node_modules/(zod|libphonenumber-js)/',
+      },
     },
     {
       name: 'local-host-stays-local',

@@ -18,18 +18,7 @@ const commonJsGlobals = {
 };
 
 export default defineConfig(
-  globalIgnores([
-    'dist/',
-    'node_modules/',
-    'coverage/',
-    '.azurite/',
-    '.azure/',
-    'bench/results/',
-    'infra/',
-    '.deploy/',
-    'reports/',
-    '.stryker-tmp/',
-  ]),
+  globalIgnores(['dist/', 'node_modules/', 'coverage/', '.azurite/', '.azure/', 'bench/results/', 'infra/', '.deploy/', 'reports/', '.stryker-tmp/']),
 
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -51,10 +40,7 @@ export default defineConfig(
     rules: {
       // Leading underscore marks a parameter (or binding) that must exist but is not used,
       // e.g. `(_request, context) => ...` in a Functions handler.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
     },
   },
 

@@ -72,7 +72,9 @@ export async function benchColdStart(options: ColdStartOptions, context: BenchCo
   if (!existsSync(path.join(ROOT, 'dist', 'src', 'index.js'))) throw new Error('dist/src/index.js is missing: run npm run build');
   const pkg = stagePackage();
   try {
-    context.log(`cold start: deployment package staged (${pkg.megabytes.toFixed(1)} MB); ${options.runs} alternating runs each of the entry point, a bare @azure/functions app and an empty node`);
+    context.log(
+      `cold start: deployment package staged (${pkg.megabytes.toFixed(1)} MB); ${options.runs} alternating runs each of the entry point, a bare @azure/functions app and an empty node`,
+    );
     for (let i = 0; i < options.warmUps; i += 1) {
       await timeNode(ENTRY, pkg.dir);
       await timeNode(BARE, pkg.dir);
@@ -94,8 +96,21 @@ export async function benchColdStart(options: ColdStartOptions, context: BenchCo
     const floor = median(empty);
     return {
       metrics: [
-        metric({ benchmark: BENCH, name: 'load dist/src/index.js from the deployment package, median (baseline: bare @azure/functions app)', value: median(entry), unit: 'ms', baseline: median(bare), check: { on: 'ratio', op: '<=', limit: 1.5 } }),
-        metric({ benchmark: BENCH, name: 'same, minus empty-node start-up (baseline: bare minus empty)', value: median(entry) - floor, unit: 'ms', baseline: median(bare) - floor }),
+        metric({
+          benchmark: BENCH,
+          name: 'load dist/src/index.js from the deployment package, median (baseline: bare @azure/functions app)',
+          value: median(entry),
+          unit: 'ms',
+          baseline: median(bare),
+          check: { on: 'ratio', op: '<=', limit: 1.5 },
+        }),
+        metric({
+          benchmark: BENCH,
+          name: 'same, minus empty-node start-up (baseline: bare minus empty)',
+          value: median(entry) - floor,
+          unit: 'ms',
+          baseline: median(bare) - floor,
+        }),
         metric({ benchmark: BENCH, name: 'empty node process, median', value: floor, unit: 'ms' }),
         metric({ benchmark: BENCH, name: 'deployment package size (files, uncompressed)', value: Math.round(pkg.megabytes * 10) / 10, unit: 'MB' }),
       ],

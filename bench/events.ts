@@ -218,7 +218,14 @@ export async function benchEvents(options: EventsOptions, context: BenchContext)
     context.log(`events: counting storage round trips for ${options.countedEvents} events of each kind`);
     const proxy = await startCountingProxy(azurite.port);
     const forgetProxy = registerCleanup(() => proxy.close());
-    let counted: { account: number; sms: number; accountKinds: Record<string, number>; smsKinds: Record<string, number>; shardShare: number; shardRows: Record<string, number> };
+    let counted: {
+      account: number;
+      sms: number;
+      accountKinds: Record<string, number>;
+      smsKinds: Record<string, number>;
+      shardShare: number;
+      shardRows: Record<string, number>;
+    };
     try {
       counted = await withLocalHost(tableConnectionString(proxy.port), async (host) => {
         await sendAll(options.batchSize, options, () => source.next(), sendAccount(host));
@@ -246,17 +253,45 @@ export async function benchEvents(options: EventsOptions, context: BenchContext)
     const unit = 'events/s';
     return {
       metrics: [
-        metric({ benchmark: BENCH, name: 'account events (name update) throughput', value: throughput.account.perSecond, unit, baseline, baselineUnit: 'read+write/s', check: { on: 'ratio', op: '>=', limit: 0.5 } }),
-        metric({ benchmark: BENCH, name: 'SMS events (no code awaited) throughput', value: throughput.sms.perSecond, unit, baseline, baselineUnit: 'read+write/s', check: { on: 'ratio', op: '>=', limit: 0.5 } }),
-        metric({ benchmark: BENCH, name: 'storage round trips per account event', value: counted.account, unit: 'requests', check: { on: 'value', op: '<=', limit: 3 } }),
-        metric({ benchmark: BENCH, name: 'storage round trips per SMS event', value: counted.sms, unit: 'requests', check: { on: 'value', op: '<=', limit: 3 } }),
+        metric({
+          benchmark: BENCH,
+          name: 'account events (name update) throughput',
+          value: throughput.account.perSecond,
+          unit,
+          baseline,
+          baselineUnit: 'read+write/s',
+          check: { on: 'ratio', op: '>=', limit: 0.5 },
+        }),
+        metric({
+          benchmark: BENCH,
+          name: 'SMS events (no code awaited) throughput',
+          value: throughput.sms.perSecond,
+          unit,
+          baseline,
+          baselineUnit: 'read+write/s',
+          check: { on: 'ratio', op: '>=', limit: 0.5 },
+        }),
+        metric({
+          benchmark: BENCH,
+          name: 'storage round trips per account event',
+          value: counted.account,
+          unit: 'requests',
+          check: { on: 'value', op: '<=', limit: 3 },
+        }),
+        metric({
+          benchmark: BENCH,
+          name: 'storage round trips per SMS event',
+          value: counted.sms,
+          unit: 'requests',
+          check: { on: 'value', op: '<=', limit: 3 },
+        }),
         metric({
           benchmark: BENCH,
           name: 'status flip storm: largest share of index rows written to one partition',
           value: counted.shardShare,
           unit: 'share',
           check: { on: 'value', op: '<=', limit: 1 / 8 },
-          note: 'rows written by the storm\'s transactions, per shard table (one partition each)',
+          note: "rows written by the storm's transactions, per shard table (one partition each)",
         }),
       ],
       sizes: {

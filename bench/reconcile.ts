@@ -114,7 +114,13 @@ async function runSize(
     const accountEvents = functions.find((fn) => fn.kind === 'eventGrid' && fn.name === 'accountEvents');
     if (accountEvents?.kind !== 'eventGrid') throw new Error('no accountEvents function');
     await accountEvents.handler(
-      { id: 'bench-warm-up', eventType: 'WhatsApp.AccountUpdate', subject: '', eventTime: new Date().toISOString(), data: { wabaId: '1', event: 'PARTNER_ADDED' } },
+      {
+        id: 'bench-warm-up',
+        eventType: 'WhatsApp.AccountUpdate',
+        subject: '',
+        eventTime: new Date().toISOString(),
+        data: { wabaId: '1', event: 'PARTNER_ADDED' },
+      },
       invocation('accountEvents'),
     );
     const timer = functions.find((fn) => fn.kind === 'timer' && fn.name === 'reconcile');
@@ -128,7 +134,9 @@ async function runSize(
     const callsBefore = sandbox.state.callCounts().total;
     const sampler = startMemorySampler(100);
     const started = process.hrtime.bigint();
-    context.log(`reconcile ${label(size.registrations)}: running the reconcile timer (concurrency ${options.concurrency}, Graph latency ${options.latencyMs} ms)`);
+    context.log(
+      `reconcile ${label(size.registrations)}: running the reconcile timer (concurrency ${options.concurrency}, Graph latency ${options.latencyMs} ms)`,
+    );
     let sampled: ReturnType<ReturnType<typeof startMemorySampler>['stop']>;
     try {
       await timer.handler(timerInput, invocation('reconcile'));
@@ -138,7 +146,14 @@ async function runSize(
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const graphCalls = sandbox.state.callCounts().total - callsBefore;
     // The same Graph reads with no storage at all, at the same concurrency: what this machine makes of the ideal.
-    const meta = createMetaGraph({ graphUrl: server.url, version: 'v25.0', accessToken: 'bench-token', pinSecret: 'bench-pin-secret', timeoutMs: 30_000, onUsage: noop });
+    const meta = createMetaGraph({
+      graphUrl: server.url,
+      version: 'v25.0',
+      accessToken: 'bench-token',
+      pinSecret: 'bench-pin-secret',
+      timeoutMs: 30_000,
+      onUsage: noop,
+    });
     const wabaIds = [...new Set(numbers.map((number) => number.wabaId))];
     const graphStarted = process.hrtime.bigint();
     await runPool(wabaIds.length, options.concurrency, async (index) => {
@@ -199,11 +214,37 @@ export async function benchReconcile(options: ReconcileBenchOptions, context: Be
       }
       const heapGrowthMb = result.peak.heapUsedMb - result.before.heapUsedMb;
       metrics.push(
-        metric({ benchmark: BENCH, name: `${name}: wall time vs ideal (calls x latency / concurrency)`, value: result.wallMs, unit: 'ms', baseline: result.idealMs, check: { on: 'ratio', op: '<=', limit: 1.5 } }),
-        metric({ benchmark: BENCH, name: `${name}: wall time vs the same Graph reads alone (no storage)`, value: result.wallMs, unit: 'ms', baseline: result.graphOnlyMs, note: 'how far the run is from what Graph alone takes on this machine' }),
-        metric({ benchmark: BENCH, name: `${name}: Graph calls per registration`, value: result.graphCalls / result.registrations, unit: 'calls', check: { on: 'value', op: '<=', limit: 0.2 } }),
+        metric({
+          benchmark: BENCH,
+          name: `${name}: wall time vs ideal (calls x latency / concurrency)`,
+          value: result.wallMs,
+          unit: 'ms',
+          baseline: result.idealMs,
+          check: { on: 'ratio', op: '<=', limit: 1.5 },
+        }),
+        metric({
+          benchmark: BENCH,
+          name: `${name}: wall time vs the same Graph reads alone (no storage)`,
+          value: result.wallMs,
+          unit: 'ms',
+          baseline: result.graphOnlyMs,
+          note: 'how far the run is from what Graph alone takes on this machine',
+        }),
+        metric({
+          benchmark: BENCH,
+          name: `${name}: Graph calls per registration`,
+          value: result.graphCalls / result.registrations,
+          unit: 'calls',
+          check: { on: 'value', op: '<=', limit: 0.2 },
+        }),
         metric({ benchmark: BENCH, name: `${name}: peak RSS (baseline: before the run)`, value: result.peak.rssMb, unit: 'MB', baseline: result.before.rssMb }),
-        metric({ benchmark: BENCH, name: `${name}: peak heap used (baseline: before the run)`, value: result.peak.heapUsedMb, unit: 'MB', baseline: result.before.heapUsedMb }),
+        metric({
+          benchmark: BENCH,
+          name: `${name}: peak heap used (baseline: before the run)`,
+          value: result.peak.heapUsedMb,
+          unit: 'MB',
+          baseline: result.before.heapUsedMb,
+        }),
         metric({ benchmark: BENCH, name: `${name}: peak heap growth per registration`, value: (heapGrowthMb * 1024) / result.registrations, unit: 'KB' }),
       );
     }
@@ -225,7 +266,9 @@ export async function benchReconcile(options: ReconcileBenchOptions, context: Be
       );
     }
     const perRegistration = (counted.storageRequests ?? Number.NaN) / counted.registrations;
-    const reads = Object.entries(counted.storageByKind ?? {}).filter(([kind]) => kind.startsWith('GET ')).reduce((sum, [, count]) => sum + count, 0);
+    const reads = Object.entries(counted.storageByKind ?? {})
+      .filter(([kind]) => kind.startsWith('GET '))
+      .reduce((sum, [, count]) => sum + count, 0);
     metrics.push(
       metric({ benchmark: BENCH, name: `storage round trips per registration (${1 / options.changeEvery} changed)`, value: perRegistration, unit: 'requests' }),
       metric({
@@ -246,10 +289,21 @@ export async function benchReconcile(options: ReconcileBenchOptions, context: Be
     );
     return {
       metrics,
-      sizes: { counted: options.counted, runs: options.sizes, latencyMs: options.latencyMs, concurrency: options.concurrency, changedFraction: 1 / options.changeEvery },
+      sizes: {
+        counted: options.counted,
+        runs: options.sizes,
+        latencyMs: options.latencyMs,
+        concurrency: options.concurrency,
+        changedFraction: 1 / options.changeEvery,
+      },
       notes,
       details: {
-        countedRun: { registrations: counted.registrations, wallMs: Math.round(counted.wallMs), storageRequests: counted.storageRequests, perRegistrationByKind: perKind(counted) },
+        countedRun: {
+          registrations: counted.registrations,
+          wallMs: Math.round(counted.wallMs),
+          storageRequests: counted.storageRequests,
+          perRegistrationByKind: perKind(counted),
+        },
         runs: results.map((result) => ({
           registrations: result.registrations,
           wabas: result.wabas,

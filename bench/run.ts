@@ -39,7 +39,14 @@ function planFor(mode: Mode): Plan {
     case 'quick':
       return {
         events: { registrations: 100, accountEvents: 300, smsEvents: 300, baselineOperations: 300, countedEvents: 50, senders: 4, batchSize: 10 },
-        reconcile: { ...reconcileCommon, counted: { registrations: 100, wabas: 10 }, sizes: [{ registrations: 200, wabas: 20 }, { registrations: 1000, wabas: 100 }] },
+        reconcile: {
+          ...reconcileCommon,
+          counted: { registrations: 100, wabas: 10 },
+          sizes: [
+            { registrations: 200, wabas: 20 },
+            { registrations: 1000, wabas: 100 },
+          ],
+        },
         api: { registrations: 1000, requests: 300, listRequests: 100, concurrency: 32, sizeNote: 'quick run: 1,000 registrations stored instead of 100,000' },
         coldStart: { runs: 5, warmUps: 1 },
         watchdogMinutes: 10,
@@ -47,7 +54,13 @@ function planFor(mode: Mode): Plan {
     case 'default':
       return {
         events: { registrations: 1000, accountEvents: 1500, smsEvents: 3000, baselineOperations: 2000, countedEvents: 200, senders: 4, batchSize: 10 },
-        reconcile: { ...reconcileCommon, sizes: [{ registrations: 2000, wabas: 200 }, { registrations: 10_000, wabas: 1000 }] },
+        reconcile: {
+          ...reconcileCommon,
+          sizes: [
+            { registrations: 2000, wabas: 200 },
+            { registrations: 10_000, wabas: 1000 },
+          ],
+        },
         api: { registrations: TARGET_API_REGISTRATIONS, requests: 2000, listRequests: 500, concurrency: 32 },
         coldStart: { runs: 15, warmUps: 2 },
         watchdogMinutes: 25,
@@ -55,7 +68,13 @@ function planFor(mode: Mode): Plan {
     case 'full':
       return {
         events: { registrations: 2000, accountEvents: 10_000, smsEvents: 10_000, baselineOperations: 5000, countedEvents: 500, senders: 4, batchSize: 10 },
-        reconcile: { ...reconcileCommon, sizes: [{ registrations: 2000, wabas: 200 }, { registrations: 10_000, wabas: 1000 }] },
+        reconcile: {
+          ...reconcileCommon,
+          sizes: [
+            { registrations: 2000, wabas: 200 },
+            { registrations: 10_000, wabas: 1000 },
+          ],
+        },
         api: { registrations: TARGET_API_REGISTRATIONS, requests: 5000, listRequests: 2000, concurrency: 32 },
         coldStart: { runs: 15, warmUps: 2 },
         watchdogMinutes: 150,
@@ -70,7 +89,11 @@ function parseArgs(argv: string[]): { mode: Mode; only: BenchmarkName[] } {
     if (arg === '--quick') mode = 'quick';
     else if (arg === '--full') mode = 'full';
     else if (arg.startsWith('--only=')) {
-      const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
+      const names = arg
+        .slice('--only='.length)
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
       const unknown = names.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
       if (unknown.length > 0) throw new Error(`Unknown benchmark(s): ${unknown.join(', ')} (known: ${BENCHMARKS.join(', ')})`);
       only = names as BenchmarkName[];
@@ -107,7 +130,13 @@ async function main(): Promise<number> {
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
     mode,
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemoryMb: Math.round(totalmem() / 1024 / 1024) },
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      totalMemoryMb: Math.round(totalmem() / 1024 / 1024),
+    },
     sizes: {},
     notes: [],
     metrics: [],
@@ -136,7 +165,16 @@ async function main(): Promise<number> {
       crashed += 1;
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       context.log(`${name} failed: ${message}`);
-      report.metrics.push(metric({ benchmark: name, name: 'benchmark did not complete', value: Number.NaN, unit: '', check: { on: 'value', op: '>=', limit: 0 }, note: message.split('\n')[0] ?? '' }));
+      report.metrics.push(
+        metric({
+          benchmark: name,
+          name: 'benchmark did not complete',
+          value: Number.NaN,
+          unit: '',
+          check: { on: 'value', op: '>=', limit: 0 },
+          note: message.split('\n')[0] ?? '',
+        }),
+      );
       report.details[name] = { error: message };
     }
     context.log(`${name}: done in ${Math.round((Date.now() - benchStarted) / 1000)} s`);
@@ -147,14 +185,18 @@ async function main(): Promise<number> {
   const file = writeReport(report, path.resolve(__dirname, '..', '..', 'bench', 'results'));
   const checked = report.metrics.filter((m: Metric) => m.pass !== null);
   console.log('');
-  console.log(`Benchmarks (${mode}) on ${report.machine.cpus} x ${report.machine.cpuModel}, Node ${report.machine.node}; ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(
+    `Benchmarks (${mode}) on ${report.machine.cpus} x ${report.machine.cpuModel}, Node ${report.machine.node}; ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   console.log('');
   console.log(formatTable(report.metrics));
   console.log('');
   for (const [name, sizes] of Object.entries(report.sizes)) console.log(`sizes ${name}: ${JSON.stringify(sizes)}`);
   for (const note of report.notes) console.log(`note: ${note}`);
   console.log('');
-  console.log(`${checked.filter((m) => m.pass).length} of ${checked.length} targets met. Results: ${path.relative(process.cwd(), file)} (and bench/results/latest.json)`);
+  console.log(
+    `${checked.filter((m) => m.pass).length} of ${checked.length} targets met. Results: ${path.relative(process.cwd(), file)} (and bench/results/latest.json)`,
+  );
   return crashed > 0 ? 1 : 0;
 }
 

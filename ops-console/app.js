@@ -2,13 +2,26 @@
 // client, so roles and ownership apply to it as to anyone. Data is only ever set as text (never as
 // HTML), so nothing a registration holds can run in this page.
 
-const STATUSES = ['Active', 'Revoked', 'Disconnected', 'PhoneNumberDeleted', 'BusinessAccountReviewRejected', 'DisplayNameReviewRejected', 'DisplayNameReviewPending', 'DisplayNameReviewNotStarted'];
+const STATUSES = [
+  'Active',
+  'Revoked',
+  'Disconnected',
+  'PhoneNumberDeleted',
+  'BusinessAccountReviewRejected',
+  'DisplayNameReviewRejected',
+  'DisplayNameReviewPending',
+  'DisplayNameReviewNotStarted',
+];
 const STAGES = ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected', 'Cancelled'];
 const FILTERS = ['status', 'stage', 'whatsAppBusinessAccountId', 'phoneNumber', 'owner'];
 const PAGE_SIZE = 25;
 
 const $ = (selector) => document.querySelector(selector);
-const words = (name) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase()).replace(/ (\w)/g, (m) => m.toLowerCase());
+const words = (name) =>
+  name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/^./, (c) => c.toUpperCase())
+    .replace(/ (\w)/g, (m) => m.toLowerCase());
 const toneOf = (status) => (status === 'Active' ? 'ok' : status === null || status === undefined ? 'none' : status.startsWith('DisplayName') ? 'warn' : 'bad');
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -43,7 +56,11 @@ async function api(method, path, query = {}) {
   const response = await fetch(url, { method, headers: { accept: 'application/json' }, credentials: 'same-origin' });
   const text = await response.text();
   let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { body = { detail: text.slice(0, 200) }; }
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { detail: text.slice(0, 200) };
+  }
   if (response.status === 401) signIn();
   if (!response.ok) throw new ApiProblem(response.status, body);
   return body;
@@ -59,7 +76,10 @@ function signIn() {
 function showProblem(error) {
   const box = $('#error');
   box.replaceChildren();
-  if (!error) { box.hidden = true; return; }
+  if (!error) {
+    box.hidden = true;
+    return;
+  }
   const body = error.body || {};
   box.append(
     el('p', {}, el('strong', {}, body.title || 'Something went wrong'), body.status ? ` (HTTP ${body.status}${body.code ? `, ${body.code}` : ''})` : ''),
@@ -98,8 +118,12 @@ async function loadHealth() {
   banner.replaceChildren(
     credential
       ? `Meta access is broken: ${credential[1].detail || credential[1].status}. Reconcile is stopped and statuses cannot be trusted until the token is replaced.`
-      : health.status === 'ok' ? 'Service healthy' : `Service ${health.status}`,
-    ...broken.filter((entry) => entry !== credential).map(([name, check]) => el('div', {}, `${name}: ${check.status}${check.detail ? ` — ${check.detail}` : ''}`)),
+      : health.status === 'ok'
+        ? 'Service healthy'
+        : `Service ${health.status}`,
+    ...broken
+      .filter((entry) => entry !== credential)
+      .map(([name, check]) => el('div', {}, `${name}: ${check.status}${check.detail ? ` — ${check.detail}` : ''}`)),
   );
 }
 
@@ -109,11 +133,20 @@ async function loadCounts() {
   const current = filtersFromHash().status;
   $('#counts').replaceChildren(
     ...STATUSES.map((status) =>
-      el('li', {}, el('a', { href: hashOf({ status }), class: `tone-${toneOf(status)}`, 'aria-current': current === status ? 'true' : false, 'data-status': status },
-        el('span', { class: 'n' }, summary.byStatus[status] ?? 0), words(status))),
+      el(
+        'li',
+        {},
+        el(
+          'a',
+          { href: hashOf({ status }), class: `tone-${toneOf(status)}`, 'aria-current': current === status ? 'true' : false, 'data-status': status },
+          el('span', { class: 'n' }, summary.byStatus[status] ?? 0),
+          words(status),
+        ),
+      ),
     ),
   );
-  $('#stage-counts').textContent = `${summary.total} registrations. By stage: ${STAGES.map((stage) => `${words(stage)} ${summary.byStage[stage] ?? 0}`).join(' · ')}`;
+  $('#stage-counts').textContent =
+    `${summary.total} registrations. By stage: ${STAGES.map((stage) => `${words(stage)} ${summary.byStage[stage] ?? 0}`).join(' · ')}`;
   $('#as-of').textContent = `As of ${when(summary.asOf)}`;
 }
 
@@ -128,11 +161,28 @@ function rowOf(registration) {
   };
   const status = registration.status;
   const details = registration.statusDetails;
-  return el('tr', { class: 'row', 'data-id': registration.id, onclick: open },
+  return el(
+    'tr',
+    { class: 'row', 'data-id': registration.id, onclick: open },
     el('td', { 'data-label': 'Status' }, el('span', { class: `badge tone-${toneOf(status)}` }, status ? words(status) : words(registration.stage))),
     el('td', { 'data-label': 'Meaning' }, details ? details.meaning : `Onboarding: ${words(registration.stage)}`),
     el('td', { 'data-label': 'What to do' }, details ? details.suggestedAction || '—' : '—'),
-    el('td', { 'data-label': 'Number' }, el('a', { href: '#', onclick: (event) => { event.preventDefault(); event.stopPropagation(); open(); } }, registration.phoneNumber)),
+    el(
+      'td',
+      { 'data-label': 'Number' },
+      el(
+        'a',
+        {
+          href: '#',
+          onclick: (event) => {
+            event.preventDefault();
+            event.stopPropagation();
+            open();
+          },
+        },
+        registration.phoneNumber,
+      ),
+    ),
     el('td', { 'data-label': 'WABA' }, registration.whatsAppBusinessAccountId || '—'),
     el('td', { 'data-label': 'Owner' }, registration.owner || '—'),
     el('td', { 'data-label': 'Last change' }, when(registration.updatedAt)),
@@ -144,7 +194,8 @@ async function loadList({ append = false } = {}) {
   const page = await api('GET', '/api/registrations', { ...filters, limit: String(PAGE_SIZE), cursor: append ? nextCursor : undefined });
   const body = $('#list tbody');
   const rows = page.items.map(rowOf);
-  if (append) body.append(...rows); else body.replaceChildren(...rows);
+  if (append) body.append(...rows);
+  else body.replaceChildren(...rows);
   nextCursor = page.nextCursor;
   $('#more').hidden = !nextCursor;
   $('#list-empty').hidden = body.children.length > 0;
@@ -165,7 +216,11 @@ function fact(term, ...value) {
 
 async function loadDetail(id) {
   const section = $('#detail');
-  if (!id) { section.hidden = true; shown = null; return; }
+  if (!id) {
+    section.hidden = true;
+    shown = null;
+    return;
+  }
   const [registration, history] = await Promise.all([
     api('GET', `/api/registrations/${encodeURIComponent(id)}`),
     api('GET', `/api/registrations/${encodeURIComponent(id)}/history`),
@@ -176,32 +231,52 @@ async function loadDetail(id) {
   const channel = registration.acsChannel;
   $('#detail-title').textContent = `Registration ${registration.phoneNumber}`;
   $('#detail-body').replaceChildren(
-    el('dl', { class: 'facts' },
-      fact('Status', el('span', { class: `badge tone-${toneOf(registration.status)}` }, registration.status ? words(registration.status) : 'not connected yet')),
+    el(
+      'dl',
+      { class: 'facts' },
+      fact(
+        'Status',
+        el('span', { class: `badge tone-${toneOf(registration.status)}` }, registration.status ? words(registration.status) : 'not connected yet'),
+      ),
       registration.statusDetails ? fact('What it means', registration.statusDetails.meaning) : [],
       registration.statusDetails ? fact('What to do', registration.statusDetails.suggestedAction || 'Nothing') : [],
       fact('Stage', words(registration.stage)),
       fact('Id', registration.id),
       fact('Number', `${registration.phoneNumber} (${registration.phoneNumberSource === 'acs' ? 'ACS number' : 'own number'})`),
       fact('Display name', registration.displayName || '—'),
-      fact('Business account', registration.businessAccount ? `${registration.businessAccount.name || ''} ${registration.businessAccount.id || ''}`.trim() || '—' : '—'),
+      fact(
+        'Business account',
+        registration.businessAccount ? `${registration.businessAccount.name || ''} ${registration.businessAccount.id || ''}`.trim() || '—' : '—',
+      ),
       fact('WABA', registration.whatsAppBusinessAccountId || '—'),
       fact('Owner', registration.owner || '—'),
-      fact('Messaging', `${messaging.canSend ? 'can send' : 'cannot send'}${messaging.limited ? ', limited' : ''}${messaging.messagingLimit ? `, tier ${messaging.messagingLimit}` : ''}${messaging.qualityRating ? `, quality ${messaging.qualityRating}` : ''}`),
+      fact(
+        'Messaging',
+        `${messaging.canSend ? 'can send' : 'cannot send'}${messaging.limited ? ', limited' : ''}${messaging.messagingLimit ? `, tier ${messaging.messagingLimit}` : ''}${messaging.qualityRating ? `, quality ${messaging.qualityRating}` : ''}`,
+      ),
       fact('SMS capability', sms ? `${sms.send}${sms.detail ? ` (${sms.detail})` : ''}, checked ${when(sms.checkedAt)}` : 'not checked'),
-      fact('ACS channel', channel ? `${channel.channelRegistrationId}: ${channel.reachable === null ? 'not probed' : channel.reachable ? 'reachable' : 'gone'}, checked ${when(channel.checkedAt)}` : 'not linked'),
+      fact(
+        'ACS channel',
+        channel
+          ? `${channel.channelRegistrationId}: ${channel.reachable === null ? 'not probed' : channel.reachable ? 'reachable' : 'gone'}, checked ${when(channel.checkedAt)}`
+          : 'not linked',
+      ),
       fact('Updated', when(registration.updatedAt)),
     ),
   );
   const canReconnect = ['Disconnected', 'Revoked', 'PhoneNumberDeleted'].includes(registration.status);
   for (const button of document.querySelectorAll('#actions button')) {
     const action = button.dataset.action;
-    button.disabled = action === 'disconnect' ? registration.stage !== 'Connected' || registration.status === 'Disconnected' : action === 'reconnect' ? !canReconnect : false;
+    button.disabled =
+      action === 'disconnect' ? registration.stage !== 'Connected' || registration.status === 'Disconnected' : action === 'reconnect' ? !canReconnect : false;
   }
   $('#timeline').replaceChildren(
     ...history.items.map((entry) =>
-      el('li', {},
-        el('strong', {}, when(entry.at)), ' ',
+      el(
+        'li',
+        {},
+        el('strong', {}, when(entry.at)),
+        ' ',
         `${words(entry.from.stage)}${entry.from.status ? ` / ${words(entry.from.status)}` : ''} → ${words(entry.to.stage)}${entry.to.status ? ` / ${words(entry.to.status)}` : ''}`,
         el('div', { class: 'muted' }, `cause ${entry.cause}${entry.actor ? `, by ${entry.actor}` : ''}${entry.detail ? `: ${entry.detail}` : ''}`),
       ),
@@ -242,13 +317,29 @@ async function loadRuns() {
   try {
     const runs = await api('GET', '/api/reconcile/runs', { limit: '5' });
     $('#runs tbody').replaceChildren(
-      ...(runs.items.length ? runs.items.map((run) => el('tr', {},
-        el('td', { 'data-label': 'Started' }, when(run.startedAt)), el('td', { 'data-label': 'Finished' }, when(run.finishedAt)),
-        el('td', { 'data-label': 'Checked' }, run.checked), el('td', { 'data-label': 'Changed' }, run.changed),
-        el('td', { 'data-label': 'Failed' }, run.failed), el('td', { 'data-label': 'Rate-limited' }, run.rateLimited))) : [el('tr', {}, el('td', { colspan: '6' }, 'No run yet.'))]),
+      ...(runs.items.length
+        ? runs.items.map((run) =>
+            el(
+              'tr',
+              {},
+              el('td', { 'data-label': 'Started' }, when(run.startedAt)),
+              el('td', { 'data-label': 'Finished' }, when(run.finishedAt)),
+              el('td', { 'data-label': 'Checked' }, run.checked),
+              el('td', { 'data-label': 'Changed' }, run.changed),
+              el('td', { 'data-label': 'Failed' }, run.failed),
+              el('td', { 'data-label': 'Rate-limited' }, run.rateLimited),
+            ),
+          )
+        : [el('tr', {}, el('td', { colspan: '6' }, 'No run yet.'))]),
     );
   } catch (error) {
-    $('#runs tbody').replaceChildren(el('tr', {}, el('td', { colspan: '6' }, error.status === 403 ? 'Reconcile runs need the Registrations.Ops role.' : `Could not load runs: ${error.message}`)));
+    $('#runs tbody').replaceChildren(
+      el(
+        'tr',
+        {},
+        el('td', { colspan: '6' }, error.status === 403 ? 'Reconcile runs need the Registrations.Ops role.' : `Could not load runs: ${error.message}`),
+      ),
+    );
   }
 }
 
@@ -272,7 +363,10 @@ async function render() {
 }
 
 function init() {
-  for (const [select, names] of [['#filter-status', STATUSES], ['#filter-stage', STAGES]]) {
+  for (const [select, names] of [
+    ['#filter-status', STATUSES],
+    ['#filter-stage', STAGES],
+  ]) {
     $(select).append(...names.map((name) => el('option', { value: name }, words(name))));
   }
   $('#filters').addEventListener('submit', (event) => {
@@ -280,9 +374,15 @@ function init() {
     const data = new FormData(event.target);
     location.hash = hashOf(Object.fromEntries(FILTERS.map((name) => [name, String(data.get(name) || '').trim()])));
   });
-  $('#clear-filters').addEventListener('click', () => { location.hash = ''; });
+  $('#clear-filters').addEventListener('click', () => {
+    location.hash = '';
+  });
   $('#more').addEventListener('click', () => guarded(() => loadList({ append: true })));
-  $('#refresh').addEventListener('click', () => { loadHealth(); loadRuns(); render(); });
+  $('#refresh').addEventListener('click', () => {
+    loadHealth();
+    loadRuns();
+    render();
+  });
   for (const button of document.querySelectorAll('#actions button')) button.addEventListener('click', () => runAction(button.dataset.action));
   window.addEventListener('hashchange', render);
   loadHealth();

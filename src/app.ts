@@ -107,7 +107,10 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
     : null;
   const dispatcher = createOutboxDispatcher({ outbox: storage.outbox, publisher: topic, log: processLogger });
-  const acsOptions = { ...(config.acs.connectionString ? { connectionString: config.acs.connectionString } : {}), ...(config.acs.endpoint ? { endpoint: config.acs.endpoint } : {}) };
+  const acsOptions = {
+    ...(config.acs.connectionString ? { connectionString: config.acs.connectionString } : {}),
+    ...(config.acs.endpoint ? { endpoint: config.acs.endpoint } : {}),
+  };
   const acsConfigured = Boolean(config.acs.connectionString || config.acs.endpoint);
   const sms: SmsSender = acsConfigured ? acs.createAcsSmsSender(acsOptions) : { send: acsNotConfigured };
   const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
@@ -129,7 +132,11 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     accountEventSink: topic ?? {
       publish: async (events) => {
         for (const event of events) {
-          await applyAccountEvent(services, { id: event.id, type: event.type, data: event.data }, { cause: 'account-event', eventId: event.id, log: processLogger });
+          await applyAccountEvent(
+            services,
+            { id: event.id, type: event.type, data: event.data },
+            { cause: 'account-event', eventId: event.id, log: processLogger },
+          );
         }
       },
     },

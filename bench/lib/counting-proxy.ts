@@ -47,13 +47,10 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     total += 1;
     const kind = requestKind(req.method ?? 'GET', req.url ?? '/');
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    const upstream = request(
-      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on('error', (error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`proxy: ${error.message}`);

@@ -12,15 +12,16 @@ const optionalText = z
 export const configSchema = z.object({
   AzureWebJobsStorage: optionalText.transform((value) => value ?? DEVELOPMENT_STORAGE),
   REGISTRATION_STORAGE: optionalText,
-  META_GRAPH_URL: optionalText
-    .transform((value) => value ?? 'https://graph.facebook.com')
-    .pipe(z.url({ protocol: /^https?$/ })),
-  META_GRAPH_VERSION: optionalText
-    .transform((value) => value ?? 'v25.0')
-    .pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
+  META_GRAPH_URL: optionalText.transform((value) => value ?? 'https://graph.facebook.com').pipe(z.url({ protocol: /^https?$/ })),
+  META_GRAPH_VERSION: optionalText.transform((value) => value ?? 'v25.0').pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
   META_ACCESS_TOKEN: optionalText,
   /** Only for Embedded Signup's code exchange, so not required; numeric like every Meta id. */
-  META_APP_ID: optionalText.pipe(z.string().regex(/^\d{1,30}$/, 'must be the numeric Meta app id').optional()),
+  META_APP_ID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,30}$/, 'must be the numeric Meta app id')
+      .optional(),
+  ),
   META_APP_SECRET: optionalText,
   META_WEBHOOK_VERIFY_TOKEN: optionalText,
   REGISTRATION_PIN_SECRET: optionalText,
@@ -29,9 +30,7 @@ export const configSchema = z.object({
   EVENTGRID_TOPIC_ENDPOINT: optionalText,
   EVENTGRID_TOPIC_KEY: optionalText,
   RECONCILE_SCHEDULE: optionalText.transform((value) => value ?? DEFAULT_RECONCILE_SCHEDULE),
-  RECONCILE_TIME_BUDGET_SECONDS: optionalText
-    .transform((value) => value ?? '240')
-    .pipe(z.coerce.number<string>().int().min(5).max(3600)),
+  RECONCILE_TIME_BUDGET_SECONDS: optionalText.transform((value) => value ?? '240').pipe(z.coerce.number<string>().int().min(5).max(3600)),
   META_TIMEOUT_MS: optionalText.transform((value) => value ?? '10000').pipe(z.coerce.number<string>().int().min(100)),
   PORT: optionalText.transform((value) => value ?? '7071').pipe(z.coerce.number<string>().int().min(0).max(65535)),
   /** A typo must not pass silently: anything but true/false is a configuration error. */
@@ -105,5 +104,4 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-export const isDevelopmentStorage = (connection: string): boolean =>
-  connection.replace(/\s/g, '').toLowerCase().startsWith(DEVELOPMENT_STORAGE.toLowerCase());
+export const isDevelopmentStorage = (connection: string): boolean => connection.replace(/\s/g, '').toLowerCase().startsWith(DEVELOPMENT_STORAGE.toLowerCase());

@@ -80,8 +80,7 @@ export const STATUS_DETAILS: Record<AccountStatus, StatusDetails> = {
   Disconnected: {
     label: 'Disconnected',
     meaning: 'The number was disconnected on the Azure Communication Services side; the WhatsApp Business Account itself was not deleted.',
-    suggestedAction:
-      'To finish leaving, unshare or delete the account in WhatsApp Manager. To use the number again, reconnect.',
+    suggestedAction: 'To finish leaving, unshare or delete the account in WhatsApp Manager. To use the number again, reconnect.',
     canSend: false,
     limited: false,
   },
@@ -116,8 +115,7 @@ export const STATUS_DETAILS: Record<AccountStatus, StatusDetails> = {
   DisplayNameReviewRejected: {
     label: 'Display name review rejected',
     meaning: 'Meta rejected the display name.',
-    suggestedAction:
-      'Submit a new display name in WhatsApp Manager. Until one is approved the business can send a limited number of messages a day.',
+    suggestedAction: 'Submit a new display name in WhatsApp Manager. Until one is approved the business can send a limited number of messages a day.',
     canSend: true,
     limited: true,
   },

@@ -23,9 +23,7 @@ import { RECONNECTABLE_STATUSES, type Stage } from './stages';
 
 function requireStage(registration: Registration, allowed: readonly Stage[], action: string): void {
   if (allowed.includes(registration.stage)) return;
-  throw invalidTransition(
-    `Cannot ${action} while the registration is ${registration.stage}${registration.status ? ` (${registration.status})` : ''}.`,
-  );
+  throw invalidTransition(`Cannot ${action} while the registration is ${registration.stage}${registration.status ? ` (${registration.status})` : ''}.`);
 }
 
 const BEFORE_CODE: readonly Stage[] = ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected'];
@@ -137,11 +135,7 @@ export function assertCanRequestCode(registration: Registration, now: Date): voi
   }
 }
 
-export function recordCodeRequested(
-  registration: Registration,
-  request: { method: VerificationMethod; language: string },
-  context: ChangeContext,
-): Change {
+export function recordCodeRequested(registration: Registration, request: { method: VerificationMethod; language: string }, context: ChangeContext): Change {
   assertCanRequestCode(registration, new Date(context.at));
   const previous = registration.stage === 'CodeRequested' ? registration.verification : null;
   const attempts = previous ? previous.attempts + 1 : 1;
@@ -187,8 +181,14 @@ export function recordCodeRejected(registration: Registration, context: ChangeCo
   assertCanSubmitCode(registration);
   const verification = registration.verification!;
   const rejectedCodes = verification.rejectedCodes + 1;
-  const lockedUntil = rejectedCodes % MAX_WRONG_CODES === 0 ? new Date(Date.parse(context.at) + WRONG_CODE_LOCK_MS).toISOString() : (verification.lockedUntil ?? null);
-  return evolve(registration, { verification: { ...verification, rejectedCodes, lockedUntil }, metaCall: released(registration, token) }, context, 'Code rejected');
+  const lockedUntil =
+    rejectedCodes % MAX_WRONG_CODES === 0 ? new Date(Date.parse(context.at) + WRONG_CODE_LOCK_MS).toISOString() : (verification.lockedUntil ?? null);
+  return evolve(
+    registration,
+    { verification: { ...verification, rejectedCodes, lockedUntil }, metaCall: released(registration, token) },
+    context,
+    'Code rejected',
+  );
 }
 
 /** Meta accepted the code; the claim of the verify call, when given, carries on to register the number. */
@@ -212,7 +212,12 @@ export function recordCodeVerified(registration: Registration, context: ChangeCo
 export function recordRegisteredWithMeta(registration: Registration, context: ChangeContext): Change {
   requireStage(registration, ['CodeVerified'], 'record the registration with Meta');
   const previous = registration.metaRegistration ?? { registeredAt: null, attempts: 0, lastError: null, notBefore: null };
-  return evolve(registration, { metaRegistration: { ...previous, registeredAt: context.at, attempts: previous.attempts + 1, lastError: null, notBefore: null } }, context, 'Registered with Meta');
+  return evolve(
+    registration,
+    { metaRegistration: { ...previous, registeredAt: context.at, attempts: previous.attempts + 1, lastError: null, notBefore: null } },
+    context,
+    'Registered with Meta',
+  );
 }
 
 export function recordMetaRegistrationFailed(
@@ -225,7 +230,12 @@ export function recordMetaRegistrationFailed(
   return evolve(
     registration,
     {
-      metaRegistration: { ...previous, attempts: previous.attempts + (failure.countsAsAttempt ? 1 : 0), lastError: failure.reason, notBefore: failure.notBefore },
+      metaRegistration: {
+        ...previous,
+        attempts: previous.attempts + (failure.countsAsAttempt ? 1 : 0),
+        lastError: failure.reason,
+        notBefore: failure.notBefore,
+      },
       metaCall: released(registration),
     },
     context,

@@ -60,5 +60,4 @@ export const notFound = (what: string): DomainError => new DomainError('not-foun
 export const invalidTransition = (message: string, suggestedAction?: string): DomainError =>
   new DomainError('invalid-transition', message, suggestedAction ? { suggestedAction } : {});
 
-export const validationFailed = (message: string, errors: FieldError[] = []): DomainError =>
-  new DomainError('validation-failed', message, { errors });
+export const validationFailed = (message: string, errors: FieldError[] = []): DomainError => new DomainError('validation-failed', message, { errors });

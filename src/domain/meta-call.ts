@@ -46,7 +46,13 @@ export function inProgress(claim: MetaCallClaim, now: Date): DomainError {
  * Claims `step` when no other live claim exists; `check` re-applies the use case's rules to the
  * freshest state (it throws to refuse). Refused with `operation-in-progress` while another holds it.
  */
-export function claimMetaCall(registration: Registration, step: MetaStep, token: string, context: ChangeContext, check: (fresh: Registration) => void = () => undefined): Change {
+export function claimMetaCall(
+  registration: Registration,
+  step: MetaStep,
+  token: string,
+  context: ChangeContext,
+  check: (fresh: Registration) => void = () => undefined,
+): Change {
   const now = new Date(context.at);
   const held = liveClaim(registration, now);
   if (held && held.token !== token) throw inProgress(held, now);

@@ -109,7 +109,10 @@ function sortKeys(value: unknown): unknown {
 
 /** Meta ids are digit strings; numbers are taken only while they are exact. */
 const metaId = z.union([
-  z.string().trim().regex(/^\d{1,32}$/, 'must be a Meta id (digits)'),
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,32}$/, 'must be a Meta id (digits)'),
   z
     .number()
     .int()

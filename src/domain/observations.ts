@@ -8,10 +8,7 @@ export interface Observation {
   phone: MetaPhoneNumber | null;
 }
 
-export function findPhoneOnWaba(
-  waba: MetaWaba,
-  target: { phoneNumber: string; phoneNumberId: string | null },
-): MetaPhoneNumber | null {
+export function findPhoneOnWaba(waba: MetaWaba, target: { phoneNumber: string; phoneNumberId: string | null }): MetaPhoneNumber | null {
   const byId = target.phoneNumberId ? waba.phoneNumbers.find((phone) => phone.id === target.phoneNumberId) : undefined;
   return byId ?? waba.phoneNumbers.find((phone) => (phone.e164 ?? toE164(phone.displayPhoneNumber)) === target.phoneNumber) ?? null;
 }
@@ -20,11 +17,7 @@ export function findPhoneOnWaba(
  * docs/design.md §2.2 "Deriving status" for a readable WABA: the WABA is reachable, its review decision
  * applies, and the number is deleted when Meta says DELETED or no longer lists it.
  */
-export function observeWaba(
-  waba: MetaWaba,
-  target: { phoneNumber: string; phoneNumberId: string | null },
-  at: string,
-): Observation {
+export function observeWaba(waba: MetaWaba, target: { phoneNumber: string; phoneNumberId: string | null }, at: string): Observation {
   const phone = findPhoneOnWaba(waba, target);
   const facts: Partial<AccountFacts> = { wabaAccess: { value: 'ok', at, suspicions: 0 } };
   if (waba.accountReviewStatus) facts.accountReview = { value: waba.accountReviewStatus.toUpperCase(), at };

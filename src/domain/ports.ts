@@ -26,10 +26,7 @@ export interface MetaGraph {
   /** The WABA with all its phone numbers (field expansion, then paging past the first page). */
   getWhatsAppBusinessAccount(wabaId: string): Promise<MetaWaba>;
   getPhoneNumber(phoneNumberId: string): Promise<MetaPhoneNumber>;
-  addPhoneNumber(
-    wabaId: string,
-    input: { countryCode: string; phoneNumber: string; verifiedName: string },
-  ): Promise<{ id: string }>;
+  addPhoneNumber(wabaId: string, input: { countryCode: string; phoneNumber: string; verifiedName: string }): Promise<{ id: string }>;
   requestVerificationCode(phoneNumberId: string, method: VerificationMethod, language: string): Promise<void>;
   verifyCode(phoneNumberId: string, code: string): Promise<void>;
   /** Registers the number on the Cloud API with its two-step PIN, which the adapter derives and never stores. */
@@ -141,7 +138,10 @@ export interface IdempotencyStore {
    * Binds an Idempotency-Key to a registration id and a fingerprint of the request, or returns the
    * binding a previous request made.
    */
-  claim(key: string, binding: { registrationId: string; fingerprint: string }): Promise<{
+  claim(
+    key: string,
+    binding: { registrationId: string; fingerprint: string },
+  ): Promise<{
     registrationId: string;
     fingerprint: string;
     claimedNow: boolean;

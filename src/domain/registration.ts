@@ -207,20 +207,26 @@ export function andThen(first: Change, second: (registration: Registration) => C
 }
 
 /** The outgoing CloudEvents a history entry implies: one per moved stage, one per moved status. */
-export function outgoingEventsOf(
-  registrationId: string,
-  version: number,
-  entries: HistoryEntry[],
-): Array<import('./ports').OutgoingEvent> {
+export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): Array<import('./ports').OutgoingEvent> {
   const events: Array<import('./ports').OutgoingEvent> = [];
   entries.forEach((entry) => {
     const base = { source: `/registrations/${registrationId}`, subject: registrationId, time: entry.at };
     const data = (from: string | null, to: string | null) => ({ registrationId, from, to, cause: entry.cause, at: entry.at });
     if (entry.from.stage !== entry.to.stage) {
-      events.push({ ...base, id: `${registrationId}:${version}:${events.length}`, type: 'Registration.StageChanged', data: data(entry.from.stage, entry.to.stage) });
+      events.push({
+        ...base,
+        id: `${registrationId}:${version}:${events.length}`,
+        type: 'Registration.StageChanged',
+        data: data(entry.from.stage, entry.to.stage),
+      });
     }
     if (entry.from.status !== entry.to.status) {
-      events.push({ ...base, id: `${registrationId}:${version}:${events.length}`, type: 'Registration.StatusChanged', data: data(entry.from.status, entry.to.status) });
+      events.push({
+        ...base,
+        id: `${registrationId}:${version}:${events.length}`,
+        type: 'Registration.StatusChanged',
+        data: data(entry.from.status, entry.to.status),
+      });
     }
   });
   return events;

@@ -1,12 +1,4 @@
-export const STAGES = [
-  'SignupStarted',
-  'BusinessAccountSelected',
-  'ProfileSelected',
-  'CodeRequested',
-  'CodeVerified',
-  'Connected',
-  'Cancelled',
-] as const;
+export const STAGES = ['SignupStarted', 'BusinessAccountSelected', 'ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected', 'Cancelled'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const ACCOUNT_STATUSES = [

@@ -22,11 +22,7 @@ export const createRegistration = endpoint({
   handle: async (input, services: Services) => {
     // Stored by its hash, whole: two keys that differ anywhere are two keys.
     const key = input.headers.get('idempotency-key')?.trim();
-    const { registration, created } = await createRegistrationUseCase(
-      services,
-      { ...input.body, ...(key ? { idempotencyKey: key } : {}) },
-      apiTrigger(input),
-    );
+    const { registration, created } = await createRegistrationUseCase(services, { ...input.body, ...(key ? { idempotencyKey: key } : {}) }, apiTrigger(input));
     return registrationResponse(registration, created ? 201 : 200, { location: `/api/registrations/${registration.id}` });
   },
 });

@@ -32,9 +32,14 @@ export const embeddedSignup = endpoint({
   ],
   handle: async (input, services: Services) => {
     if (!services.embeddedSignup) {
-      throw new DomainError('embedded-signup-not-configured', 'Embedded Signup is not configured on this service: META_APP_ID and META_APP_SECRET must both be set.', {
-        suggestedAction: "Set META_APP_ID to the Meta app's id (and META_APP_SECRET to its secret) in the app settings, or use the business-account and whatsapp-profile steps.",
-      });
+      throw new DomainError(
+        'embedded-signup-not-configured',
+        'Embedded Signup is not configured on this service: META_APP_ID and META_APP_SECRET must both be set.',
+        {
+          suggestedAction:
+            "Set META_APP_ID to the Meta app's id (and META_APP_SECRET to its secret) in the app settings, or use the business-account and whatsapp-profile steps.",
+        },
+      );
     }
     const { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName } = input.body;
     const registration = await completeEmbeddedSignup(

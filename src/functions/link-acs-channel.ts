@@ -17,5 +17,11 @@ export const linkAcsChannel = endpoint({
   responses: [registrationOk],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'acs-channel-not-found', 'concurrency-conflict'],
   handle: async (input, services: Services) =>
-    registrationResponse(await linkAcsChannelUseCase(services, { id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...versionOf(input) }, apiTrigger(input))),
+    registrationResponse(
+      await linkAcsChannelUseCase(
+        services,
+        { id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...versionOf(input) },
+        apiTrigger(input),
+      ),
+    ),
 });

@@ -26,10 +26,13 @@ export const listEvents = endpoint({
   methods: ['GET'],
   route: 'events',
   roles: WRITE_OR_OPS,
-  summary: 'The outgoing Registration.* CloudEvents, oldest first (the same ones published to Event Grid; a Registrations.Write caller gets its own registrations’ only)',
+  summary:
+    'The outgoing Registration.* CloudEvents, oldest first (the same ones published to Event Grid; a Registrations.Write caller gets its own registrations’ only)',
   tags: ['events'],
   query: eventsQuery,
-  responses: [{ status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) }],
+  responses: [
+    { status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) },
+  ],
   errors: ['validation-failed'],
   handle: async (input, services: Services) => {
     // Changes this process committed are dispatched in batches: flush them so a caller sees its own.

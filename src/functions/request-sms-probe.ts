@@ -19,5 +19,8 @@ export const requestSmsProbe = endpoint({
   responses: [{ status: 202, description: 'Probe sent; smsCapability.send is pending', schema: registrationResource }],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'sms-probe-cooldown'],
   handle: async (input, services: Services) =>
-    registrationResponse(await requestSmsProbeUseCase(services, { id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)), 202),
+    registrationResponse(
+      await requestSmsProbeUseCase(services, { id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)),
+      202,
+    ),
 });

@@ -15,10 +15,23 @@ export const requestVerificationCode = endpoint({
   tags: ['onboarding'],
   body: verificationRequestBody,
   responses: [{ status: 202, description: 'Code requested; stage CodeRequested', schema: registrationResource }],
-  errors: ['validation-failed', 'not-found', 'invalid-transition', 'verification-cooldown', 'verification-code-rejected', 'operation-in-progress', 'meta-unavailable', 'concurrency-conflict'],
+  errors: [
+    'validation-failed',
+    'not-found',
+    'invalid-transition',
+    'verification-cooldown',
+    'verification-code-rejected',
+    'operation-in-progress',
+    'meta-unavailable',
+    'concurrency-conflict',
+  ],
   handle: async (input, services: Services) =>
     registrationResponse(
-      await requestVerificationCodeUseCase(services, { id: input.params.id!, method: input.body.method, language: input.body.language, ...versionOf(input) }, apiTrigger(input)),
+      await requestVerificationCodeUseCase(
+        services,
+        { id: input.params.id!, method: input.body.method, language: input.body.language, ...versionOf(input) },
+        apiTrigger(input),
+      ),
       202,
     ),
 });

@@ -19,7 +19,11 @@ export const selectWhatsAppProfile = endpoint({
   handle: async (input, services: Services) => {
     const { whatsAppBusinessAccountId, displayName, ...profile } = input.body;
     return registrationResponse(
-      await selectWhatsAppProfileUseCase(services, { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...versionOf(input) }, apiTrigger(input)),
+      await selectWhatsAppProfileUseCase(
+        services,
+        { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...versionOf(input) },
+        apiTrigger(input),
+      ),
     );
   },
 });

@@ -16,7 +16,16 @@ export const submitVerificationCode = endpoint({
   tags: ['onboarding'],
   body: verificationCodeBody,
   responses: [{ status: 200, description: 'Verified', schema: registrationResource }],
-  errors: ['validation-failed', 'not-found', 'invalid-transition', 'verification-code-rejected', 'verification-locked', 'operation-in-progress', 'meta-unavailable', 'concurrency-conflict'],
+  errors: [
+    'validation-failed',
+    'not-found',
+    'invalid-transition',
+    'verification-code-rejected',
+    'verification-locked',
+    'operation-in-progress',
+    'meta-unavailable',
+    'concurrency-conflict',
+  ],
   handle: async (input, services: Services) => {
     // The schema already guarantees the shape; the domain function owns the normal form.
     const code = normaliseSubmittedCode(input.body.code)!;

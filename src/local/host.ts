@@ -99,13 +99,22 @@ function crossSiteRefusal(req: IncomingMessage, body?: Buffer): Refusal | null {
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (body !== undefined && FORM_CONTENT_TYPES.has(type) && (body.length === 0 || !isJsonText(body))) {
-    return { status: 415, detail: `A ${type} body that is not JSON is refused here (a web form can send it): send application/json`, code: 'unsupported-media-type' };
+    return {
+      status: 415,
+      detail: `A ${type} body that is not JSON is refused here (a web form can send it): send application/json`,
+      code: 'unsupported-media-type',
+    };
   }
   return null;
 }
 
 function sendRefusal(res: ServerResponse, refusal: Refusal): void {
-  sendProblem(res, { status: refusal.status, title: refusal.status === 403 ? 'Forbidden' : 'Unsupported media type', detail: refusal.detail, code: refusal.code });
+  sendProblem(res, {
+    status: refusal.status,
+    title: refusal.status === 403 ? 'Forbidden' : 'Unsupported media type',
+    detail: refusal.detail,
+    code: refusal.code,
+  });
 }
 const MANUAL_REASON = 'This function was programmatically called via the host APIs.';
 

@@ -43,12 +43,7 @@ export function requestUrl(req: IncomingMessage, fallbackHost: string): URL {
   return new URL(req.url ?? '/', `http://${host}`);
 }
 
-export function toHttpRequest(options: {
-  req: IncomingMessage;
-  url: URL;
-  body: Buffer;
-  params: Record<string, string>;
-}): HttpRequest {
+export function toHttpRequest(options: { req: IncomingMessage; url: URL; body: Buffer; params: Record<string, string> }): HttpRequest {
   const method = (options.req.method ?? 'GET').toUpperCase();
   // GET/HEAD bodies are dropped, as in Azure; passing them would only make the library log a warning.
   const hasBody = options.body.length > 0 && method !== 'GET' && method !== 'HEAD';
@@ -101,7 +96,13 @@ export interface Problem {
  * src/functions/http/problem.ts; `method-not-allowed` is the host's own, as 405 never comes from a function.
  */
 export function sendProblem(res: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ type: `urn:whatsapp-acs-onboarding:problem:${problem.code}`, title: problem.title, status: problem.status, detail: problem.detail, code: problem.code });
+  const body = JSON.stringify({
+    type: `urn:whatsapp-acs-onboarding:problem:${problem.code}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+  });
   if (res.headersSent) {
     res.destroy();
     return;

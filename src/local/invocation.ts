@@ -51,10 +51,7 @@ function triggerBindingName(type: TriggerType): string {
  * Runs one invocation with the host's bracketing log lines. The handler's error is logged and
  * rethrown: the caller decides what it means (500 for HTTP and Event Grid, a failed timer run).
  */
-export async function invoke<T>(
-  options: InvocationOptions & { reason: string },
-  run: (context: InvocationContext) => Promise<T>,
-): Promise<T> {
+export async function invoke<T>(options: InvocationOptions & { reason: string }, run: (context: InvocationContext) => Promise<T>): Promise<T> {
   const context = createInvocationContext(options);
   const { log, functionName } = options;
   const id = context.invocationId;

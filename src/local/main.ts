@@ -70,7 +70,8 @@ function banner(lines: string[]): string {
   return [edge, `!${' '.repeat(width)}!`, ...lines.map((line) => `!  ${line.padEnd(width - 2)}!`), `!${' '.repeat(width)}!`, edge].join('\n');
 }
 
-const LOCAL_ACS_TOPIC = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox';
+const LOCAL_ACS_TOPIC =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox';
 
 function smsDeliveryReportEvent(sms: SandboxSms, report: { status: string; details: string | null }): Record<string, unknown> {
   const now = new Date().toISOString();
@@ -221,7 +222,9 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
       });
       mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => acs.handle(req, res, subPath)) });
       env.ACS_CONNECTION_STRING = acsSandboxConnectionString(`http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
-      log(`ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
+      log(
+        `ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`,
+      );
     }
 
     if (!setting(env, 'REGISTRATION_PIN_SECRET')) {
@@ -265,19 +268,22 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
       }
       // Like Event Grid, a delivery answered 500 is tried again (a few times, after a pause).
       const attempt = (remaining: number) =>
-        setTimeout(() => {
-          fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
-            body: JSON.stringify([event]),
-          })
-            .then((response) => {
-              if (response.status === 202) return;
-              log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}${remaining > 0 ? '; delivering again' : ''}`);
-              if (response.status >= 500 && remaining > 0) attempt(remaining - 1);
+        setTimeout(
+          () => {
+            fetch(`${host.url}${EVENT_GRID_WEBHOOK_PATH}?functionName=${SMS_FUNCTION}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+              body: JSON.stringify([event]),
             })
-            .catch((error: unknown) => log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' failed: ${describeError(error)}`));
-        }, remaining === SANDBOX_SMS_REDELIVERIES ? SANDBOX_SMS_DELAY_MS : SANDBOX_SMS_REDELIVERY_DELAY_MS).unref();
+              .then((response) => {
+                if (response.status === 202) return;
+                log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' answered ${response.status}${remaining > 0 ? '; delivering again' : ''}`);
+                if (response.status >= 500 && remaining > 0) attempt(remaining - 1);
+              })
+              .catch((error: unknown) => log(`[meta-sandbox] SMS delivery to '${SMS_FUNCTION}' failed: ${describeError(error)}`));
+          },
+          remaining === SANDBOX_SMS_REDELIVERIES ? SANDBOX_SMS_DELAY_MS : SANDBOX_SMS_REDELIVERY_DELAY_MS,
+        ).unref();
       attempt(SANDBOX_SMS_REDELIVERIES);
     };
 

@@ -9,9 +9,7 @@ import type { HttpMethod } from '@azure/functions';
 export const ROUTE_PREFIX = '/api';
 
 type Segment =
-  | { kind: 'literal'; text: string }
-  | { kind: 'param'; name: string; optional: boolean; constraint: string | undefined }
-  | { kind: 'catchAll'; name: string };
+  { kind: 'literal'; text: string } | { kind: 'param'; name: string; optional: boolean; constraint: string | undefined } | { kind: 'catchAll'; name: string };
 
 export interface RouteTemplate {
   readonly template: string;
@@ -25,9 +23,7 @@ export interface Routable {
 }
 
 export type RouteResult<T> =
-  | { kind: 'matched'; target: T; params: Record<string, string> }
-  | { kind: 'methodNotAllowed'; allow: HttpMethod[] }
-  | { kind: 'notFound' };
+  { kind: 'matched'; target: T; params: Record<string, string> } | { kind: 'methodNotAllowed'; allow: HttpMethod[] } | { kind: 'notFound' };
 
 export function parseRouteTemplate(template: string): RouteTemplate {
   const trimmed = template.replace(/^\/+|\/+$/g, '');

@@ -58,7 +58,14 @@ describe('loadConfig (docs/design.md §7)', () => {
   it('takes META_APP_ID as optional, even in Azure (only Embedded Signup needs it)', () => {
     expect(loadConfig({ REGISTRATION_PIN_SECRET: 's' }).metaAppId).toBeUndefined();
     expect(loadConfig({ REGISTRATION_PIN_SECRET: 's', META_APP_ID: ' 1234567890 ' }).metaAppId).toBe('1234567890');
-    const azure = { WEBSITE_SITE_NAME: 'func', REGISTRATION_STORAGE: 'https://account.table.core.windows.net', REGISTRATION_PIN_SECRET: 's', META_ACCESS_TOKEN: 't', META_APP_SECRET: 'a', META_WEBHOOK_VERIFY_TOKEN: 'v' };
+    const azure = {
+      WEBSITE_SITE_NAME: 'func',
+      REGISTRATION_STORAGE: 'https://account.table.core.windows.net',
+      REGISTRATION_PIN_SECRET: 's',
+      META_ACCESS_TOKEN: 't',
+      META_APP_SECRET: 'a',
+      META_WEBHOOK_VERIFY_TOKEN: 'v',
+    };
     expect(loadConfig(azure).metaAppId).toBeUndefined();
   });
 

@@ -46,7 +46,6 @@ const api = async (method: string, route: string, body?: unknown) => {
   return text ? JSON.parse(text) : undefined;
 };
 
-
 /** A byo number taken to Connected through the API, reading the code the Meta sandbox sent. */
 async function connectedRegistration(): Promise<{ id: string; phoneNumber: string }> {
   const phoneNumber = uniquePhoneNumber();
@@ -69,7 +68,15 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
     started = await api('POST', '/api/registrations', { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'acs' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
@@ -141,9 +148,13 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
     const history = await api('GET', `/api/registrations/${connected.id}/history`);
     expect(history.items.at(-1).to.status).toBe('Disconnected');
     // Counts follow a change within the dispatch window (docs/storage.md): refresh until they do.
-    const counted = () => page.waitForFunction(() => document.querySelector('[data-status="Disconnected"] .n')?.textContent !== '0', undefined, { timeout: 1_000 });
+    const counted = () =>
+      page.waitForFunction(() => document.querySelector('[data-status="Disconnected"] .n')?.textContent !== '0', undefined, { timeout: 1_000 });
     for (let attempt = 1; ; attempt += 1) {
-      const shown = await counted().then(() => true, () => false);
+      const shown = await counted().then(
+        () => true,
+        () => false,
+      );
       if (shown) break;
       if (attempt === 20) throw new Error('the Disconnected count never left 0 on the page');
       await page.click('#refresh');

@@ -27,7 +27,11 @@ const headings = (doc: string): string[] =>
 
 describe('citations of docs/ in code and docs', () => {
   it('every docs/design.md §N names a numbered section', () => {
-    const sections = new Set(headings('design.md').map((heading) => /^(\d+(?:\.\d+)?)\.? /.exec(heading)?.[1]).filter(Boolean));
+    const sections = new Set(
+      headings('design.md')
+        .map((heading) => /^(\d+(?:\.\d+)?)\.? /.exec(heading)?.[1])
+        .filter(Boolean),
+    );
     const cited = text.flatMap(({ file, content }) =>
       [...content.matchAll(/docs\/design\.md ((?:§[\d.]+\d(?:, )?)+)/g)].flatMap((match) =>
         [...match[1]!.matchAll(/§([\d.]*\d)/g)].map((section) => ({ file, section: section[1]! })),
@@ -50,12 +54,19 @@ describe('citations of docs/ in code and docs', () => {
   it('every docs/ file linked from the README and the notes exists', () => {
     const linked = [
       ...text.filter(({ file }) => file === 'README.md'),
-      ...readdirSync(path.join(ROOT, 'docs', 'adr')).map((name) => ({ file: `docs/adr/${name}`, content: readFileSync(path.join(ROOT, 'docs', 'adr', name), 'utf8') })),
+      ...readdirSync(path.join(ROOT, 'docs', 'adr')).map((name) => ({
+        file: `docs/adr/${name}`,
+        content: readFileSync(path.join(ROOT, 'docs', 'adr', name), 'utf8'),
+      })),
       { file: 'docs/design.md', content: readFileSync(path.join(ROOT, 'docs', 'design.md'), 'utf8') },
     ].flatMap(({ file, content }) =>
       [...content.matchAll(/\]\(([^)#\s]+\.md)\)/g)].map((match) => ({ file, target: path.join(ROOT, path.dirname(file), match[1]!) })),
     );
     expect(linked.length).toBeGreaterThan(20);
-    expect(linked.filter(({ target }) => !statSync(target, { throwIfNoEntry: false })?.isFile()).map(({ file, target }) => `${file} → ${path.relative(ROOT, target)}`)).toEqual([]);
+    expect(
+      linked
+        .filter(({ target }) => !statSync(target, { throwIfNoEntry: false })?.isFile())
+        .map(({ file, target }) => `${file} → ${path.relative(ROOT, target)}`),
+    ).toEqual([]);
   });
 });

@@ -35,7 +35,10 @@ describe('who may see a registration (docs/design.md §5.1)', () => {
     })();
     expect(refusal).toBeInstanceOf(DomainError);
     expect(refusal).toEqual(missing);
-    expect({ code: (refusal as DomainError).code, message: (refusal as DomainError).message }).toEqual({ code: 'not-found', message: 'Registration r2 does not exist.' });
+    expect({ code: (refusal as DomainError).code, message: (refusal as DomainError).message }).toEqual({
+      code: 'not-found',
+      message: 'Registration r2 does not exist.',
+    });
   });
 
   it('narrows a Write caller’s list to its own whatever the filter, and leaves Ops’ alone', () => {

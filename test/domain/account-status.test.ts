@@ -54,11 +54,16 @@ describe('deriveStatus', () => {
       'Active',
     ]);
   });
-  it.each(['Rejected', 'Pending', 'NotStarted', 'Approved'] as const)('a ban (DISABLE) outranks a display name %s, as a review rejection does', (displayName) => {
-    expect(deriveStatus({ accountBan: { value: 'DISABLE', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
-    expect(deriveStatus({ accountReview: { value: 'REJECTED', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
-    expect(deriveStatus({ accountBan: { value: 'REINSTATE', at }, displayName: { value: displayName, at } })).toBe(deriveStatus({ displayName: { value: displayName, at } }));
-  });
+  it.each(['Rejected', 'Pending', 'NotStarted', 'Approved'] as const)(
+    'a ban (DISABLE) outranks a display name %s, as a review rejection does',
+    (displayName) => {
+      expect(deriveStatus({ accountBan: { value: 'DISABLE', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+      expect(deriveStatus({ accountReview: { value: 'REJECTED', at }, displayName: { value: displayName, at } })).toBe('BusinessAccountReviewRejected');
+      expect(deriveStatus({ accountBan: { value: 'REINSTATE', at }, displayName: { value: displayName, at } })).toBe(
+        deriveStatus({ displayName: { value: displayName, at } }),
+      );
+    },
+  );
 
   it('a ban is outranked by a deleted number, a revoked account and a disconnection', () => {
     const ban = { accountBan: { value: 'DISABLE', at } };

@@ -5,7 +5,12 @@ import type { MetaWaba } from '../../src/domain/meta';
 import { newRegistration, type ChangeContext, type Registration } from '../../src/domain/registration';
 
 const t0 = Date.parse('2026-11-01T10:00:00.000Z');
-const ctx = (offsetSeconds = 0): ChangeContext => ({ cause: 'api', at: new Date(t0 + offsetSeconds * 1000).toISOString(), eventId: 'req-1', actor: 'client-app-1' });
+const ctx = (offsetSeconds = 0): ChangeContext => ({
+  cause: 'api',
+  at: new Date(t0 + offsetSeconds * 1000).toISOString(),
+  eventId: 'req-1',
+  actor: 'client-app-1',
+});
 const fresh = (): Registration => newRegistration({ id: 'r1', phoneNumber: '+14255550123', phoneNumberSource: 'acs', at: ctx().at });
 
 const profile = {
@@ -27,7 +32,11 @@ function toCodeRequested(): Registration {
 function toConnected(displayName: 'Approved' | 'Pending' = 'Pending'): Registration {
   let registration = commands.recordCodeVerified(toCodeRequested(), ctx(1)).next;
   registration = commands.recordRegisteredWithMeta(registration, ctx(2)).next;
-  return commands.recordConnected(registration, { facts: { displayName: { value: displayName, at: ctx(2).at } }, messagingLimit: 'TIER_250', qualityRating: 'GREEN' }, ctx(3)).next;
+  return commands.recordConnected(
+    registration,
+    { facts: { displayName: { value: displayName, at: ctx(2).at } }, messagingLimit: 'TIER_250', qualityRating: 'GREEN' },
+    ctx(3),
+  ).next;
 }
 
 const codeOf = (run: () => unknown): string | undefined => {
@@ -45,7 +54,15 @@ describe('registration commands', () => {
     const business = commands.selectBusinessAccount(start, { id: '100', name: 'Contoso' }, ctx());
     expect(business.next.stage).toBe('BusinessAccountSelected');
     expect(business.history).toEqual([
-      { at: ctx().at, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', actor: 'client-app-1', detail: expect.any(String) },
+      {
+        at: ctx().at,
+        from: { stage: 'SignupStarted', status: null },
+        to: { stage: 'BusinessAccountSelected', status: null },
+        cause: 'api',
+        eventId: 'req-1',
+        actor: 'client-app-1',
+        detail: expect.any(String),
+      },
     ]);
     const connected = toConnected();
     expect(connected.stage).toBe('Connected');

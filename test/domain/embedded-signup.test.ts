@@ -7,7 +7,12 @@ import { completeEmbeddedSignup, type EmbeddedSignupRequest } from '../../src/do
 /** The use case with in-memory fakes: which Meta calls happen with which token, and what is written. */
 const NUMBER = '+14255550123';
 const clock = { now: () => new Date('2026-05-01T10:00:00Z') };
-const ids = { newId: (() => { let n = 0; return () => `id-${(n += 1)}`; })() };
+const ids = {
+  newId: (() => {
+    let n = 0;
+    return () => `id-${(n += 1)}`;
+  })(),
+};
 
 function fakeRepository(initial: Registration[]) {
   const rows = new Map(initial.map((registration) => [registration.id, registration]));
@@ -67,7 +72,13 @@ const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => ({
 /** Meta as the business's token sees it; records every call. */
 function businessGraph(phones: MetaPhoneNumber[] = [phone()], failures: { register?: MetaGraphError } = {}) {
   const calls: string[] = [];
-  const waba: MetaWaba = { id: '200000000000009', name: 'Signup WABA', accountReviewStatus: 'APPROVED', businessVerificationStatus: 'verified', phoneNumbers: phones };
+  const waba: MetaWaba = {
+    id: '200000000000009',
+    name: 'Signup WABA',
+    accountReviewStatus: 'APPROVED',
+    businessVerificationStatus: 'verified',
+    phoneNumbers: phones,
+  };
   const graph: MetaGraph = {
     async getBusiness(id) {
       calls.push(`getBusiness ${id}`);
@@ -177,7 +188,9 @@ describe('completeEmbeddedSignup', () => {
     const other = registration({ id: 'r0', stage: 'ProfileSelected', whatsAppBusinessAccountId: finish.whatsAppBusinessAccountId });
     const { repository } = fakeRepository([other, registration()]);
     const { port, exchanged } = signupPort(businessGraph().graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(
+      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+    );
     expect(error.code).toBe('phone-number-locked');
     expect(exchanged).toEqual([]);
   });
@@ -193,13 +206,15 @@ describe('completeEmbeddedSignup', () => {
   it('turns a refused code into meta-code-exchange-failed and writes nothing', async () => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph().graph, true);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(
+      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+    );
     expect(error.code).toBe('meta-code-exchange-failed');
     expect(error.message).not.toContain(finish.code);
     expect(writes).toEqual([]);
   });
 
-  it('answers a retry that raced the first call with the first call\'s outcome once the code turns out spent', async () => {
+  it("answers a retry that raced the first call with the first call's outcome once the code turns out spent", async () => {
     const { repository } = fakeRepository([registration()]);
     let marker = '';
     const port: EmbeddedSignup = {
@@ -231,7 +246,9 @@ describe('completeEmbeddedSignup', () => {
   ])('refuses %s with embedded-signup-mismatch, writing nothing', async (_label, phones) => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph(phones).graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(
+      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+    );
     expect(error.code).toBe('embedded-signup-mismatch');
     expect(writes).toEqual([]);
   });
@@ -255,7 +272,9 @@ describe('completeEmbeddedSignup', () => {
     const { repository } = fakeRepository([registration()]);
     const { port, exchanged } = signupPort(businessGraph().graph);
     const { phoneNumberId: _none, ...onlyWaba } = finish;
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: onlyWaba }, trigger));
+    const error = await refusal(
+      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: onlyWaba }, trigger),
+    );
     expect(error.code).toBe('validation-failed');
     expect(exchanged).toEqual([]);
   });
@@ -263,7 +282,9 @@ describe('completeEmbeddedSignup', () => {
   it.each(['CodeVerified', 'Connected', 'Cancelled'] as const)('refuses stage %s with invalid-transition before exchanging', async (stage) => {
     const { repository } = fakeRepository([registration({ stage })]);
     const { port, exchanged } = signupPort(businessGraph().graph);
-    const error = await refusal(completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger));
+    const error = await refusal(
+      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+    );
     expect(error.code).toBe('invalid-transition');
     expect(exchanged).toEqual([]);
   });

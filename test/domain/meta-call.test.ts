@@ -4,7 +4,10 @@ import { newRegistration, type ChangeContext } from '../../src/domain/registrati
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const at = (ms: number): ChangeContext => ({ cause: 'api', at: new Date(T0 + ms).toISOString() });
-const fresh = () => ({ ...newRegistration({ id: 'r1', phoneNumber: '+14255550123', phoneNumberSource: 'byo', at: at(0).at }), stage: 'CodeRequested' as const });
+const fresh = () => ({
+  ...newRegistration({ id: 'r1', phoneNumber: '+14255550123', phoneNumberSource: 'byo', at: at(0).at }),
+  stage: 'CodeRequested' as const,
+});
 
 describe('claiming a Meta call', () => {
   it('refuses a second claimant while the first one holds the step, with a retry hint', () => {
@@ -33,8 +36,10 @@ describe('claiming a Meta call', () => {
   });
 
   it('runs the use case rule against the fresh state before claiming', () => {
-    expect(() => claimMetaCall(fresh(), 'verify_code', 'a', at(0), () => {
-      throw new DomainError('invalid-transition', 'no');
-    })).toThrow('no');
+    expect(() =>
+      claimMetaCall(fresh(), 'verify_code', 'a', at(0), () => {
+        throw new DomainError('invalid-transition', 'no');
+      }),
+    ).toThrow('no');
   });
 });

@@ -69,11 +69,20 @@ describe('toAccountChangeEvents edges', () => {
 
   it('reads the WABA from waba_info only for account_update, and checks its id', () => {
     const info = { waba_info: { waba_id: '999' } };
-    const review = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('account_review_update', { decision: 'APPROVED', ...info })] }), RECEIVED_AT);
+    const review = toAccountChangeEvents(
+      envelope({ id: '611', time: 1762083000, changes: [change('account_review_update', { decision: 'APPROVED', ...info })] }),
+      RECEIVED_AT,
+    );
     expect(review.events[0]).toMatchObject({ subject: '611', data: { wabaId: '611' } });
-    const update = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'PARTNER_ADDED', ...info })] }), RECEIVED_AT);
+    const update = toAccountChangeEvents(
+      envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'PARTNER_ADDED', ...info })] }),
+      RECEIVED_AT,
+    );
     expect(update.events[0]).toMatchObject({ subject: '999', source: '/whatsapp/business-accounts/999', data: { wabaId: '999' } });
-    const bad = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'PARTNER_ADDED', waba_info: { waba_id: 'abc' } })] }), RECEIVED_AT);
+    const bad = toAccountChangeEvents(
+      envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'PARTNER_ADDED', waba_info: { waba_id: 'abc' } })] }),
+      RECEIVED_AT,
+    );
     expect(bad.ignored).toEqual(['entry[0].changes[0]: account_update PARTNER_ADDED: waba_info.waba_id is missing or invalid']);
   });
 
@@ -81,9 +90,19 @@ describe('toAccountChangeEvents edges', () => {
     const value = { decision: 'APPROVED', display_phone_number: '+1 425 555 0100' };
     const review = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('account_review_update', value)] }), RECEIVED_AT);
     expect(review.events[0]?.subject).toBe('611');
-    const account = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'ACCOUNT_DELETED' })] }), RECEIVED_AT);
+    const account = toAccountChangeEvents(
+      envelope({ id: '611', time: 1762083000, changes: [change('account_update', { event: 'ACCOUNT_DELETED' })] }),
+      RECEIVED_AT,
+    );
     expect(account.events[0]?.subject).toBe('611');
-    const quality = toAccountChangeEvents(envelope({ id: '611', time: 1762083000, changes: [change('phone_number_quality_update', { event: 'UPGRADE', display_phone_number: '+1 425 555 0100' })] }), RECEIVED_AT);
+    const quality = toAccountChangeEvents(
+      envelope({
+        id: '611',
+        time: 1762083000,
+        changes: [change('phone_number_quality_update', { event: 'UPGRADE', display_phone_number: '+1 425 555 0100' })],
+      }),
+      RECEIVED_AT,
+    );
     expect(quality.events[0]?.subject).toBe('611/phone-numbers/14255550100');
   });
 
@@ -94,7 +113,9 @@ describe('toAccountChangeEvents edges', () => {
     expect(toAccountChangeEvents(envelope({ id: '1', changes: [change('x'.repeat(100), {})] }), RECEIVED_AT).ignored).toEqual([
       `entry[0].changes[0]: field "${'x'.repeat(64)}" is not an account change`,
     ]);
-    expect(toAccountChangeEvents({ object: 'p'.repeat(100), entry: [] }, RECEIVED_AT).ignored).toEqual([`envelope: object "${'p'.repeat(64)}" is not whatsapp_business_account`]);
+    expect(toAccountChangeEvents({ object: 'p'.repeat(100), entry: [] }, RECEIVED_AT).ignored).toEqual([
+      `envelope: object "${'p'.repeat(64)}" is not whatsapp_business_account`,
+    ]);
     expect(toAccountChangeEvents({ object: 'whatsapp_business_account' }, RECEIVED_AT).ignored).toEqual([expect.stringMatching(/^envelope: entry: /)]);
     expect(toAccountChangeEvents(42, RECEIVED_AT).ignored).toEqual(['envelope: Invalid input: expected object, received number']);
     const many = toAccountChangeEvents(envelope({ id: '1', changes: [change('phone_number_name_update', { a: 1 })] }), RECEIVED_AT).ignored;

@@ -17,8 +17,7 @@ import {
 const SECRET = 'test-app-secret';
 const RECEIVED_AT = new Date('2026-11-02T12:00:00.000Z');
 
-const sign = (body: Uint8Array | string, secret = SECRET): string =>
-  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sign = (body: Uint8Array | string, secret = SECRET): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -64,7 +63,8 @@ describe('verifyMetaSignature', () => {
 
   it('hashes the exact bytes of a unicode-escaped body, which re-serialising would change', () => {
     // Meta sends non-ASCII as \u escapes; JSON.parse + JSON.stringify turns them into raw UTF-8.
-    const raw = '{"object":"whatsapp_business_account","entry":[{"id":"611200938475521","time":1762083000,"changes":[{"field":"phone_number_name_update","value":{"display_phone_number":"4930123456","decision":"APPROVED","requested_verified_name":"B\\u00e4ckerei M\\u00fcller"}}]}]}';
+    const raw =
+      '{"object":"whatsapp_business_account","entry":[{"id":"611200938475521","time":1762083000,"changes":[{"field":"phone_number_name_update","value":{"display_phone_number":"4930123456","decision":"APPROVED","requested_verified_name":"B\\u00e4ckerei M\\u00fcller"}}]}]}';
     const bytes = Buffer.from(raw, 'utf8');
     const header = sign(bytes);
 
@@ -206,7 +206,9 @@ describe('toAccountChangeEvents', () => {
     const reordered = {
       entry: [
         {
-          changes: [{ value: { waba_info: { owner_business_id: '774410293384112', waba_id: '611200938475521' }, event: 'PARTNER_REMOVED' }, field: 'account_update' }],
+          changes: [
+            { value: { waba_info: { owner_business_id: '774410293384112', waba_id: '611200938475521' }, event: 'PARTNER_REMOVED' }, field: 'account_update' },
+          ],
           time: 1762075800,
           id: '3058112200467711',
         },
@@ -316,7 +318,14 @@ describe('toAccountChangeEvents', () => {
     const envelope = {
       object: 'whatsapp_business_account',
       extra: true,
-      entry: [{ id: '611200938475521', time: 1762083000, extra: 1, changes: [{ field: 'account_review_update', extra: 2, value: { decision: 'PENDING', wabaId: 'x', occurredAt: 'y', new_field: [1] } }] }],
+      entry: [
+        {
+          id: '611200938475521',
+          time: 1762083000,
+          extra: 1,
+          changes: [{ field: 'account_review_update', extra: 2, value: { decision: 'PENDING', wabaId: 'x', occurredAt: 'y', new_field: [1] } }],
+        },
+      ],
     };
     const [event] = toAccountChangeEvents(envelope, RECEIVED_AT).events;
     expect(event?.data).toEqual({ decision: 'PENDING', new_field: [1], wabaId: '611200938475521', occurredAt: '2025-11-02T11:30:00.000Z' });
@@ -330,7 +339,10 @@ describe('toAccountChangeEvents', () => {
     expect(inMs.events[0]?.id).toBe(inSeconds.events[0]?.id);
 
     const noTime = toAccountChangeEvents({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [change] }] }, RECEIVED_AT);
-    const noTimeLater = toAccountChangeEvents({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [change] }] }, new Date('2026-12-01T00:00:00Z'));
+    const noTimeLater = toAccountChangeEvents(
+      { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [change] }] },
+      new Date('2026-12-01T00:00:00Z'),
+    );
     expect(noTime.events[0]?.time).toBe(RECEIVED_AT.toISOString());
     expect(noTime.events[0]?.data.occurredAt).toBe(RECEIVED_AT.toISOString());
     expect(noTimeLater.events[0]?.id).toBe(noTime.events[0]?.id);

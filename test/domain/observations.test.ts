@@ -6,7 +6,13 @@ const at = '2026-11-01T10:00:00.000Z';
 const later = '2026-11-01T11:00:00.000Z';
 
 const phone = (overrides: Partial<MetaPhoneNumber> = {}): MetaPhoneNumber => metaPhoneNumber({ e164: null, ...overrides });
-const waba = (phones: MetaPhoneNumber[], accountReviewStatus: string | null = null): MetaWaba => ({ id: '200', name: 'W', accountReviewStatus, businessVerificationStatus: null, phoneNumbers: phones });
+const waba = (phones: MetaPhoneNumber[], accountReviewStatus: string | null = null): MetaWaba => ({
+  id: '200',
+  name: 'W',
+  accountReviewStatus,
+  businessVerificationStatus: null,
+  phoneNumbers: phones,
+});
 const target = { phoneNumber: '+14255550123', phoneNumberId: '300' };
 
 describe('findPhoneOnWaba', () => {
@@ -64,16 +70,27 @@ describe('mergeFacts', () => {
   it('the same answer again keeps the fact as it was, time included', () => {
     const known = { wabaAccess: { value: 'ok' as const, at, suspicions: 0 } };
     expect(mergeFacts(known, { wabaAccess: { value: 'ok', at: later, suspicions: 0 } }).wabaAccess).toBe(known.wabaAccess);
-    expect(mergeFacts(known, { wabaAccess: { value: 'suspect', at: later, suspicions: 1 } }).wabaAccess).toEqual({ value: 'suspect', at: later, suspicions: 1 });
-    expect(mergeFacts({ wabaAccess: { value: 'suspect', at, suspicions: 1 } }, { wabaAccess: { value: 'suspect', at: later, suspicions: 2 } }).wabaAccess?.suspicions).toBe(2);
+    expect(mergeFacts(known, { wabaAccess: { value: 'suspect', at: later, suspicions: 1 } }).wabaAccess).toEqual({
+      value: 'suspect',
+      at: later,
+      suspicions: 1,
+    });
+    expect(
+      mergeFacts({ wabaAccess: { value: 'suspect', at, suspicions: 1 } }, { wabaAccess: { value: 'suspect', at: later, suspicions: 2 } }).wabaAccess
+        ?.suspicions,
+    ).toBe(2);
   });
 });
 
 describe('observeWabaMissing (100/33)', () => {
   it('is a suspicion the first time, a revocation the second time in a row or when confirmed, and stays revoked', () => {
     expect(observeWabaMissing({}, at, false)).toEqual({ wabaAccess: { value: 'suspect', at, suspicions: 1 } });
-    expect(observeWabaMissing({ wabaAccess: { value: 'ok', at, suspicions: 0 } }, later, false)).toEqual({ wabaAccess: { value: 'suspect', at: later, suspicions: 1 } });
-    expect(observeWabaMissing({ wabaAccess: { value: 'suspect', at, suspicions: 1 } }, later, false)).toEqual({ wabaAccess: { value: 'revoked', at: later, suspicions: 2 } });
+    expect(observeWabaMissing({ wabaAccess: { value: 'ok', at, suspicions: 0 } }, later, false)).toEqual({
+      wabaAccess: { value: 'suspect', at: later, suspicions: 1 },
+    });
+    expect(observeWabaMissing({ wabaAccess: { value: 'suspect', at, suspicions: 1 } }, later, false)).toEqual({
+      wabaAccess: { value: 'revoked', at: later, suspicions: 2 },
+    });
     // A suspicion recorded without a count counts as one.
     expect(observeWabaMissing({ wabaAccess: { value: 'suspect', at } }, later, false).wabaAccess?.value).toBe('revoked');
     expect(observeWabaMissing({}, at, true)).toEqual({ wabaAccess: { value: 'revoked', at, suspicions: 1 } });

@@ -13,7 +13,10 @@ const usage = (objectId: string, percents: { call?: number; cpu?: number; time?:
 /** A governor on a clock the test moves, with a chosen "random" number. */
 function governor(random = 0) {
   let now = 1_000_000;
-  const rules = new RateLimitGovernor(() => now, () => random);
+  const rules = new RateLimitGovernor(
+    () => now,
+    () => random,
+  );
   return { rules, advance: (ms: number) => void (now += ms) };
 }
 

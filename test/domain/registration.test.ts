@@ -38,7 +38,15 @@ describe('evolve', () => {
     const moved = evolve(fresh(), { stage: 'BusinessAccountSelected' }, { cause: 'api', at: later, eventId: 'req-1' }, 'chosen');
     expect(moved.next).toMatchObject({ stage: 'BusinessAccountSelected', status: null, updatedAt: later, createdAt: at });
     expect(moved.history).toEqual([
-      { at: later, from: { stage: 'SignupStarted', status: null }, to: { stage: 'BusinessAccountSelected', status: null }, cause: 'api', eventId: 'req-1', actor: 'system', detail: 'chosen' },
+      {
+        at: later,
+        from: { stage: 'SignupStarted', status: null },
+        to: { stage: 'BusinessAccountSelected', status: null },
+        cause: 'api',
+        eventId: 'req-1',
+        actor: 'system',
+        detail: 'chosen',
+      },
     ]);
     const withoutId = evolve(fresh(), { stage: 'Cancelled' }, { cause: 'reconcile', at }, 'gone');
     expect(withoutId.history[0]).not.toHaveProperty('eventId');
@@ -49,7 +57,9 @@ describe('evolve', () => {
     expect(connected.status).toBe('DisplayNameReviewPending');
     const approved = evolve(connected, { facts: { displayName: { value: 'Approved', at } } }, { cause: 'account-event', at }, 'approved');
     expect(approved.next.status).toBe('Active');
-    expect(approved.history).toMatchObject([{ from: { stage: 'Connected', status: 'DisplayNameReviewPending' }, to: { stage: 'Connected', status: 'Active' } }]);
+    expect(approved.history).toMatchObject([
+      { from: { stage: 'Connected', status: 'DisplayNameReviewPending' }, to: { stage: 'Connected', status: 'Active' } },
+    ]);
     expect(evolve(approved.next, { messagingLimit: 'TIER_1K' }, { cause: 'reconcile', at }, 'limit').history).toEqual([]);
   });
 
@@ -93,10 +103,38 @@ describe('outgoingEventsOf', () => {
       entry({ stage: 'SignupStarted', status: null }, { stage: 'Cancelled', status: null }),
     ]);
     expect(events).toEqual([
-      { id: 'r1:7:0', type: 'Registration.StageChanged', source: '/registrations/r1', subject: 'r1', time: at, data: { registrationId: 'r1', from: 'CodeVerified', to: 'Connected', cause: 'sms', at } },
-      { id: 'r1:7:1', type: 'Registration.StatusChanged', source: '/registrations/r1', subject: 'r1', time: at, data: { registrationId: 'r1', from: null, to: 'Active', cause: 'sms', at } },
-      { id: 'r1:7:2', type: 'Registration.StatusChanged', source: '/registrations/r1', subject: 'r1', time: at, data: { registrationId: 'r1', from: 'Active', to: 'Revoked', cause: 'sms', at } },
-      { id: 'r1:7:3', type: 'Registration.StageChanged', source: '/registrations/r1', subject: 'r1', time: at, data: { registrationId: 'r1', from: 'SignupStarted', to: 'Cancelled', cause: 'sms', at } },
+      {
+        id: 'r1:7:0',
+        type: 'Registration.StageChanged',
+        source: '/registrations/r1',
+        subject: 'r1',
+        time: at,
+        data: { registrationId: 'r1', from: 'CodeVerified', to: 'Connected', cause: 'sms', at },
+      },
+      {
+        id: 'r1:7:1',
+        type: 'Registration.StatusChanged',
+        source: '/registrations/r1',
+        subject: 'r1',
+        time: at,
+        data: { registrationId: 'r1', from: null, to: 'Active', cause: 'sms', at },
+      },
+      {
+        id: 'r1:7:2',
+        type: 'Registration.StatusChanged',
+        source: '/registrations/r1',
+        subject: 'r1',
+        time: at,
+        data: { registrationId: 'r1', from: 'Active', to: 'Revoked', cause: 'sms', at },
+      },
+      {
+        id: 'r1:7:3',
+        type: 'Registration.StageChanged',
+        source: '/registrations/r1',
+        subject: 'r1',
+        time: at,
+        data: { registrationId: 'r1', from: 'SignupStarted', to: 'Cancelled', cause: 'sms', at },
+      },
     ]);
     expect(outgoingEventsOf('r1', 8, [])).toEqual([]);
   });

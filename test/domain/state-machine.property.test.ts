@@ -105,7 +105,9 @@ const observedFactsArb: fc.Arbitrary<ModelFacts> = fc.record(
     phone: fc.constantFrom('present' as const, 'present' as const, 'deleted' as const).chain(at) as fc.Arbitrary<Timed<'present' | 'deleted'>>,
     review: fc.constantFrom('APPROVED', 'PENDING', 'REJECTED').chain(at) as fc.Arbitrary<Timed<string>>,
     ban: fc.constantFrom('DISABLE', 'REINSTATE', 'SCHEDULE_FOR_DISABLE').chain(at) as fc.Arbitrary<Timed<string>>,
-    name: fc.constantFrom('Approved' as const, 'Pending' as const, 'Rejected' as const, 'NotStarted' as const).chain(at) as fc.Arbitrary<ModelFacts['name'] & object>,
+    name: fc.constantFrom('Approved' as const, 'Pending' as const, 'Rejected' as const, 'NotStarted' as const).chain(at) as fc.Arbitrary<
+      ModelFacts['name'] & object
+    >,
   },
   { requiredKeys: [] },
 );
@@ -115,7 +117,10 @@ const readingArb: fc.Arbitrary<Reading> = fc.oneof(
     waba: fc.record({
       review: fc.constantFrom(null, 'APPROVED', 'PENDING', 'REJECTED'),
       phone: fc.option(
-        fc.record({ status: fc.constantFrom(null, 'CONNECTED', 'CONNECTED', 'DELETED'), nameStatus: fc.constantFrom(null, 'APPROVED', 'PENDING_REVIEW', 'DECLINED', 'NONE', 'AVAILABLE_WITHOUT_REVIEW') }),
+        fc.record({
+          status: fc.constantFrom(null, 'CONNECTED', 'CONNECTED', 'DELETED'),
+          nameStatus: fc.constantFrom(null, 'APPROVED', 'PENDING_REVIEW', 'DECLINED', 'NONE', 'AVAILABLE_WITHOUT_REVIEW'),
+        }),
         { freq: 5 },
       ),
     }),
@@ -170,8 +175,16 @@ function commandCases(step: Step, model: Model): CommandCase[] {
     },
     {
       name: 'selectProfile',
-      run: (r, c) => commands.selectProfile(r, { whatsAppBusinessAccountId: '200', displayName: 'D', profile: {}, phoneNumberId: '300', facts: {}, messagingLimit: null, qualityRating: null }, c),
-      expect: (m) => (['BusinessAccountSelected', 'ProfileSelected'].includes(m.stage) ? { refused: false, model: { ...m, stage: 'ProfileSelected', phoneNumberId: '300' } } : refused),
+      run: (r, c) =>
+        commands.selectProfile(
+          r,
+          { whatsAppBusinessAccountId: '200', displayName: 'D', profile: {}, phoneNumberId: '300', facts: {}, messagingLimit: null, qualityRating: null },
+          c,
+        ),
+      expect: (m) =>
+        ['BusinessAccountSelected', 'ProfileSelected'].includes(m.stage)
+          ? { refused: false, model: { ...m, stage: 'ProfileSelected', phoneNumberId: '300' } }
+          : refused,
     },
     {
       name: 'requestCode',
@@ -223,7 +236,9 @@ function commandCases(step: Step, model: Model): CommandCase[] {
       name: 'disconnect',
       run: (r, c) => commands.disconnect(r, c),
       expect: (m, now) =>
-        m.stage === 'Connected' ? { refused: false, model: { ...m, facts: m.facts.disconnected ? m.facts : { ...m.facts, disconnected: { value: true, at: now } } } } : refused,
+        m.stage === 'Connected'
+          ? { refused: false, model: { ...m, facts: m.facts.disconnected ? m.facts : { ...m.facts, disconnected: { value: true, at: now } } } }
+          : refused,
     },
     {
       name: 'reconnect',
@@ -370,7 +385,10 @@ describe('registration state machine (property, against a model of docs/design.m
           const before = registration;
           const after = change.next;
           const status = modelStatus(model);
-          check(after.stage === model.stage && after.status === status, `${label}: got ${after.stage}/${after.status}, the rules give ${model.stage}/${status}`);
+          check(
+            after.stage === model.stage && after.status === status,
+            `${label}: got ${after.stage}/${after.status}, the rules give ${model.stage}/${status}`,
+          );
           // Every visible move is recorded once, and nothing else is.
           const moved = after.stage !== before.stage || after.status !== before.status;
           check(change.history.length === (moved ? 1 : 0), `${label}: ${change.history.length} history entries for ${moved ? 'a move' : 'no move'}`);
@@ -383,7 +401,8 @@ describe('registration state machine (property, against a model of docs/design.m
             );
           }
           if (['CodeRequested', 'CodeVerified'].includes(after.stage)) check(after.verification !== null, `${label}: ${after.stage} without a verification`);
-          if (['ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected'].includes(after.stage)) check(after.phoneNumberId !== null, `${label}: ${after.stage} without a phone number id`);
+          if (['ProfileSelected', 'CodeRequested', 'CodeVerified', 'Connected'].includes(after.stage))
+            check(after.phoneNumberId !== null, `${label}: ${after.stage} without a phone number id`);
 
           if (after.stage !== before.stage) movesSeen.add(`${before.stage}→${after.stage}`);
           if (command.name === 'reconnect') reconnectedFrom.add(before.status!);
@@ -402,6 +421,10 @@ describe('registration state machine (property, against a model of docs/design.m
     expect(STAGE_MOVES.filter((move) => !movesSeen.has(move))).toEqual([]);
     expect([...movesSeen].filter((move) => !STAGE_MOVES.includes(move))).toEqual([]);
     expect(RECONNECTABLE.filter((status) => !reconnectedFrom.has(status))).toEqual([]);
-    expect(commandCases(fc.sample(stepArb, 1)[0]!, { stage: 'SignupStarted', businessId: null, phoneNumberId: null, lastCodeAt: null, facts: {} }).map((c) => c.name).filter((name) => !commandsAccepted.has(name))).toEqual([]);
+    expect(
+      commandCases(fc.sample(stepArb, 1)[0]!, { stage: 'SignupStarted', businessId: null, phoneNumberId: null, lastCodeAt: null, facts: {} })
+        .map((c) => c.name)
+        .filter((name) => !commandsAccepted.has(name)),
+    ).toEqual([]);
   });
 });

@@ -39,7 +39,5 @@ describe('normaliseSubmittedCode', () => {
     [' 123 456 ', '123456'],
   ])('accepts %p', (input, expected) => expect(normaliseSubmittedCode(input)).toBe(expected));
 
-  it.each(['12345', '1234567', '12-3456', 'abcdef', '123_456', ''])('refuses %p', (input) =>
-    expect(normaliseSubmittedCode(input)).toBeNull(),
-  );
+  it.each(['12345', '1234567', '12-3456', 'abcdef', '123_456', ''])('refuses %p', (input) => expect(normaliseSubmittedCode(input)).toBeNull());
 });

@@ -31,7 +31,12 @@ describe('Embedded Signup through the local host', () => {
     };
     const connected = await api('POST', `/api/registrations/${id}/embedded-signup`, body);
     expect(connected.status).toBe(200);
-    expect(connected.json).toMatchObject({ stage: 'Connected', status: 'DisplayNameReviewPending', displayName: 'Contoso Signup', phoneNumberId: body.phoneNumberId });
+    expect(connected.json).toMatchObject({
+      stage: 'Connected',
+      status: 'DisplayNameReviewPending',
+      displayName: 'Contoso Signup',
+      phoneNumberId: body.phoneNumberId,
+    });
 
     const retry = await api('POST', `/api/registrations/${id}/embedded-signup`, body);
     expect(retry.status).toBe(200);
@@ -45,7 +50,10 @@ describe('Embedded Signup through the local host', () => {
     const seen = [host.output(), connected.text, retry.text, history.text, events.text].join('\n');
     expect(seen).not.toContain(token);
     expect(seen).not.toContain(body.code);
-    const serviceLines = host.output().split('\n').filter((line) => !line.includes('[meta-sandbox]'));
+    const serviceLines = host
+      .output()
+      .split('\n')
+      .filter((line) => !line.includes('[meta-sandbox]'));
     expect(serviceLines.join('\n')).not.toContain('14255550188');
   });
 

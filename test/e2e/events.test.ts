@@ -28,10 +28,17 @@ describe('events on the local host', () => {
     expect((await json('POST', `/api/registrations/${id}/verification`, { method: 'SMS' })).status).toBe(202);
 
     // The sandbox texts the code to the ACS number; smsEvents reads it and finishes the registration.
-    const connected = await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.stage === 'Connected', 'Connected');
+    const connected = await until(
+      () => json('GET', `/api/registrations/${id}`),
+      (r) => r.json.stage === 'Connected',
+      'Connected',
+    );
     expect(connected.json.status).toBe('DisplayNameReviewPending');
     const history = (await json('GET', `/api/registrations/${id}/history`)).json.items;
-    expect(history.filter((item: { cause: string }) => item.cause === 'sms').map((item: { to: { stage: string } }) => item.to.stage)).toEqual(['CodeVerified', 'Connected']);
+    expect(history.filter((item: { cause: string }) => item.cause === 'sms').map((item: { to: { stage: string } }) => item.to.stage)).toEqual([
+      'CodeVerified',
+      'Connected',
+    ]);
 
     const envelope = structuredClone(partnerRemoved);
     envelope.entry[0]!.changes[0]!.value.waba_info.waba_id = '200000000000001';
@@ -42,27 +49,50 @@ describe('events on the local host', () => {
     const signature = `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;
     const good = await json('POST', '/api/meta/webhook', body, { 'x-hub-signature-256': signature });
     expect(good.status).toBe(200);
-    await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.status === 'Revoked', 'Revoked');
+    await until(
+      () => json('GET', `/api/registrations/${id}`),
+      (r) => r.json.status === 'Revoked',
+      'Revoked',
+    );
     // Without a topic the change is delivered to the accountEvents function itself (docs/design.md §8).
     expect(host.output()).toMatch(/Executed 'Functions\.accountEvents' \(Succeeded/);
 
-    const events = (await json('GET', '/api/events?limit=100')).json.items.filter((event: { data: { registrationId: string } }) => event.data.registrationId === id);
-    expect(events.some((event: { type: string; data: { to: string } }) => event.type === 'Registration.StageChanged' && event.data.to === 'Connected')).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'Registration.StatusChanged', data: { from: 'DisplayNameReviewPending', to: 'Revoked', cause: 'account-event' } });
+    const events = (await json('GET', '/api/events?limit=100')).json.items.filter(
+      (event: { data: { registrationId: string } }) => event.data.registrationId === id,
+    );
+    expect(events.some((event: { type: string; data: { to: string } }) => event.type === 'Registration.StageChanged' && event.data.to === 'Connected')).toBe(
+      true,
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'Registration.StatusChanged',
+      data: { from: 'DisplayNameReviewPending', to: 'Revoked', cause: 'account-event' },
+    });
   });
 
   it('probes SMS capability through the ACS sandbox and its delivery report', async () => {
     const created = await json('POST', '/api/registrations', { phoneNumber: '+1 425 555 0178', phoneNumberSource: 'acs' });
     const id = created.json.id as string;
     expect((await json('POST', `/api/registrations/${id}/sms-probe`)).status).toBe(202);
-    const probed = await until(() => json('GET', `/api/registrations/${id}`), (r) => r.json.smsCapability?.send === 'confirmed', 'smsCapability confirmed');
+    const probed = await until(
+      () => json('GET', `/api/registrations/${id}`),
+      (r) => r.json.smsCapability?.send === 'confirmed',
+      'smsCapability confirmed',
+    );
     expect(probed.json.smsCapability.detail).toContain('Delivered');
   });
 
   it('runs the reconcile timer on demand through the admin endpoint, and lists the run', async () => {
-    const admin = await fetch(`${host.url}/admin/functions/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+    const admin = await fetch(`${host.url}/admin/functions/reconcile`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
     expect(admin.status).toBe(202);
-    const runs = await until(() => json('GET', '/api/reconcile/runs'), (r) => r.json.items.length > 0, 'a reconcile run');
+    const runs = await until(
+      () => json('GET', '/api/reconcile/runs'),
+      (r) => r.json.items.length > 0,
+      'a reconcile run',
+    );
     expect(runs.json.items[0]).toMatchObject({ outcome: 'completed', failed: 0 });
   });
 });

@@ -21,7 +21,9 @@ const api = async (method: string, path: string, body?: unknown, headers: Record
   return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any
 };
 
-const NEW_BUSINESS = { create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'a@contoso.example', businessPhone: '+14255550100' } };
+const NEW_BUSINESS = {
+  create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'a@contoso.example', businessPhone: '+14255550100' },
+};
 
 async function created() {
   const response = await api('POST', '/api/registrations', { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' });

@@ -58,9 +58,15 @@ describe('the sandboxes keep their world across a restart of the local host', ()
     const created = await call('POST', `${api}/registrations`, { phoneNumber: '+1 425 555 0142', phoneNumberSource: 'acs' });
     const id = created.json.id as string;
     expect((await call('PUT', `${api}/registrations/${id}/business-account`, { businessId: '100000000000001' })).status).toBe(200);
-    expect((await call('PUT', `${api}/registrations/${id}/whatsapp-profile`, { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso Bikes' })).status).toBe(200);
+    expect(
+      (await call('PUT', `${api}/registrations/${id}/whatsapp-profile`, { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso Bikes' })).status,
+    ).toBe(200);
     expect((await call('POST', `${api}/registrations/${id}/verification`, { method: 'SMS' })).status).toBe(202);
-    await until(() => call('GET', `${api}/registrations/${id}`), (r) => r.json.stage === 'Connected', 'Connected');
+    await until(
+      () => call('GET', `${api}/registrations/${id}`),
+      (r) => r.json.stage === 'Connected',
+      'Connected',
+    );
     // An ACS channel too: the ACS sandbox must remember it, or reconcile would find it gone (Disconnected).
     const channel = randomUUID();
     expect((await call('POST', `${host.url}/acs-sandbox/_sandbox/channels/${channel}`)).status).toBeLessThan(300);
@@ -76,9 +82,17 @@ describe('the sandboxes keep their world across a restart of the local host', ()
 
     host = await start(azurite);
     expect(host.output()).toMatch(/\[meta-sandbox\] world restored/);
-    const admin = await fetch(`${host.url}/admin/functions/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+    const admin = await fetch(`${host.url}/admin/functions/reconcile`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
     expect(admin.status).toBe(202);
-    const runs = await until(() => call('GET', `${host!.url}/api/reconcile/runs`), (r) => r.json.items.some((run: { finishedAt: string | null }) => run.finishedAt !== null), 'a finished reconcile run');
+    const runs = await until(
+      () => call('GET', `${host!.url}/api/reconcile/runs`),
+      (r) => r.json.items.some((run: { finishedAt: string | null }) => run.finishedAt !== null),
+      'a finished reconcile run',
+    );
     expect(runs.json.items[0]).toMatchObject({ outcome: 'completed', checked: 1, changed: 0, failed: 0 });
 
     const after = (await call('GET', `${host.url}/api/registrations/${id}`)).json;

@@ -26,7 +26,10 @@ describe('the local host (npm start) over HTTP with the Meta sandbox', () => {
     expect(created.headers.get('location')).toBe(`/api/registrations/${id}`);
 
     expect((await api('PUT', `/api/registrations/${id}/business-account`, { businessId: '100000000000001' })).status).toBe(200);
-    const profile = await api('PUT', `/api/registrations/${id}/whatsapp-profile`, { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso Bikes' });
+    const profile = await api('PUT', `/api/registrations/${id}/whatsapp-profile`, {
+      whatsAppBusinessAccountId: '200000000000001',
+      displayName: 'Contoso Bikes',
+    });
     expect(profile.json.stage).toBe('ProfileSelected');
     const requested = await api('POST', `/api/registrations/${id}/verification`, { method: 'SMS' });
     expect(requested.status).toBe(202);
@@ -38,7 +41,10 @@ describe('the local host (npm start) over HTTP with the Meta sandbox', () => {
     const verified = await api('POST', `/api/registrations/${id}/verification/code`, { code: `${code.slice(0, 3)}-${code.slice(3)}` });
     expect(verified.status).toBe(200);
     expect(verified.json).toMatchObject({ stage: 'Connected', status: 'DisplayNameReviewPending', messaging: { canSend: true, limited: true } });
-    const serviceLines = host.output().split('\n').filter((line) => !line.includes('[meta-sandbox]'));
+    const serviceLines = host
+      .output()
+      .split('\n')
+      .filter((line) => !line.includes('[meta-sandbox]'));
     expect(serviceLines.join('\n')).not.toContain(code);
     expect(serviceLines.join('\n')).not.toContain('14255550199');
 
@@ -63,7 +69,10 @@ describe('the local host (npm start) over HTTP with the Meta sandbox', () => {
     expect(handshake.json).toEqual({ validationResponse: validation[0]!.data.validationCode });
     expect((await api('POST', '/runtime/webhooks/eventgrid?functionName=smsEvents', [])).status).toBe(400);
     expect((await api('POST', '/runtime/webhooks/eventgrid?functionName=noSuchFunction', [], { 'aeg-event-type': 'Notification' })).status).toBe(404);
-    const options = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=accountEvents`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    const options = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=accountEvents`, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
     expect(options.status).toBe(200);
     expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
   });

@@ -34,8 +34,12 @@ interface Row {
   request: (id: string) => CallOptions;
 }
 
-const businessDetails = { create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'ops@contoso.example', businessPhone: '+14255550100' } };
-const onId = (extra: CallOptions = {}) => (id: string): CallOptions => ({ params: { id }, ...extra });
+const businessDetails = {
+  create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'ops@contoso.example', businessPhone: '+14255550100' },
+};
+const onId =
+  (extra: CallOptions = {}) =>
+  (id: string): CallOptions => ({ params: { id }, ...extra });
 
 /** 409 where the stage forbids the step: the call got past §5.1 and reached the use case. */
 const MATRIX: Record<string, Row> = {
@@ -45,7 +49,11 @@ const MATRIX: Record<string, Row> = {
   getRegistrationHistory: { expect: [200, 404, 200], request: onId() },
   cancelRegistration: { expect: [204, 404, 204], mutates: true, request: onId() },
   selectBusinessAccount: { expect: [200, 404, 200], mutates: true, request: onId({ body: businessDetails }) },
-  selectWhatsAppProfile: { expect: [409, 404, 409], mutates: true, request: onId({ body: { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso' } }) },
+  selectWhatsAppProfile: {
+    expect: [409, 404, 409],
+    mutates: true,
+    request: onId({ body: { whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso' } }),
+  },
   requestVerificationCode: { expect: [409, 404, 409], mutates: true, request: onId({ body: { method: 'SMS' } }) },
   submitVerificationCode: { expect: [409, 404, 409], mutates: true, request: onId({ body: { code: '123456' } }) },
   disconnectRegistration: { expect: [409, 404, 409], mutates: true, request: onId() },
@@ -56,7 +64,9 @@ const MATRIX: Record<string, Row> = {
   embeddedSignup: {
     expect: [422, 404, 422],
     mutates: true,
-    request: onId({ body: { code: 'not-a-code-meta-issued', businessId: '100000000000001', whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso' } }),
+    request: onId({
+      body: { code: 'not-a-code-meta-issued', businessId: '100000000000001', whatsAppBusinessAccountId: '200000000000001', displayName: 'Contoso' },
+    }),
   },
   getRegistrationSummary: { expect: [200, 200, 200], request: () => ({}) },
   listEvents: { expect: [200, 200, 200], request: () => ({}) },
@@ -92,7 +102,10 @@ function expected(row: Row, caller: CallerName): number {
 }
 
 async function ownersRegistration(): Promise<{ id: string; version: string }> {
-  const created = await app.call('createRegistration', { headers: CALLERS['Write owner'], body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'acs' } });
+  const created = await app.call('createRegistration', {
+    headers: CALLERS['Write owner'],
+    body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'acs' },
+  });
   expect(created.status).toBe(201);
   return { id: created.json.id, version: created.headers.etag! };
 }
@@ -122,7 +135,8 @@ describe('§5.1 matrix (principal header trusted)', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer');
     }
     if (status === 403) expectProblem(response, 'forbidden');
-    if ((status === 401 || status === 403) && !row.open) expect(response.logs.join('\n')).toContain(`Request answered ${status} ${status === 401 ? 'unauthenticated' : 'forbidden'}`);
+    if ((status === 401 || status === 403) && !row.open)
+      expect(response.logs.join('\n')).toContain(`Request answered ${status} ${status === 401 ? 'unauthenticated' : 'forbidden'}`);
     if (status === 404) expectProblem(response, 'not-found');
     if ([401, 403, 404].includes(status) && row.mutates) {
       const after = await app.call('getRegistration', { params: { id: target.id }, headers: opsHeaders });

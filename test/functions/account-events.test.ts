@@ -12,7 +12,9 @@ const statusOf = async (id: string) => (await app.call('getRegistration', { para
 
 describe('Meta webhook → account events', () => {
   it('answers the handshake only with the right token', async () => {
-    const ok = await app.call('metaWebhookVerify', { query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'test-verify-token', 'hub.challenge': '1158201444' } });
+    const ok = await app.call('metaWebhookVerify', {
+      query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'test-verify-token', 'hub.challenge': '1158201444' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('1158201444');
     expect(ok.headers['content-type']).toBe('text/plain');
@@ -76,7 +78,12 @@ describe('Meta webhook → account events', () => {
       id: `ban-${id}-${step}`,
       type: 'WhatsApp.AccountUpdate',
       source: `/whatsapp/business-accounts/${waba.id}`,
-      data: { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: state, waba_ban_date: '2025-11-02' }, wabaId: waba.id, occurredAt: new Date(base + step * 1000).toISOString() },
+      data: {
+        event: 'DISABLED_UPDATE',
+        ban_info: { waba_ban_state: state, waba_ban_date: '2025-11-02' },
+        wabaId: waba.id,
+        occurredAt: new Date(base + step * 1000).toISOString(),
+      },
     });
     const steps: Array<[unknown, string]> = [
       [['DISABLE'], 'BusinessAccountReviewRejected'],
@@ -96,8 +103,12 @@ describe('Meta webhook → account events', () => {
     const { id, phoneNumber } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
     const now = Math.floor(Date.now() / 1000) + 10;
     const digits = phoneNumber.slice(1);
-    const approve = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'APPROVED' } }], now + 20));
-    const olderReject = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }], now));
+    const approve = signedWebhook(
+      webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'APPROVED' } }], now + 20),
+    );
+    const olderReject = signedWebhook(
+      webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }], now),
+    );
     await app.call('metaWebhook', approve);
     expect(await statusOf(id)).toBe('Active');
     await app.call('metaWebhook', olderReject);
@@ -105,7 +116,13 @@ describe('Meta webhook → account events', () => {
     const review = signedWebhook(webhookEnvelope(waba.id, [{ field: 'account_review_update', value: { decision: 'REJECTED' } }], now + 30));
     await app.call('metaWebhook', review);
     expect(await statusOf(id)).toBe('BusinessAccountReviewRejected');
-    const quality = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_quality_update', value: { display_phone_number: digits, event: 'UPGRADE', max_daily_conversations_per_business: 'TIER_10K' } }], now + 40));
+    const quality = signedWebhook(
+      webhookEnvelope(
+        waba.id,
+        [{ field: 'phone_number_quality_update', value: { display_phone_number: digits, event: 'UPGRADE', max_daily_conversations_per_business: 'TIER_10K' } }],
+        now + 40,
+      ),
+    );
     await app.call('metaWebhook', quality);
     expect((await app.call('getRegistration', { params: { id } })).json.messaging.messagingLimit).toBe('TIER_10K');
   });
@@ -125,10 +142,22 @@ describe('Meta webhook → account events', () => {
         type: 'WhatsApp.PhoneNumberNameUpdate',
         source: `/whatsapp/business-accounts/${waba.id}`,
         time: new Date((base + step) * 1000).toISOString(),
-        data: { display_phone_number: phoneNumber.slice(1), decision: decisions[(step + r) % decisions.length], wabaId: waba.id, occurredAt: new Date((base + step) * 1000).toISOString() },
+        data: {
+          display_phone_number: phoneNumber.slice(1),
+          decision: decisions[(step + r) % decisions.length],
+          wabaId: waba.id,
+          occurredAt: new Date((base + step) * 1000).toISOString(),
+        },
       })),
     );
-    const expected = new Map(registrations.map(({ id }, r) => [id, { APPROVED: 'Active', REJECTED: 'DisplayNameReviewRejected', PENDING: 'DisplayNameReviewPending' }[decisions[(decisions.length - 1 + r) % decisions.length]!]]));
+    const expected = new Map(
+      registrations.map(({ id }, r) => [
+        id,
+        { APPROVED: 'Active', REJECTED: 'DisplayNameReviewRejected', PENDING: 'DisplayNameReviewPending' }[
+          decisions[(decisions.length - 1 + r) % decisions.length]!
+        ],
+      ]),
+    );
     // Twice each, in a fixed pseudo-random order (so a failure is reproducible).
     const deliveries = [...events, ...events].map((event, index) => ({ event, key: (index * 7919) % 997 })).sort((a, b) => a.key - b.key);
     // Batches of 10, four in flight at a time, as Event Grid delivers them.
@@ -149,7 +178,12 @@ describe('Meta webhook → account events', () => {
       id: `hot-${id}-${index}`,
       type: 'WhatsApp.PhoneNumberNameUpdate',
       source: `/whatsapp/business-accounts/${waba.id}`,
-      data: { display_phone_number: phoneNumber.slice(1), decision: index % 2 === 0 ? 'APPROVED' : 'REJECTED', wabaId: waba.id, occurredAt: new Date(base + index * 1000).toISOString() },
+      data: {
+        display_phone_number: phoneNumber.slice(1),
+        decision: index % 2 === 0 ? 'APPROVED' : 'REJECTED',
+        wabaId: waba.id,
+        occurredAt: new Date(base + index * 1000).toISOString(),
+      },
     }));
     const results = await Promise.all(events.map((event) => app.deliver('accountEvents', event)));
     expect(results.every((result) => result.status === 202)).toBe(true);
@@ -167,7 +201,9 @@ describe('GET /api/events', () => {
     const all: Array<{ type: string; data: { registrationId: string; from: string | null; to: string | null } }> = [];
     let after: string | null = null;
     do {
-      const page: { json: { items: typeof all; nextCursor: string | null } } = await app.call('listEvents', { query: { limit: '7', ...(after ? { after } : {}) } });
+      const page: { json: { items: typeof all; nextCursor: string | null } } = await app.call('listEvents', {
+        query: { limit: '7', ...(after ? { after } : {}) },
+      });
       all.push(...page.json.items);
       after = page.json.nextCursor;
     } while (after);

@@ -35,7 +35,10 @@ describe('SMS capability probe', () => {
     expect(sent).toMatchObject({ from: phoneNumber, to: '+14255550100' });
     const failed = smsDeliveryReport('+14255550100', `sms-probe:${id}`, 'Failed', sent!.messageId);
     await app.deliver('smsEvents', [failed]);
-    expect((await app.call('getRegistration', { params: { id } })).json.smsCapability).toMatchObject({ send: 'failed', detail: expect.stringContaining('Failed') });
+    expect((await app.call('getRegistration', { params: { id } })).json.smsCapability).toMatchObject({
+      send: 'failed',
+      detail: expect.stringContaining('Failed'),
+    });
   });
 
   it('refuses a bring-your-own number with 409', async () => {
@@ -61,7 +64,10 @@ describe('ACS channel', () => {
     expect(linked.status).toBe(200);
     expect(linked.json.acsChannel).toMatchObject({ channelRegistrationId: channel, reachable: true });
 
-    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({ status: 'DisplayNameReviewPending', acsChannel: { reachable: true } });
+    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({
+      status: 'DisplayNameReviewPending',
+      acsChannel: { reachable: true },
+    });
     app.acs.state.removeChannel(channel);
     const reconciled = await app.call('reconcileRegistration', { params: { id } });
     expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });

@@ -55,9 +55,7 @@ describe('POST /api/registrations', () => {
 
   it('lets exactly one of 8 concurrent creates of one number win', async () => {
     const phoneNumber = nextNumber();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => app.call('createRegistration', { body: { phoneNumber, phoneNumberSource: 'acs' } })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => app.call('createRegistration', { body: { phoneNumber, phoneNumberSource: 'acs' } })));
     expect(results.filter((result) => result.status === 201)).toHaveLength(1);
     expect(results.filter((result) => result.status === 409 && result.json.code === 'phone-number-in-use')).toHaveLength(7);
   });
@@ -73,7 +71,13 @@ describe('POST /api/registrations', () => {
       const response = await app.call('createRegistration', { body });
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toBe('application/problem+json');
-      expect(response.json).toMatchObject({ code: 'validation-failed', status: 400, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+      expect(response.json).toMatchObject({
+        code: 'validation-failed',
+        status: 400,
+        type: expect.any(String),
+        title: expect.any(String),
+        detail: expect.any(String),
+      });
       expect(response.json.errors.map((error: { path: string }) => error.path)).toContain(path);
     });
 
@@ -84,7 +88,10 @@ describe('POST /api/registrations', () => {
     });
 
     it('wrong content type → 415', async () => {
-      const response = await app.call('createRegistration', { body: 'phoneNumber=+14255550999', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const response = await app.call('createRegistration', {
+        body: 'phoneNumber=+14255550999',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(response.status).toBe(415);
       expect(response.json.code).toBe('unsupported-media-type');
     });

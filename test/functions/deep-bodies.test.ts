@@ -15,9 +15,14 @@ const PLACEHOLDER = '"__deep__"';
 
 describe('bodies nested thousands of levels deep', () => {
   it('a signed webhook answers 400 validation-failed', async () => {
-    const envelope = webhookEnvelope(SEED_WABA.id, [{ field: 'account_update', value: { event: 'PARTNER_REMOVED', waba_info: { waba_id: SEED_WABA.id }, extra: '__deep__' } }]);
+    const envelope = webhookEnvelope(SEED_WABA.id, [
+      { field: 'account_update', value: { event: 'PARTNER_REMOVED', waba_info: { waba_id: SEED_WABA.id }, extra: '__deep__' } },
+    ]);
     const body = JSON.stringify(envelope).replace(PLACEHOLDER, nestedJson(10_000));
-    const headers = { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', 'test-app-secret').update(body).digest('hex')}` };
+    const headers = {
+      'content-type': 'application/json',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', 'test-app-secret').update(body).digest('hex')}`,
+    };
     const response = await app.call('metaWebhook', { body, headers });
     expect(response.status).toBe(400);
     expect(response.json.code).toBe('validation-failed');

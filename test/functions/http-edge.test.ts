@@ -6,10 +6,13 @@ beforeAll(async () => (app = await startAppHarness()));
 afterAll(() => app.close());
 
 describe('the query string', () => {
-  it.each(['listRegistrations', 'listEvents', 'listReconcileRuns', 'health', 'openApi'])('%s accepts and ignores the function key parameter `code`', async (name) => {
-    const response = await app.call(name, { query: { code: 'function-key-value' } });
-    expect(response.status).toBe(200);
-  });
+  it.each(['listRegistrations', 'listEvents', 'listReconcileRuns', 'health', 'openApi'])(
+    '%s accepts and ignores the function key parameter `code`',
+    async (name) => {
+      const response = await app.call(name, { query: { code: 'function-key-value' } });
+      expect(response.status).toBe(200);
+    },
+  );
 
   it('accepts `code` on a registration endpoint', async () => {
     const created = await app.call('createRegistration', { query: { code: 'k' }, body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' } });
@@ -45,11 +48,20 @@ describe('request bodies', () => {
 
   it('keeps Idempotency-Keys apart that differ only after their 256th character', async () => {
     const prefix = 'k'.repeat(256);
-    const first = await app.call('createRegistration', { headers: { 'idempotency-key': `${prefix}-a` }, body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' } });
-    const second = await app.call('createRegistration', { headers: { 'idempotency-key': `${prefix}-b` }, body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' } });
+    const first = await app.call('createRegistration', {
+      headers: { 'idempotency-key': `${prefix}-a` },
+      body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' },
+    });
+    const second = await app.call('createRegistration', {
+      headers: { 'idempotency-key': `${prefix}-b` },
+      body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' },
+    });
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.json.id).not.toBe(first.json.id);
-    const retry = await app.call('createRegistration', { headers: { 'idempotency-key': `${prefix}-a` }, body: { phoneNumber: first.json.phoneNumber, phoneNumberSource: 'byo' } });
+    const retry = await app.call('createRegistration', {
+      headers: { 'idempotency-key': `${prefix}-a` },
+      body: { phoneNumber: first.json.phoneNumber, phoneNumberSource: 'byo' },
+    });
     expect(retry.status).toBe(200);
     expect(retry.json.id).toBe(first.json.id);
   });

@@ -22,5 +22,4 @@ describe('the function manifest the Azure entry point registers from', () => {
     const built = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'src', MANIFEST_FILE), 'utf8'));
     expect(built).toEqual(toManifest(definitions));
   });
-
 });

@@ -9,11 +9,21 @@ afterAll(() => app.close());
 
 const calls = () => {
   const state = app.sandbox.state;
-  return { request: state.calls('request_code'), verify: state.calls('verify_code'), register: state.calls('register'), subscribe: state.calls('subscribe_app') };
+  return {
+    request: state.calls('request_code'),
+    verify: state.calls('verify_code'),
+    register: state.calls('register'),
+    subscribe: state.calls('subscribe_app'),
+  };
 };
 const since = (before: ReturnType<typeof calls>) => {
   const now = calls();
-  return { request: now.request - before.request, verify: now.verify - before.verify, register: now.register - before.register, subscribe: now.subscribe - before.subscribe };
+  return {
+    request: now.request - before.request,
+    verify: now.verify - before.verify,
+    register: now.register - before.register,
+    subscribe: now.subscribe - before.subscribe,
+  };
 };
 const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 

@@ -50,7 +50,13 @@ describe('onboarding through the API', () => {
     ['an invalid business phone', { businessPhone: '12' }, 'create.businessPhone'],
   ])('refuses company details with %s', async (_label, override, path) => {
     const { id } = await registerUpTo(app, 'SignupStarted');
-    const create = { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'ops@contoso.example', businessPhone: '+14255550100', ...override };
+    const create = {
+      companyName: 'Contoso',
+      website: 'https://contoso.example',
+      businessEmail: 'ops@contoso.example',
+      businessPhone: '+14255550100',
+      ...override,
+    };
     const response = await app.call('selectBusinessAccount', { params: { id }, body: { create } });
     expect(response.status).toBe(400);
     expect(JSON.stringify(response.json.errors)).toContain(path.split('.')[1]);
@@ -132,10 +138,18 @@ describe('onboarding through the API', () => {
   it('honours If-Match: a stale ETag is 412 and changes nothing', async () => {
     const { id, etag } = await registerUpTo(app, 'SignupStarted');
     const stale = `"${Number(etag.replace(/"/g, '')) + 5}"`;
-    const refused = await app.call('selectBusinessAccount', { params: { id }, headers: { 'if-match': stale }, body: { create: { companyName: 'X', website: 'https://x.example', businessEmail: 'a@x.example', businessPhone: '+14255550100' } } });
+    const refused = await app.call('selectBusinessAccount', {
+      params: { id },
+      headers: { 'if-match': stale },
+      body: { create: { companyName: 'X', website: 'https://x.example', businessEmail: 'a@x.example', businessPhone: '+14255550100' } },
+    });
     expect(refused.status).toBe(412);
     expect(refused.json.code).toBe('concurrency-conflict');
-    const accepted = await app.call('selectBusinessAccount', { params: { id }, headers: { 'if-match': etag }, body: { create: { companyName: 'X', website: 'https://x.example', businessEmail: 'a@x.example', businessPhone: '+14255550100' } } });
+    const accepted = await app.call('selectBusinessAccount', {
+      params: { id },
+      headers: { 'if-match': etag },
+      body: { create: { companyName: 'X', website: 'https://x.example', businessEmail: 'a@x.example', businessPhone: '+14255550100' } },
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.headers.etag).not.toBe(etag);
   });
@@ -162,7 +176,10 @@ describe('connected accounts', () => {
   it('reconcile reflects display-name approval, rejection and a deleted number', async () => {
     const { id, phoneNumber } = await registerUpTo(app, 'Connected');
     app.sandbox.state.setNameStatus(phoneNumber, 'APPROVED');
-    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({ status: 'Active', messaging: { canSend: true, limited: false } });
+    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({
+      status: 'Active',
+      messaging: { canSend: true, limited: false },
+    });
     app.sandbox.state.setNameStatus(phoneNumber, 'DECLINED');
     expect((await app.call('reconcileRegistration', { params: { id } })).json.status).toBe('DisplayNameReviewRejected');
     app.sandbox.state.deletePhoneNumber(phoneNumber, 'remove');
@@ -227,7 +244,11 @@ describe('queries for ops', () => {
     expect(new Set(all).size).toBe(all.length);
 
     const byStage = await app.call('listRegistrations', { query: { stage: 'Connected', whatsAppBusinessAccountId: SEED_WABA.id } });
-    expect(byStage.json.items.every((item: { stage: string; whatsAppBusinessAccountId: string }) => item.stage === 'Connected' && item.whatsAppBusinessAccountId === SEED_WABA.id)).toBe(true);
+    expect(
+      byStage.json.items.every(
+        (item: { stage: string; whatsAppBusinessAccountId: string }) => item.stage === 'Connected' && item.whatsAppBusinessAccountId === SEED_WABA.id,
+      ),
+    ).toBe(true);
 
     const refusedQueries: Array<Record<string, string>> = [{ status: 'Broken' }, { stage: 'Nowhere' }, { limit: '0' }, { limit: '101' }, { colour: 'red' }];
     for (const query of refusedQueries) {

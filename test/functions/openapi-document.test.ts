@@ -46,12 +46,18 @@ beforeAll(async () => {
   const body = await servedDocument();
   writeFileSync(documentFile, body);
   document = JSON.parse(body);
-  lint = runTool('redocly lint', [bin('@redocly', 'cli', 'bin', 'cli.js'), 'lint', documentFile, '--config', path.join(ROOT, 'redocly.yaml'), '--format', 'json'], {
-    cwd: ROOT,
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-  });
+  lint = runTool(
+    'redocly lint',
+    [bin('@redocly', 'cli', 'bin', 'cli.js'), 'lint', documentFile, '--config', path.join(ROOT, 'redocly.yaml'), '--format', 'json'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    },
+  );
   typesFile = path.join(folder, 'api.d.ts');
-  generate = runTool('openapi-typescript', [bin('openapi-typescript', 'bin', 'cli.js'), documentFile, '--output', typesFile], { cwd: folder }).then(() => undefined);
+  generate = runTool('openapi-typescript', [bin('openapi-typescript', 'bin', 'cli.js'), documentFile, '--output', typesFile], { cwd: folder }).then(
+    () => undefined,
+  );
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -140,9 +146,9 @@ describe('the OpenAPI document', () => {
         "type Page = operations['listRegistrations']['responses'][200]['content']['application/json'];",
         "export const body: CreateBody = { phoneNumber: '+14255550123', phoneNumberSource: 'acs' };",
         "export const stageOf = (created: Created): Registration['stage'] => created.stage;",
-        "export const firstIds = (page: Page): string[] => page.items.map((item) => item.id);",
+        'export const firstIds = (page: Page): string[] => page.items.map((item) => item.id);',
         "export const codeOf = (problem: NotFound): Problem['code'] => problem.code;",
-        "export const fieldErrors = (problem: Problem): string[] => (problem.errors ?? []).map((error) => `${error.path}: ${error.message}`);",
+        'export const fieldErrors = (problem: Problem): string[] => (problem.errors ?? []).map((error) => `${error.path}: ${error.message}`);',
         '// @ts-expect-error a stage the API does not have',
         "export const unknownStage: Registration['stage'] = 'Nowhere';",
         '// @ts-expect-error a registration has no such field',
@@ -150,7 +156,15 @@ describe('the OpenAPI document', () => {
       ].join('\n'),
     );
     // The generated declarations are checked too (no skipLibCheck); the standard library is not.
-    const options = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, lib: ['lib.es2022.d.ts'], types: [], skipDefaultLibCheck: true };
+    const options = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      lib: ['lib.es2022.d.ts'],
+      types: [],
+      skipDefaultLibCheck: true,
+    };
     const program = ts.createProgram([usage], options);
     const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
     expect(diagnostics).toEqual([]);

@@ -44,10 +44,18 @@ describe('times from outside', () => {
     const waba = app.sandbox.state.addWaba({ name: 'FutureWebhook' });
     const { id, phoneNumber } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
     const digits = phoneNumber.slice(1);
-    const pinned = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'APPROVED' } }], 99_999_999_999));
+    const pinned = signedWebhook(
+      webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'APPROVED' } }], 99_999_999_999),
+    );
     expect((await app.call('metaWebhook', pinned)).status).toBe(200);
     expect(await statusOf(id)).toBe('Active');
-    const later = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }], Math.floor(clock.now().getTime() / 1000) + 2));
+    const later = signedWebhook(
+      webhookEnvelope(
+        waba.id,
+        [{ field: 'phone_number_name_update', value: { display_phone_number: digits, decision: 'REJECTED' } }],
+        Math.floor(clock.now().getTime() / 1000) + 2,
+      ),
+    );
     expect((await app.call('metaWebhook', later)).status).toBe(200);
     expect(await statusOf(id)).toBe('DisplayNameReviewRejected');
   });

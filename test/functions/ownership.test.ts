@@ -30,7 +30,9 @@ const create = async (headers: Record<string, string>, extra: { phoneNumber?: st
 
 const ids = (response: { json: { items: Array<{ id: string }> } }) => response.json.items.map((item) => item.id).sort();
 
-const businessBody = { create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'ops@contoso.example', businessPhone: '+14255550100' } };
+const businessBody = {
+  create: { companyName: 'Contoso', website: 'https://contoso.example', businessEmail: 'ops@contoso.example', businessPhone: '+14255550100' },
+};
 
 describe('owner and actor', () => {
   it('records the creating caller as owner for good, and each change’s caller as its actor', async () => {
@@ -81,7 +83,8 @@ describe('a Registrations.Write caller sees only its own', () => {
     const theirs = (await create(w2.headers)).json;
     await app.call('selectBusinessAccount', { params: { id: mine[1].id }, headers: w1.headers, body: businessBody });
     await app.call('selectBusinessAccount', { params: { id: theirs.id }, headers: w2.headers, body: businessBody });
-    const list = (headers: Record<string, string>, query: Record<string, string> = {}) => app.call('listRegistrations', { headers, query: { limit: '100', ...query } });
+    const list = (headers: Record<string, string>, query: Record<string, string> = {}) =>
+      app.call('listRegistrations', { headers, query: { limit: '100', ...query } });
 
     const everything = await list(w1.headers);
     expect(everything.json.items.every((item: { owner: string }) => item.owner === w1.id)).toBe(true);
@@ -119,14 +122,20 @@ describe('a Registrations.Write caller sees only its own', () => {
     const [w1, w2] = [writer(), writer()];
     const mine = (await create(w1.headers)).json.id as string;
     const theirs = (await create(w2.headers)).json.id as string;
-    for (const [id, headers] of [[mine, w1.headers], [theirs, w2.headers]] as const) {
+    for (const [id, headers] of [
+      [mine, w1.headers],
+      [theirs, w2.headers],
+    ] as const) {
       expect((await app.call('selectBusinessAccount', { params: { id }, headers, body: businessBody })).status).toBe(200);
     }
     const feed = async (headers: Record<string, string>) => {
       const events: Array<{ data: { registrationId: string } }> = [];
       let after: string | null = null;
       do {
-        const page: { json: { items: typeof events; nextCursor: string | null } } = await app.call('listEvents', { headers, query: { limit: '100', ...(after ? { after } : {}) } });
+        const page: { json: { items: typeof events; nextCursor: string | null } } = await app.call('listEvents', {
+          headers,
+          query: { limit: '100', ...(after ? { after } : {}) },
+        });
         events.push(...page.json.items);
         after = page.json.nextCursor;
       } while (after);

@@ -14,7 +14,9 @@ afterAll(() => app.close());
 const statusOf = async (id: string) => (await app.call('getRegistration', { params: { id } })).json.status as string;
 const thisSecond = () => Math.floor(clock.now().getTime() / 1000);
 const nameUpdate = (wabaId: string, phoneNumber: string, decision: string) =>
-  signedWebhook(webhookEnvelope(wabaId, [{ field: 'phone_number_name_update', value: { display_phone_number: phoneNumber.slice(1), decision } }], thisSecond()));
+  signedWebhook(
+    webhookEnvelope(wabaId, [{ field: 'phone_number_name_update', value: { display_phone_number: phoneNumber.slice(1), decision } }], thisSecond()),
+  );
 
 describe('a webhook in the same second as the last read of Meta', () => {
   it('applies a newer display-name decision (Meta, read again, confirms it)', async () => {
@@ -38,7 +40,11 @@ describe('a webhook in the same second as the last read of Meta', () => {
     const waba = app.sandbox.state.addWaba({ name: 'SameSecondPartner' });
     const { id } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
     app.sandbox.state.unshareWaba(waba.id);
-    const removed = webhookEnvelope(waba.id, [{ field: 'account_update', value: { event: 'PARTNER_REMOVED', waba_info: { waba_id: waba.id, owner_business_id: '1' } } }], thisSecond());
+    const removed = webhookEnvelope(
+      waba.id,
+      [{ field: 'account_update', value: { event: 'PARTNER_REMOVED', waba_info: { waba_id: waba.id, owner_business_id: '1' } } }],
+      thisSecond(),
+    );
     expect((await app.call('metaWebhook', signedWebhook(removed))).status).toBe(200);
     expect(await statusOf(id)).toBe('Revoked');
   });
@@ -47,7 +53,13 @@ describe('a webhook in the same second as the last read of Meta', () => {
     const waba = app.sandbox.state.addWaba({ name: 'OlderSecond', newNumberNameStatus: 'APPROVED' });
     const { id, phoneNumber } = await registerUpTo(app, 'Connected', { wabaId: waba.id });
     const reads = app.sandbox.state.calls('get_waba');
-    const older = signedWebhook(webhookEnvelope(waba.id, [{ field: 'phone_number_name_update', value: { display_phone_number: phoneNumber.slice(1), decision: 'REJECTED' } }], thisSecond() - 1));
+    const older = signedWebhook(
+      webhookEnvelope(
+        waba.id,
+        [{ field: 'phone_number_name_update', value: { display_phone_number: phoneNumber.slice(1), decision: 'REJECTED' } }],
+        thisSecond() - 1,
+      ),
+    );
     expect((await app.call('metaWebhook', older)).status).toBe(200);
     expect(await statusOf(id)).toBe('Active');
     expect(app.sandbox.state.calls('get_waba')).toBe(reads);

@@ -26,7 +26,10 @@ describe('smsEvents: SMSReceived', () => {
   it('accepts CloudEvents with PascalCase keys and numbers without +', async () => {
     const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested', { source: 'acs' });
     const code = app.sandbox.state.lastCode(phoneNumber)!;
-    const delivery = await app.deliver('smsEvents', smsReceivedCloudEventPascal(phoneNumber, `<#> Your WhatsApp code: ${code.slice(0, 3)}-${code.slice(3)} FA+9qCX9VSu`));
+    const delivery = await app.deliver(
+      'smsEvents',
+      smsReceivedCloudEventPascal(phoneNumber, `<#> Your WhatsApp code: ${code.slice(0, 3)}-${code.slice(3)} FA+9qCX9VSu`),
+    );
     expect(delivery.status).toBe(202);
     expect((await app.call('getRegistration', { params: { id } })).json.stage).toBe('Connected');
   });

@@ -41,6 +41,8 @@ describe('storage that goes away and comes back without its tables', () => {
     const created = await app.call('createRegistration', { body: { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' } });
     expect(created.status).toBe(201);
     expect((await app.call('getRegistration', { params: { id: created.json.id } })).status).toBe(200);
-    expect((await app.call('listRegistrations', { query: { stage: 'SignupStarted' } })).json.items.map((item: { id: string }) => item.id)).toContain(created.json.id);
+    expect((await app.call('listRegistrations', { query: { stage: 'SignupStarted' } })).json.items.map((item: { id: string }) => item.id)).toContain(
+      created.json.id,
+    );
   }, 120_000);
 });

@@ -20,10 +20,14 @@ function cruise(files: Record<string, string>): { status: number | null; output:
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), text);
     }
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs'], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -33,7 +37,7 @@ function cruise(files: Record<string, string>): { status: number | null; output:
 const base = {
   'src/domain/rules.ts': "import { z } from 'zod';\nexport const id = z.string();\n",
   'src/adapters/store.ts': "import { id } from '../domain/rules';\nexport const store = id;\n",
-  'src/local/host.ts': "export const host = 1;\n",
+  'src/local/host.ts': 'export const host = 1;\n',
   'src/local/main.ts': "import { host } from './host';\nexport const main = host;\n",
   'src/functions/get.ts': "import { id } from '../domain/rules';\nexport const get = id;\n",
 };

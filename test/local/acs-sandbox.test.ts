@@ -26,7 +26,8 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-const templates = (id: string, headers: Record<string, string> = AUTH) => call('GET', `/messages/channels/${id}/templates?api-version=2024-08-30`, undefined, headers);
+const templates = (id: string, headers: Record<string, string> = AUTH) =>
+  call('GET', `/messages/channels/${id}/templates?api-version=2024-08-30`, undefined, headers);
 
 const smsBody = (to: string, extra: Record<string, unknown> = {}) => ({
   from: '+18005550100',
@@ -103,7 +104,10 @@ describe('ACS sandbox control routes', () => {
 
   it('injects failures for the next calls and clears them', async () => {
     await call('POST', `/_sandbox/channels/${CHANNEL}`);
-    expect(await call('POST', '/_sandbox/fail-next', { route: 'templates', status: 503, times: 2 })).toMatchObject({ status: 201, body: { pendingFailures: 1 } });
+    expect(await call('POST', '/_sandbox/fail-next', { route: 'templates', status: 503, times: 2 })).toMatchObject({
+      status: 201,
+      body: { pendingFailures: 1 },
+    });
 
     const first = await templates(CHANNEL);
     expect(first).toMatchObject({ status: 503, body: { error: { code: 'ServiceUnavailable' } } });
@@ -213,7 +217,9 @@ describe('ACS sandbox service routes', () => {
   });
 
   it('builds connection strings the adapters accept', () => {
-    expect(acsSandboxConnectionString('http://127.0.0.1:7071/acs-sandbox/')).toBe(`endpoint=http://127.0.0.1:7071/acs-sandbox/;accesskey=${ACS_SANDBOX_ACCESS_KEY}`);
+    expect(acsSandboxConnectionString('http://127.0.0.1:7071/acs-sandbox/')).toBe(
+      `endpoint=http://127.0.0.1:7071/acs-sandbox/;accesskey=${ACS_SANDBOX_ACCESS_KEY}`,
+    );
     expect(Buffer.from(ACS_SANDBOX_ACCESS_KEY, 'base64').toString('base64')).toBe(ACS_SANDBOX_ACCESS_KEY);
   });
 });

@@ -157,7 +157,8 @@ beforeEach(() => {
   mounted.length = 0;
 });
 
-const post = (url: string, body: string | Buffer | undefined, headers: Record<string, string> = {}) => fetch(`${base}${url}`, { method: 'POST', body, headers });
+const post = (url: string, body: string | Buffer | undefined, headers: Record<string, string> = {}) =>
+  fetch(`${base}${url}`, { method: 'POST', body, headers });
 const notify = (functionName: string, body: unknown, headers: Record<string, string> = {}) =>
   post(`/runtime/webhooks/eventgrid?functionName=${functionName}`, typeof body === 'string' ? body : JSON.stringify(body), {
     'content-type': 'application/json',
@@ -446,7 +447,14 @@ describe('start-up', () => {
   });
 
   it('refuses duplicate function names and ambiguous routes', async () => {
-    const http = (name: string): FunctionDefinition => ({ kind: 'http', name, methods: ['GET'], route: 'same', authLevel: 'anonymous', handler: () => undefined as never });
+    const http = (name: string): FunctionDefinition => ({
+      kind: 'http',
+      name,
+      methods: ['GET'],
+      route: 'same',
+      authLevel: 'anonymous',
+      handler: () => undefined as never,
+    });
     await expect(startLocalHost({ functions: [http('a'), http('A')], port: 0, log: () => undefined })).rejects.toThrow(/Two functions are named/);
     await expect(startLocalHost({ functions: [http('a'), http('b')], port: 0, log: () => undefined })).rejects.toThrow(/both serve GET/);
   });
@@ -470,12 +478,15 @@ describe('refusals that keep web pages from driving the local host', () => {
       request.end(options.body);
     });
 
-  it.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain'])('refuses a body-less POST sent as %s, and runs nothing', async (type) => {
-    const status = await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': type, 'content-length': '0' } });
-    expect(status).toBe(415);
-    expect(await rawRequest({ method: 'POST', path: '/admin/functions/reconcile', headers: { 'content-type': type, 'content-length': '0' } })).toBe(415);
-    expect(timerRuns).toEqual([]);
-  });
+  it.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain'])(
+    'refuses a body-less POST sent as %s, and runs nothing',
+    async (type) => {
+      const status = await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': type, 'content-length': '0' } });
+      expect(status).toBe(415);
+      expect(await rawRequest({ method: 'POST', path: '/admin/functions/reconcile', headers: { 'content-type': type, 'content-length': '0' } })).toBe(415);
+      expect(timerRuns).toEqual([]);
+    },
+  );
 
   it('refuses a form body that is not JSON, and accepts JSON sent as text/plain', async () => {
     expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' })).toBe(415);
@@ -483,8 +494,12 @@ describe('refusals that keep web pages from driving the local host', () => {
   });
 
   it('refuses a state-changing request from another origin', async () => {
-    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{}' })).toBe(403);
-    expect(await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'http://localhost:3000', 'content-type': 'application/json' }, body: '{}' })).toBe(200);
+    expect(
+      await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{}' }),
+    ).toBe(403);
+    expect(
+      await rawRequest({ method: 'POST', path: '/api/echo/1', headers: { origin: 'http://localhost:3000', 'content-type': 'application/json' }, body: '{}' }),
+    ).toBe(200);
     expect(await rawRequest({ method: 'GET', path: '/api/echo/1', headers: { origin: 'https://evil.example' } })).toBe(200);
   });
 

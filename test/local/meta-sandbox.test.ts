@@ -111,9 +111,7 @@ describe('Graph basics', () => {
     const waba = await get(`/v25.0/${SEED_WABA.id}?fields=id`);
     const usage = JSON.parse(waba.headers.get('x-business-use-case-usage')!);
     expect(usage).toEqual({
-      [SEED_WABA.id]: [
-        expect.objectContaining({ type: 'whatsapp_business_management', call_count: expect.any(Number), estimated_time_to_regain_access: 0 }),
-      ],
+      [SEED_WABA.id]: [expect.objectContaining({ type: 'whatsapp_business_management', call_count: expect.any(Number), estimated_time_to_regain_access: 0 })],
     });
     expect((await get(`/v25.0/${SEED_BUSINESS.id}`)).headers.get('x-business-use-case-usage')).toBeNull();
   });

@@ -4,7 +4,7 @@ const at = (iso: string): Date => new Date(iso);
 const next = (expression: string, after: string): string => nextOccurrence(parseNcrontab(expression), at(after)).toISOString();
 
 describe('parseNcrontab', () => {
-  it('reads *, steps (also NCrontab\'s 5/20), ranges, ranged steps, lists and names', () => {
+  it("reads *, steps (also NCrontab's 5/20), ranges, ranged steps, lists and names", () => {
     const schedule = parseNcrontab('5/20 */15 1-10/3 1,15 JAN,jul-Aug MON-FRI');
     // 2026-01-15 is a Thursday, 2026-07-01 a Wednesday.
     expect(matches(schedule, at('2026-01-15T04:30:25Z'))).toBe(true);

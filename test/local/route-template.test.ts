@@ -56,7 +56,15 @@ describe('route templates', () => {
   });
 
   it('answers not found for unknown paths, empty segments, bad escapes and paths outside /api', () => {
-    for (const path of ['/api/nope', '/api/registrations/r1/nope', '/api/registrations//verification', '/api/registrations/%zz', '/registrations', '/apix/registrations', '/api']) {
+    for (const path of [
+      '/api/nope',
+      '/api/registrations/r1/nope',
+      '/api/registrations//verification',
+      '/api/registrations/%zz',
+      '/registrations',
+      '/apix/registrations',
+      '/api',
+    ]) {
       expect(router.route('GET', path)).toEqual({ kind: 'notFound' });
     }
   });

@@ -10,7 +10,13 @@ beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'sandbox-world-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const metaWorld = (state: SandboxState, file: string, log: string[] = []) =>
-  persistWorld({ file, schema: metaSandboxWorldSchema, read: () => state.world(), restore: (world) => state.restoreWorld(world), log: (line) => log.push(line) });
+  persistWorld({
+    file,
+    schema: metaSandboxWorldSchema,
+    read: () => state.world(),
+    restore: (world) => state.restoreWorld(world),
+    log: (line) => log.push(line),
+  });
 
 describe('persistWorld', () => {
   it('brings back businesses, WABAs and numbers, but never a verification code', () => {

@@ -11,8 +11,16 @@ describe('ApiContract', () => {
     contract = new ApiContract(JSON.parse(served.body as string));
   });
 
-  const problem = { type: 'urn:whatsapp-acs-onboarding:problem:not-found', title: 'Not found', status: 404, detail: 'Registration x does not exist.', code: 'not-found' };
-  const response = (overrides: Partial<Omit<ObservedResponse, 'headers'>> & { headers?: Record<string, string>; body?: unknown; contentType?: string }): ObservedResponse => ({
+  const problem = {
+    type: 'urn:whatsapp-acs-onboarding:problem:not-found',
+    title: 'Not found',
+    status: 404,
+    detail: 'Registration x does not exist.',
+    code: 'not-found',
+  };
+  const response = (
+    overrides: Partial<Omit<ObservedResponse, 'headers'>> & { headers?: Record<string, string>; body?: unknown; contentType?: string },
+  ): ObservedResponse => ({
     method: overrides.method ?? 'GET',
     path: overrides.path ?? '/api/registrations/x',
     status: overrides.status ?? 404,

@@ -21,7 +21,10 @@ function standalone(schema: Json, components: Record<string, Json>): Json {
     if (Array.isArray(node)) return node.map(rewrite);
     if (typeof node !== 'object' || node === null) return node;
     return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT) ? `#/$defs/${value.slice(COMPONENT.length)}` : rewrite(value)]),
+      Object.entries(node).map(([key, value]) => [
+        key,
+        key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT) ? `#/$defs/${value.slice(COMPONENT.length)}` : rewrite(value),
+      ]),
     );
   };
   return { ...rewrite(schema), $defs: rewrite(components) };
@@ -58,7 +61,9 @@ export class ApiContract {
     const method = response.method.toLowerCase();
     const where = `${response.method} ${path} → ${response.status}`;
     // A literal route wins over a template that also matches (e.g. /registrations/summary over /registrations/{id}).
-    const route = this.routes.filter((candidate) => candidate.pattern.test(path) && this.document.paths[candidate.template][method]).sort((a, b) => b.literalSegments - a.literalSegments)[0];
+    const route = this.routes
+      .filter((candidate) => candidate.pattern.test(path) && this.document.paths[candidate.template][method])
+      .sort((a, b) => b.literalSegments - a.literalSegments)[0];
     if (!route) throw new Error(`${where}: no operation in the OpenAPI document`);
     const declared = this.document.paths[route.template][method].responses as Record<string, Json>;
     const status = [String(response.status), `${String(response.status)[0]}XX`, 'default'].find((key) => declared[key]);
@@ -74,7 +79,8 @@ export class ApiContract {
       return;
     }
     const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!content[mediaType]) throw new Error(`${where}: content-type ${mediaType || '(none)'} not in the OpenAPI document (declared: ${Object.keys(content).join(', ')})`);
+    if (!content[mediaType])
+      throw new Error(`${where}: content-type ${mediaType || '(none)'} not in the OpenAPI document (declared: ${Object.keys(content).join(', ')})`);
     if (!content[mediaType].schema) return;
     const validate = this.validatorFor(`${method} ${route.template} ${status} ${mediaType}`, content[mediaType].schema);
     let body: unknown = response.text;
@@ -86,7 +92,9 @@ export class ApiContract {
       }
     }
     if (!validate(body)) {
-      throw new Error(`${where}: body does not match the OpenAPI document:\n${this.ajv.errorsText(validate.errors, { separator: '\n' })}\n${response.text.slice(0, 2000)}`);
+      throw new Error(
+        `${where}: body does not match the OpenAPI document:\n${this.ajv.errorsText(validate.errors, { separator: '\n' })}\n${response.text.slice(0, 2000)}`,
+      );
     }
   }
 

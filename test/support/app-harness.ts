@@ -47,11 +47,23 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     const timer = functions.find((candidate) => candidate.kind === 'timer' && candidate.name === name);
     if (!timer || timer.kind !== 'timer') throw new Error(`No timer ${name}`);
     const logs: string[] = [];
-    await timer.handler({ isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, testContext(name, logs));
+    await timer.handler(
+      { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+      testContext(name, logs),
+    );
     return logs;
   };
-  return { call: httpCaller(functions), deliver: eventDeliverer(functions), runTimer, functions, sandbox, acs, tablePrefix, close: async () => {
-    await server.close();
-    await acsServer.close();
-  } };
+  return {
+    call: httpCaller(functions),
+    deliver: eventDeliverer(functions),
+    runTimer,
+    functions,
+    sandbox,
+    acs,
+    tablePrefix,
+    close: async () => {
+      await server.close();
+      await acsServer.close();
+    },
+  };
 }

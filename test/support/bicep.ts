@@ -56,7 +56,9 @@ export function syntaxProblems(file: BicepFile): string[] {
   const problems: string[] = [];
   const visit = (node: SyntaxNode): void => {
     if (node.isError || node.isMissing) {
-      problems.push(`${file.name}:${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `cannot parse "${node.text.slice(0, 60)}"`}`);
+      problems.push(
+        `${file.name}:${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `cannot parse "${node.text.slice(0, 60)}"`}`,
+      );
     }
     if (node.hasError) node.children.forEach(visit);
   };

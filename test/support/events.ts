@@ -11,7 +11,11 @@ export function smsReceived(to: string, message: string, id = `Incoming_${random
 
 /** The same as a CloudEvent with PascalCase data keys, as older documentation shows them. */
 export function smsReceivedCloudEventPascal(to: string, message: string, id = `Incoming_${randomUUID()}`) {
-  return { ...smsCloudEvent, id, data: { MessageId: id, From: '32665', To: to.replace('+', ''), Message: message, ReceivedTimestamp: new Date().toISOString() } };
+  return {
+    ...smsCloudEvent,
+    id,
+    data: { MessageId: id, From: '32665', To: to.replace('+', ''), Message: message, ReceivedTimestamp: new Date().toISOString() },
+  };
 }
 
 export function smsDeliveryReport(to: string, tag: string, deliveryStatus = 'Delivered', id = `Outgoing_${randomUUID()}`) {

@@ -44,7 +44,12 @@ export function testRequest(definition: HttpFunction, options: CallOptions = {})
 async function readResponse(response: HttpResponseInit, logs: string[]): Promise<CallResult> {
   const headers: Record<string, string> = {};
   new Headers(response.headers as Record<string, string>).forEach((value, key) => (headers[key] = value));
-  const text = response.body === undefined || response.body === null ? '' : typeof response.body === 'string' ? response.body : Buffer.from(response.body as Uint8Array).toString('utf8');
+  const text =
+    response.body === undefined || response.body === null
+      ? ''
+      : typeof response.body === 'string'
+        ? response.body
+        : Buffer.from(response.body as Uint8Array).toString('utf8');
   let json: unknown = undefined;
   if (response.jsonBody !== undefined) json = response.jsonBody;
   else if (text) {

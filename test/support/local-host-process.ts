@@ -49,7 +49,10 @@ export async function startLocalHostProcess(env: Record<string, string> = {}, op
       removeWorkDir();
       throw new Error(`local host exited (${child.exitCode}):\n${output}`);
     }
-    const ready = await fetch(`${url}/api/health`).then((response) => response.status === 200, () => false);
+    const ready = await fetch(`${url}/api/health`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -31,7 +31,12 @@ export async function registerUpTo(
     ['BusinessAccountSelected', () => app.call('selectBusinessAccount', { headers, params: { id }, body: { businessId: SEED_BUSINESS.id } }), 200],
     [
       'ProfileSelected',
-      () => app.call('selectWhatsAppProfile', { headers, params: { id }, body: { whatsAppBusinessAccountId: options.wabaId ?? SEED_WABA.id, displayName: 'Contoso Bikes' } }),
+      () =>
+        app.call('selectWhatsAppProfile', {
+          headers,
+          params: { id },
+          body: { whatsAppBusinessAccountId: options.wabaId ?? SEED_WABA.id, displayName: 'Contoso Bikes' },
+        }),
       200,
     ],
     ['CodeRequested', () => app.call('requestVerificationCode', { headers, params: { id }, body: { method: 'SMS' } }), 202],

@@ -84,7 +84,11 @@ const sender = (what: string) =>
   });
 
 /** Informational fields: a wrong type reads as absent rather than costing the whole event. */
-const informational = z.string().nullish().catch(null).transform((value) => value ?? null);
+const informational = z
+  .string()
+  .nullish()
+  .catch(null)
+  .transform((value) => value ?? null);
 
 const SMS_RECEIVED_KEYS = ['messageId', 'from', 'to', 'message', 'receivedTimestamp'] as const;
 const DELIVERY_REPORT_KEYS = ['messageId', 'from', 'to', 'deliveryStatus', 'deliveryStatusDetails', 'receivedTimestamp', 'tag'] as const;

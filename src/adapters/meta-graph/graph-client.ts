@@ -183,12 +183,7 @@ export class GraphClient {
     });
   }
 
-  private notUnderstood(
-    call: GraphCall<unknown>,
-    httpStatus: number,
-    why: string,
-    usage: BusinessUseCaseUsage[],
-  ): MetaGraphError {
+  private notUnderstood(call: GraphCall<unknown>, httpStatus: number, why: string, usage: BusinessUseCaseUsage[]): MetaGraphError {
     return new MetaGraphError('rejected', `Meta Graph ${call.operation}: the response was not understood (${why})`, {
       httpStatus,
       ...(usage.length > 0 ? { usage } : {}),

@@ -8,10 +8,9 @@ import { z } from 'zod';
 const text = z.string().nullish();
 
 /** Meta's error envelope; read leniently since we classify whatever we can from it. */
-const lenientInt = z.preprocess(
-  (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
-  z.number().int().optional(),
-).catch(undefined);
+const lenientInt = z
+  .preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().optional())
+  .catch(undefined);
 
 export const errorEnvelopeSchema = z.looseObject({
   error: z.looseObject({

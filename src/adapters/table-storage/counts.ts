@@ -99,7 +99,8 @@ export class RegistrationCounts {
     const partitionKey = shardPartition(shard);
     let pending = [...new Map(rows.map((row) => [row.rowKey, row])).values()];
     for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrency-conflict', 'The registration counts kept changing concurrently; the next dispatch retries.', { transient: true });
+      if (attempt >= MAX_ATTEMPTS)
+        throw new DomainError('concurrency-conflict', 'The registration counts kept changing concurrently; the next dispatch retries.', { transient: true });
       const counters = this.shardCache.get(shard) ?? (await this.loadShard(table, shard));
       const chunk = pending.slice(0, CHUNK);
       const next = new Map<string, Counter>();
@@ -134,7 +135,9 @@ export class RegistrationCounts {
         if (!isPreconditionFailed(error) && !isConflict(error) && !isNotFound(error)) throw error;
         // Another dispatcher folded some of these rows, or a counter moved: start again from what is stored.
         this.shardCache.delete(shard);
-        const stillThere = new Set((await all(table, odata`PartitionKey eq ${partitionKey} and RowKey ge ${'j|'} and RowKey lt ${rangeEnd('j|')}`)).map((row) => row.rowKey));
+        const stillThere = new Set(
+          (await all(table, odata`PartitionKey eq ${partitionKey} and RowKey ge ${'j|'} and RowKey lt ${rangeEnd('j|')}`)).map((row) => row.rowKey),
+        );
         pending = pending.filter(({ rowKey }) => stillThere.has(rowKey));
       }
     }
@@ -154,15 +157,17 @@ export class RegistrationCounts {
     }
     if (byRow.size === 0) return;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const stored = await Promise.all([...byRow.keys()].map(async (rowKey) => {
-        try {
-          const row = await counts.getEntity<Record<string, unknown>>(PARTITION, rowKey);
-          return { rowKey, shards: parse<Snapshots>(row.shards, {}), etag: row.etag as string | null };
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-          return { rowKey, shards: {} as Snapshots, etag: null as string | null };
-        }
-      }));
+      const stored = await Promise.all(
+        [...byRow.keys()].map(async (rowKey) => {
+          try {
+            const row = await counts.getEntity<Record<string, unknown>>(PARTITION, rowKey);
+            return { rowKey, shards: parse<Snapshots>(row.shards, {}), etag: row.etag as string | null };
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+            return { rowKey, shards: {} as Snapshots, etag: null as string | null };
+          }
+        }),
+      );
       const asOf = new Date().toISOString();
       const actions: TransactionAction[] = stored.map(({ rowKey, shards: current, etag }) => {
         const merged = { ...current };
@@ -193,7 +198,10 @@ export class RegistrationCounts {
  * The counter rows of registrations loaded in bulk (no journal): each shard's, and the summary
  * rows that copy them. `shard` is set on shard rows (their table), absent on summary rows.
  */
-export function countsRowsOf(registrations: ReadonlyArray<{ id: string; stage: Stage; status: AccountStatus | null; owner: string }>, shardOf: (id: string) => number): Array<{ shard?: number; row: { partitionKey: string; rowKey: string } & Record<string, string | number> }> {
+export function countsRowsOf(
+  registrations: ReadonlyArray<{ id: string; stage: Stage; status: AccountStatus | null; owner: string }>,
+  shardOf: (id: string) => number,
+): Array<{ shard?: number; row: { partitionKey: string; rowKey: string } & Record<string, string | number> }> {
   const perShard = new Map<number, Map<string, ByState>>();
   for (const registration of registrations) {
     const shard = shardOf(registration.id);

@@ -39,9 +39,7 @@ export function decodeCursor(cursor: string, options: { source: string; paramete
   }
   const parsed = cursorSchema.safeParse(decoded);
   const issued =
-    parsed.success &&
-    encodeCursor(parsed.data.s, parsed.data.a) === cursor &&
-    (options.keyShape === undefined || options.keyShape.test(parsed.data.a));
+    parsed.success && encodeCursor(parsed.data.s, parsed.data.a) === cursor && (options.keyShape === undefined || options.keyShape.test(parsed.data.a));
   if (!parsed.success || !issued) {
     throw new DomainError('validation-failed', `The query parameter ${options.parameter} is not a cursor this API returned.`, {
       errors: [{ path: options.parameter, message: 'not a cursor this API returned: pass nextCursor of a previous page, or leave it out to start' }],

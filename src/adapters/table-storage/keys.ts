@@ -19,7 +19,6 @@ const firstByte = (value: string): number => parseInt(sha256Hex(value).slice(0, 
 
 export const digitsOf = (phoneNumber: string): string => phoneNumber.replace(/\D/g, '');
 
-
 /** Where a phone number's rows are looked up: registrations created with `placedId` live there. */
 export const shardOfDigits = (digits: string): number => firstByte(`phone:${digits}`) % SHARDS;
 
@@ -66,8 +65,7 @@ function hasForbiddenCharacter(value: string): boolean {
 }
 
 /** Whether a value can be used as a key as is (ids we generate, Meta's numeric ids, digits). */
-export const isUsableKey = (value: string): boolean =>
-  value.length > 0 && value.length <= MAX_ID_LENGTH && !hasForbiddenCharacter(value);
+export const isUsableKey = (value: string): boolean => value.length > 0 && value.length <= MAX_ID_LENGTH && !hasForbiddenCharacter(value);
 
 /**
  * Any string (event ids come from outside) as a key part. Tagged so the two forms can never
@@ -78,11 +76,9 @@ export function encodeKeyPart(value: string): string {
   return encoded.length <= 400 ? `b${encoded}` : `h${sha256Hex(value)}`;
 }
 
-
 /** Feed rows sort by event time, then by id so two events of the same millisecond stay apart. */
 export function feedRowKey(time: string, eventId: string): string {
   const ms = Date.parse(time);
   if (!Number.isFinite(ms) || ms < 0) throw new Error(`Outgoing event ${eventId} has an invalid time: ${time}`);
   return `${pad(ms, 15)}-${encodeKeyPart(eventId)}`;
 }
-

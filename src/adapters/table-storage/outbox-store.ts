@@ -41,7 +41,8 @@ const entryOf = (shard: number, row: StoredRow): OutboxEntry => {
   return { events, ref: journalRef(shard, row.rowKey ?? '', move) };
 };
 
-const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, index * size + size));
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, index * size + size));
 
 /**
  * The outbox is a journal: one row per committed change in the registration's shard partition
@@ -94,17 +95,23 @@ export class TableOutboxStore implements OutboxStore {
     const byPartition = new Map<string, typeof rows>();
     for (const row of rows) byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row]);
     await Promise.all(
-      [...byPartition.values()].flatMap((partitionRows) => chunks(partitionRows, BATCH)).map(async (batch) => {
-        try {
-          await feed.submitTransaction(batch.map((row): TransactionAction => ['create', row]));
-        } catch (error) {
-          // Some were moved already (a retry, or a concurrent dispatcher): insert-if-absent one by one.
-          if (!isConflict(error)) throw error;
-          await Promise.all(batch.map((row) => feed.createEntity(row).catch((failure: unknown) => {
-            if (!isConflict(failure)) throw failure;
-          })));
-        }
-      }),
+      [...byPartition.values()]
+        .flatMap((partitionRows) => chunks(partitionRows, BATCH))
+        .map(async (batch) => {
+          try {
+            await feed.submitTransaction(batch.map((row): TransactionAction => ['create', row]));
+          } catch (error) {
+            // Some were moved already (a retry, or a concurrent dispatcher): insert-if-absent one by one.
+            if (!isConflict(error)) throw error;
+            await Promise.all(
+              batch.map((row) =>
+                feed.createEntity(row).catch((failure: unknown) => {
+                  if (!isConflict(failure)) throw failure;
+                }),
+              ),
+            );
+          }
+        }),
     );
   }
 
@@ -124,13 +131,11 @@ export class TableOutboxStore implements OutboxStore {
    */
   async feed(after: string | undefined, limit: number, owner?: string): Promise<Page<OutgoingEvent>> {
     const partition = owner === undefined ? FEED_PARTITION : ownerFeedPartition(owner);
-    const afterKey = after === undefined || after === '' ? undefined : decodeCursor(after, { source: FEED_PARTITION, parameter: 'after', keyShape: FEED_KEY_SHAPE });
+    const afterKey =
+      after === undefined || after === '' ? undefined : decodeCursor(after, { source: FEED_PARTITION, parameter: 'after', keyShape: FEED_KEY_SHAPE });
     const tables = await this.tables.ready();
     const size = Number.isFinite(limit) ? Math.max(1, Math.min(1000, Math.floor(limit))) : 50;
-    const filter =
-      afterKey === undefined
-        ? odata`PartitionKey eq ${partition}`
-        : odata`PartitionKey eq ${partition} and RowKey gt ${afterKey}`;
+    const filter = afterKey === undefined ? odata`PartitionKey eq ${partition}` : odata`PartitionKey eq ${partition} and RowKey gt ${afterKey}`;
     const rows = await take(tables.events, filter, size + 1);
     const page = rows.slice(0, size);
     const last = page[page.length - 1];

@@ -130,7 +130,13 @@ export class TableRegistrationRepository implements RegistrationRepository {
       const token = canConditionOn(stored.token.rowKey, next) ? stored.token : null;
       try {
         if (!token) throw Object.assign(new Error('stale basis'), { statusCode: 412 });
-        await this.commit(tables, { current: { registration: current, markers: stored.markers }, next, history: change.history, token, ...(eventId !== undefined ? { eventId } : {}) });
+        await this.commit(tables, {
+          current: { registration: current, markers: stored.markers },
+          next,
+          history: change.history,
+          token,
+          ...(eventId !== undefined ? { eventId } : {}),
+        });
         return { registration: next, changed: true, duplicate: false };
       } catch (error) {
         // 409: the event's marker exists (a duplicate) or a row we create does; 412/404: someone wrote first.
@@ -167,7 +173,8 @@ export class TableRegistrationRepository implements RegistrationRepository {
     if (filter.phoneNumber !== undefined || filter.whatsAppBusinessAccountId !== undefined) {
       const source = filter.phoneNumber !== undefined ? `phone:${digitsOf(filter.phoneNumber)}` : `waba:${filter.whatsAppBusinessAccountId ?? ''}`;
       const after = page.cursor === undefined ? undefined : decodeListCursor(page.cursor, source).a;
-      const candidates = filter.phoneNumber !== undefined ? await this.listByPhoneNumber(filter.phoneNumber) : await this.listByWaba(filter.whatsAppBusinessAccountId ?? '');
+      const candidates =
+        filter.phoneNumber !== undefined ? await this.listByPhoneNumber(filter.phoneNumber) : await this.listByWaba(filter.whatsAppBusinessAccountId ?? '');
       const matching = candidates.filter((registration) => matchesFilter(registration, filter) && (after === undefined || registration.id > after)).sort(byId);
       const items = matching.slice(0, limit);
       return { items, nextCursor: matching.length > limit ? encodeListCursor(source, 0, items[items.length - 1]!.id) : null };
@@ -197,7 +204,9 @@ export class TableRegistrationRepository implements RegistrationRepository {
   /** Every shard at once: a WABA's numbers are spread over shards by number. */
   async listByWaba(wabaId: string): Promise<Registration[]> {
     const prefix = `w|${valueKey(wabaId)}|`;
-    const pages = await Promise.all(Array.from({ length: SHARDS }, async (_, shard) => (await all(await this.shard(shard), this.range(shard, prefix))).map((row) => this.remember(row))));
+    const pages = await Promise.all(
+      Array.from({ length: SHARDS }, async (_, shard) => (await all(await this.shard(shard), this.range(shard, prefix))).map((row) => this.remember(row))),
+    );
     return pages.flat().sort(byId);
   }
 
@@ -215,7 +224,9 @@ export class TableRegistrationRepository implements RegistrationRepository {
         return stored && digitsOf(stored.registration.phoneNumber) === digits ? stored.registration : null;
       }),
     );
-    return found.filter((registration): registration is Registration => registration !== null).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return found
+      .filter((registration): registration is Registration => registration !== null)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
   summarize(scope: { owner?: string }): Promise<RegistrationSummary> {
@@ -295,7 +306,13 @@ export class TableRegistrationRepository implements RegistrationRepository {
    */
   private async commit(
     tables: TableClients,
-    input: { current: { registration: Registration; markers: MarkerList } | null; next: Registration; history: HistoryEntry[]; token?: { rowKey: string; etag: string }; eventId?: string },
+    input: {
+      current: { registration: Registration; markers: MarkerList } | null;
+      next: Registration;
+      history: HistoryEntry[];
+      token?: { rowKey: string; etag: string };
+      eventId?: string;
+    },
   ): Promise<void> {
     const shard = shardOfId(input.next.id);
     // The owner rides along in the journal (it scopes GET /api/events); it is never published.

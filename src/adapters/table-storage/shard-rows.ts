@@ -78,7 +78,9 @@ export function parseMarkers(row: Record<string, unknown>): MarkerList {
   if (typeof raw !== 'string') return [];
   try {
     const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? (parsed.filter((item) => Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number') as MarkerList) : [];
+    return Array.isArray(parsed)
+      ? (parsed.filter((item) => Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number') as MarkerList)
+      : [];
   } catch {
     return [];
   }
@@ -136,7 +138,8 @@ export function planWrite(transition: Transition): PlannedWrite {
   history.forEach((entry, index) => actions.push(['create', historyRow(partitionKey, next.id, next.version, index, entry)]));
   const fromState = current ? stateKeyOf(current.registration) : null;
   const toState = stateKeyOf(next);
-  const move: JournalMove | null = fromState === toState && current?.registration.owner === next.owner ? null : { from: fromState, to: toState, owner: next.owner };
+  const move: JournalMove | null =
+    fromState === toState && current?.registration.owner === next.owner ? null : { from: fromState, to: toState, owner: next.owner };
   let journal: PlannedWrite['journal'] = null;
   if (events.length > 0 || move) {
     const rowKey = ROW.journal(now, next.id, next.version);

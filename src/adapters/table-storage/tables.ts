@@ -57,9 +57,7 @@ export function tableNamesFor(prefix: string): Record<TableRole, string> {
   if (prefix !== '' && !/^[A-Za-z][A-Za-z0-9]*$/.test(prefix)) {
     throw new Error(`Table prefix "${prefix}" must be alphanumeric and start with a letter.`);
   }
-  const names = Object.fromEntries(
-    Object.entries(TABLE_NAMES).map(([role, name]) => [role, `${prefix}${name}`]),
-  ) as Record<TableRole, string>;
+  const names = Object.fromEntries(Object.entries(TABLE_NAMES).map(([role, name]) => [role, `${prefix}${name}`])) as Record<TableRole, string>;
   for (const name of [...Object.values(names), shardTableName(prefix, SHARDS - 1)]) {
     if (name.length > 63) throw new Error(`Table name ${name} is longer than 63 characters: use a shorter prefix.`);
   }
@@ -107,10 +105,12 @@ async function openClients(options: TableStorageOptions, names: Record<TableRole
   if (isEndpointUrl(connection)) {
     const credential = options.credential ?? new LazyDefaultAzureCredential();
     const insecure = connection.toLowerCase().startsWith('http:');
-    makeClient = (table, extra = {}) => new TableClient(connection, table, credential, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: insecure });
+    makeClient = (table, extra = {}) =>
+      new TableClient(connection, table, credential, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: insecure });
   } else {
     // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told otherwise.
-    makeClient = (table, extra = {}) => TableClient.fromConnectionString(connection, table, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: true });
+    makeClient = (table, extra = {}) =>
+      TableClient.fromConnectionString(connection, table, { retryOptions: RETRY_OPTIONS, ...extra, allowInsecureConnection: true });
   }
   const withRecreation = makeClient;
   makeClient = (table, extra) => {
@@ -119,9 +119,7 @@ async function openClients(options: TableStorageOptions, names: Record<TableRole
     client.pipeline.addPolicy(recreatingMissingTables(recreate), { afterPhase: 'Retry' });
     return client;
   };
-  const clients = Object.fromEntries(
-    Object.entries(names).map(([role, name]) => [role, makeClient(name)]),
-  ) as Record<TableRole, TableClient>;
+  const clients = Object.fromEntries(Object.entries(names).map(([role, name]) => [role, makeClient(name)])) as Record<TableRole, TableClient>;
   const shards = Array.from({ length: SHARDS }, (_, shard) => makeClient(shardTableName(options.tablePrefix ?? '', shard)));
   return { ...clients, shards, probe: makeClient(names.counts, { retryOptions: { maxRetries: 0 } }) };
 }
@@ -145,7 +143,10 @@ export function createTables(options: TableStorageOptions): Tables {
     if (!created) {
       const attempt = clients().then(async (tables) => {
         // createTable already treats 409 TableAlreadyExists as success.
-        await Promise.all([...(Object.keys(names) as TableRole[]).map((role) => tables[role].createTable()), ...tables.shards.map((shard) => shard.createTable())]);
+        await Promise.all([
+          ...(Object.keys(names) as TableRole[]).map((role) => tables[role].createTable()),
+          ...tables.shards.map((shard) => shard.createTable()),
+        ]);
         return tables;
       });
       created = attempt;

@@ -52,11 +52,25 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
     }
     case 'WhatsApp.PhoneNumberNameUpdate': {
       const review = displayNameReviewFrom(text(data.decision));
-      return review ? { facts: { displayName: { value: review, at } }, phoneNumber: toE164(text(data.display_phone_number) ?? ''), detail: `phone_number_name_update ${text(data.decision)}` } : null;
+      return review
+        ? {
+            facts: { displayName: { value: review, at } },
+            phoneNumber: toE164(text(data.display_phone_number) ?? ''),
+            detail: `phone_number_name_update ${text(data.decision)}`,
+          }
+        : null;
     }
     case 'WhatsApp.PhoneNumberQualityUpdate': {
-      const limit = text(data.max_daily_conversations_per_business) ?? text(data.current_limit) ?? (typeof data.max_daily_conversations_per_business === 'number' ? String(data.max_daily_conversations_per_business) : null);
-      return { facts: {}, messagingLimit: limit, phoneNumber: toE164(text(data.display_phone_number) ?? ''), detail: `phone_number_quality_update ${text(data.event) ?? ''}`.trim() };
+      const limit =
+        text(data.max_daily_conversations_per_business) ??
+        text(data.current_limit) ??
+        (typeof data.max_daily_conversations_per_business === 'number' ? String(data.max_daily_conversations_per_business) : null);
+      return {
+        facts: {},
+        messagingLimit: limit,
+        phoneNumber: toE164(text(data.display_phone_number) ?? ''),
+        detail: `phone_number_quality_update ${text(data.event) ?? ''}`.trim(),
+      };
     }
     default:
       return null;
@@ -91,7 +105,9 @@ export async function applyAccountEvent(
   const candidates = effect.phoneNumber ? await deps.registrations.listByPhoneNumber(effect.phoneNumber) : await deps.registrations.listByWaba(wabaId);
   const concerned = candidates.filter(
     (registration: Registration) =>
-      registration.stage === 'Connected' && registration.whatsAppBusinessAccountId === wabaId && (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
+      registration.stage === 'Connected' &&
+      registration.whatsAppBusinessAccountId === wabaId &&
+      (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
   );
   let applied = 0;
   let duplicates = 0;
@@ -105,7 +121,13 @@ export async function applyAccountEvent(
     }
     const result = await deps.registrations.update(
       registration.id,
-      (current) => applyObservation(current, { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) }, contextOf(trigger, deps.clock), effect.detail),
+      (current) =>
+        applyObservation(
+          current,
+          { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) },
+          contextOf(trigger, deps.clock),
+          effect.detail,
+        ),
       // The copy just read saves the update its own read; a stale one only costs a retry.
       { eventId: change.id, basis: registration },
     );

@@ -20,7 +20,12 @@ export async function linkAcsChannel(
   const result = await deps.registrations.update(
     input.id,
     (registration) =>
-      evolve(registration, { acsChannel: { channelRegistrationId: input.channelRegistrationId, reachable: true, checkedAt: contextOf(trigger, deps.clock).at } }, contextOf(trigger, deps.clock), 'ACS channel linked'),
+      evolve(
+        registration,
+        { acsChannel: { channelRegistrationId: input.channelRegistrationId, reachable: true, checkedAt: contextOf(trigger, deps.clock).at } },
+        contextOf(trigger, deps.clock),
+        'ACS channel linked',
+      ),
     input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
   );
   return result.registration;

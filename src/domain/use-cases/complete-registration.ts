@@ -70,7 +70,11 @@ export async function completeMetaRegistration(
         notBefore,
       });
       const deferred = await deps.registrations.update(registration.id, (fresh) =>
-        recordMetaRegistrationFailed(fresh, { reason: `${name}: ${error.kind} (${error.details.code ?? 'no code'})`, notBefore, countsAsAttempt }, contextOf(trigger, deps.clock)),
+        recordMetaRegistrationFailed(
+          fresh,
+          { reason: `${name}: ${error.kind} (${error.details.code ?? 'no code'})`, notBefore, countsAsAttempt },
+          contextOf(trigger, deps.clock),
+        ),
       );
       current = deferred.registration;
       return false;

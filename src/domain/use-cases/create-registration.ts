@@ -12,8 +12,7 @@ export interface CreateRegistrationInput {
 
 const ownerOf = (caller: Caller | undefined): string => caller?.id ?? ANONYMOUS_CALLER_ID;
 
-const fingerprintOf = (input: CreateRegistrationInput): string =>
-  createHash('sha256').update(`${input.phoneNumber}|${input.phoneNumberSource}`).digest('hex');
+const fingerprintOf = (input: CreateRegistrationInput): string => createHash('sha256').update(`${input.phoneNumber}|${input.phoneNumberSource}`).digest('hex');
 
 /**
  * The caller becomes the registration's owner, for good. Its Idempotency-Key is scoped to it:

@@ -80,9 +80,13 @@ export async function completeEmbeddedSignup(
     // A retry that raced the first call: the code is spent, but the first call may have finished meanwhile.
     const after = await earlierSuccess(deps.registrations, input.id, marker);
     if (after.done) return after.registration;
-    throw new DomainError('meta-code-exchange-failed', 'Meta refused the Embedded Signup code: it expired (it lives about 30 seconds), was already used, or belongs to another app.', {
-      suggestedAction: 'Run Embedded Signup again and send its code to this endpoint as soon as the popup finishes.',
-    });
+    throw new DomainError(
+      'meta-code-exchange-failed',
+      'Meta refused the Embedded Signup code: it expired (it lives about 30 seconds), was already used, or belongs to another app.',
+      {
+        suggestedAction: 'Run Embedded Signup again and send its code to this endpoint as soon as the popup finishes.',
+      },
+    );
   }
   const business = { meta: exchange.meta };
   const found = await readBusiness(business, request.businessId);
@@ -132,7 +136,10 @@ async function exchangeCode(signup: EmbeddedSignup, code: string, trigger: Trigg
       code: error.details.code,
       subcode: error.details.subcode,
     });
-    throw new DomainError('meta-unavailable', "Meta refused this service's app credentials for the Embedded Signup code exchange; the service operator must check them.");
+    throw new DomainError(
+      'meta-unavailable',
+      "Meta refused this service's app credentials for the Embedded Signup code exchange; the service operator must check them.",
+    );
   }
 }
 

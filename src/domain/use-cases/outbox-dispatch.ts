@@ -26,7 +26,9 @@ export function createOutboxDispatcher(deps: { outbox: OutboxStore; publisher: E
     if (events.length > 0) {
       await deps.outbox.appendToFeed(events);
       if (deps.publisher) {
-        await deps.publisher.publish(events.map((event) => ({ id: event.id, type: event.type, source: event.source, subject: event.subject, time: event.time, data: { ...event.data } })));
+        await deps.publisher.publish(
+          events.map((event) => ({ id: event.id, type: event.type, source: event.source, subject: event.subject, time: event.time, data: { ...event.data } })),
+        );
       }
     }
     await deps.outbox.acknowledge(entries.map((entry) => entry.ref));
@@ -43,7 +45,10 @@ export function createOutboxDispatcher(deps: { outbox: OutboxStore; publisher: E
       try {
         await dispatch(entries);
       } catch (error) {
-        deps.log.warn('Outgoing events not dispatched yet; the next sweep retries', { count: entries.length, error: error instanceof Error ? error.message : String(error) });
+        deps.log.warn('Outgoing events not dispatched yet; the next sweep retries', {
+          count: entries.length,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     });
     return running;

@@ -117,7 +117,14 @@ export async function reconcileAll(deps: ReconcileDependencies, options: Reconci
     log.error('Reconcile stopped: the Meta access token is expired or revoked; no status was changed for it');
   }
   await deps.reconcileStore.saveCheckpoint(outcome === 'completed' ? null : lastDone);
-  const run: ReconcileRun = { id: deps.ids.newId(), startedAt: started.toISOString(), finishedAt: deps.clock.now().toISOString(), ...tally, resumedFrom, outcome };
+  const run: ReconcileRun = {
+    id: deps.ids.newId(),
+    startedAt: started.toISOString(),
+    finishedAt: deps.clock.now().toISOString(),
+    ...tally,
+    resumedFrom,
+    outcome,
+  };
   await deps.reconcileStore.saveRun(run);
   log.info('Reconcile run finished', { ...run });
   return run;
@@ -196,11 +203,15 @@ async function reconcileOne(
 ): Promise<void> {
   let stage: string | undefined;
   let statusBefore: string | null = null;
-  const result = await deps.registrations.update(id, (registration) => {
-    stage = registration.stage;
-    statusBefore = registration.status;
-    return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
-  }, basis ? { basis } : {});
+  const result = await deps.registrations.update(
+    id,
+    (registration) => {
+      stage = registration.stage;
+      statusBefore = registration.status;
+      return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
+    },
+    basis ? { basis } : {},
+  );
   if (stage === 'CodeVerified') {
     const after = await completeMetaRegistration(deps, result.registration, trigger);
     if (after.stage !== 'CodeVerified') tally.changed += 1;

@@ -41,15 +41,12 @@ export async function ensureNumberOnWaba(
   const parts = parsePhoneNumber(registration.phoneNumber);
   if (!parts) throw new DomainError('validation-failed', 'The registration phone number cannot be split into country code and number.');
   try {
-    const added = await callMeta(() =>
-      deps.meta.addPhoneNumber(waba.id, { countryCode: parts.countryCode, phoneNumber: parts.nationalNumber, verifiedName }),
-    );
+    const added = await callMeta(() => deps.meta.addPhoneNumber(waba.id, { countryCode: parts.countryCode, phoneNumber: parts.nationalNumber, verifiedName }));
     return added.id;
   } catch (error) {
     if (isMetaError(error, 'rejected')) {
       throw new DomainError('phone-number-locked', `Meta refused to add the number to WABA ${waba.id}: ${error.message}`, {
-        suggestedAction:
-          'The number is already shared and locked elsewhere. Delete the number and the WABA in Meta Business Suite, or contact support.',
+        suggestedAction: 'The number is already shared and locked elsewhere. Delete the number and the WABA in Meta Business Suite, or contact support.',
       });
     }
     throw error;

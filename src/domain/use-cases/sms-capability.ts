@@ -7,8 +7,7 @@ import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration 
 
 const TAG_PREFIX = 'sms-probe:';
 export const smsProbeTag = (registrationId: string): string => `${TAG_PREFIX}${registrationId}`;
-export const registrationIdOfTag = (tag: string | null): string | null =>
-  tag && tag.startsWith(TAG_PREFIX) ? tag.slice(TAG_PREFIX.length) || null : null;
+export const registrationIdOfTag = (tag: string | null): string | null => (tag && tag.startsWith(TAG_PREFIX) ? tag.slice(TAG_PREFIX.length) || null : null);
 
 /** Each probe is a paid SMS: one per registration per this long, whoever asks and whatever the recipient. */
 export const SMS_PROBE_COOLDOWN_MS = 10 * 60_000;
@@ -22,7 +21,8 @@ export function smsProbeCooldown(registration: Registration, now: Date): number 
 }
 
 function assertCanProbe(registration: Registration, now: Date): void {
-  if (registration.phoneNumberSource !== 'acs') throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
+  if (registration.phoneNumberSource !== 'acs')
+    throw invalidTransition('Only an ACS number can be probed: this service cannot send SMS from a bring-your-own number.');
   if (registration.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
   const wait = smsProbeCooldown(registration, now);
   if (wait > 0) {
@@ -52,7 +52,12 @@ export async function requestSmsProbe(
   await deps.registrations.update(input.id, (registration) => {
     assertCanProbe(registration, new Date(sentAt));
     before = registration.smsCapability;
-    return evolve(registration, { smsCapability: { send: 'pending', checkedAt: sentAt, detail: 'Probe being sent', probeSentAt: sentAt, probeMessageId: null } }, context, 'SMS probe claimed');
+    return evolve(
+      registration,
+      { smsCapability: { send: 'pending', checkedAt: sentAt, detail: 'Probe being sent', probeSentAt: sentAt, probeMessageId: null } },
+      context,
+      'SMS probe claimed',
+    );
   });
   const ours = (registration: Registration): boolean => registration.smsCapability?.probeSentAt === sentAt;
   let messageId: string;
@@ -66,15 +71,30 @@ export async function requestSmsProbe(
   } catch (error) {
     const previous = before;
     await deps.registrations
-      .update(input.id, (registration) => (ours(registration) ? evolve(registration, { smsCapability: previous }, contextOf(trigger, deps.clock), 'SMS probe not sent') : unchanged(registration)))
-      .catch((releaseError: unknown) => trigger.log.warn('SMS probe claim not released; the cooldown runs out by itself', { registrationId: input.id, error: String(releaseError) }));
+      .update(input.id, (registration) =>
+        ours(registration) ? evolve(registration, { smsCapability: previous }, contextOf(trigger, deps.clock), 'SMS probe not sent') : unchanged(registration),
+      )
+      .catch((releaseError: unknown) =>
+        trigger.log.warn('SMS probe claim not released; the cooldown runs out by itself', { registrationId: input.id, error: String(releaseError) }),
+      );
     throw error;
   }
   const result = await deps.registrations.update(input.id, (registration) => {
     if (!ours(registration)) return unchanged(registration);
     const capability = registration.smsCapability!;
     // The delivery report may have come first; it is then waiting for this id (see below).
-    return evolve(registration, { smsCapability: { ...capability, probeMessageId: messageId, detail: capability.send === 'pending' ? 'Probe sent; waiting for its delivery report' : capability.detail } }, contextOf(trigger, deps.clock), 'SMS probe sent');
+    return evolve(
+      registration,
+      {
+        smsCapability: {
+          ...capability,
+          probeMessageId: messageId,
+          detail: capability.send === 'pending' ? 'Probe sent; waiting for its delivery report' : capability.detail,
+        },
+      },
+      contextOf(trigger, deps.clock),
+      'SMS probe sent',
+    );
   });
   return result.registration;
 }
@@ -95,7 +115,8 @@ export async function handleSmsDeliveryReport(
   if (!id) return 'not-a-probe';
   const now = deps.clock.now();
   const reported = report.receivedTimestamp === null ? null : readOutsideTime(report.receivedTimestamp, now);
-  if (reported && !reported.ok) trigger.log.warn('Delivery report time malformed: the time of receipt is used', { eventId: trigger.eventId, reason: reported.reason });
+  if (reported && !reported.ok)
+    trigger.log.warn('Delivery report time malformed: the time of receipt is used', { eventId: trigger.eventId, reason: reported.reason });
   const at = reported?.ok ? reported.iso : now.toISOString();
   const delivered = report.deliveryStatus.toLowerCase() === 'delivered';
   let outcome: DeliveryReportOutcome = 'recorded';
@@ -120,7 +141,12 @@ export async function handleSmsDeliveryReport(
         const previous = capability.checkedAt;
         if (capability.send !== 'pending' && previous && previous > at) return skip('older');
         const detail = [report.deliveryStatus, report.deliveryStatusDetails].filter(Boolean).join(': ');
-        return evolve(registration, { smsCapability: { ...capability, send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } }, contextOf(trigger, deps.clock), 'SMS probe delivery report');
+        return evolve(
+          registration,
+          { smsCapability: { ...capability, send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } },
+          contextOf(trigger, deps.clock),
+          'SMS probe delivery report',
+        );
       },
       trigger.eventId ? { eventId: trigger.eventId } : {},
     );

@@ -6,14 +6,7 @@ import type { OnboardingDependencies, Trigger } from './dependencies';
 import { submitVerificationCode } from './verification';
 
 export type SmsOutcome =
-  | 'verified'
-  | 'no-registration'
-  | 'not-code-requested'
-  | 'byo-number'
-  | 'voice-requested'
-  | 'no-whatsapp-code'
-  | 'code-rejected'
-  | 'not-connected-yet';
+  'verified' | 'no-registration' | 'not-code-requested' | 'byo-number' | 'voice-requested' | 'no-whatsapp-code' | 'code-rejected' | 'not-connected-yet';
 
 type Ignored = Exclude<SmsOutcome, 'verified' | 'code-rejected' | 'not-connected-yet' | 'no-whatsapp-code'>;
 
@@ -57,7 +50,11 @@ export async function handleSmsReceived(
   }
   const code = parseWhatsAppCode(sms.message);
   if (!code) {
-    trigger.log.info('SMS ignored: the text holds no WhatsApp verification code', { to: maskPhoneNumber(sms.to), registrationId: registration.id, eventId: trigger.eventId });
+    trigger.log.info('SMS ignored: the text holds no WhatsApp verification code', {
+      to: maskPhoneNumber(sms.to),
+      registrationId: registration.id,
+      eventId: trigger.eventId,
+    });
     return 'no-whatsapp-code';
   }
   try {

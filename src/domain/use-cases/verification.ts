@@ -1,10 +1,4 @@
-import {
-  assertCanRequestCode,
-  assertCanSubmitCode,
-  recordCodeRejected,
-  recordCodeRequested,
-  recordCodeVerified,
-} from '../commands';
+import { assertCanRequestCode, assertCanSubmitCode, recordCodeRejected, recordCodeRequested, recordCodeVerified } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
 import { claimMetaCall, recordMetaCallFailed, type MetaStep } from '../meta-call';
@@ -21,7 +15,9 @@ async function releaseAfterFailure(deps: Deps, id: string, token: string, step: 
   const reason = isMetaError(error) ? error.kind : error instanceof DomainError ? error.code : 'unknown';
   await deps.registrations
     .update(id, (registration) => recordMetaCallFailed(registration, token, { step, reason }, contextOf(trigger, deps.clock)))
-    .catch((releaseError: unknown) => trigger.log.warn(`Claim of ${step} not released; it expires by itself`, { registrationId: id, error: String(releaseError) }));
+    .catch((releaseError: unknown) =>
+      trigger.log.warn(`Claim of ${step} not released; it expires by itself`, { registrationId: id, error: String(releaseError) }),
+    );
 }
 
 /**
@@ -41,13 +37,18 @@ export async function requestVerificationCode(
   const token = deps.ids.newId();
   await deps.registrations.update(
     input.id,
-    (registration) => claimMetaCall(registration, 'request_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanRequestCode(fresh, deps.clock.now())),
+    (registration) =>
+      claimMetaCall(registration, 'request_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanRequestCode(fresh, deps.clock.now())),
     input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
   );
   try {
     await callMeta(() => deps.meta.requestVerificationCode(phoneNumberId, input.method, input.language));
   } catch (error) {
-    trigger.log.warn('request_code failed', { registrationId: input.id, phoneNumber: maskPhoneNumber(current.phoneNumber), kind: isMetaError(error) ? error.kind : 'unknown' });
+    trigger.log.warn('request_code failed', {
+      registrationId: input.id,
+      phoneNumber: maskPhoneNumber(current.phoneNumber),
+      kind: isMetaError(error) ? error.kind : 'unknown',
+    });
     await releaseAfterFailure(deps, input.id, token, 'request_code', error, trigger);
     if (isMetaError(error, 'rejected') || isMetaError(error, 'object-missing')) {
       throw new DomainError('verification-code-rejected', `Meta refused to send a code: ${error.message}`, {
@@ -81,7 +82,8 @@ export async function submitVerificationCode(
   const token = deps.ids.newId();
   await deps.registrations.update(
     input.id,
-    (registration) => claimMetaCall(registration, 'verify_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanSubmitCode(fresh, deps.clock.now())),
+    (registration) =>
+      claimMetaCall(registration, 'verify_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanSubmitCode(fresh, deps.clock.now())),
     input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
   );
   try {

@@ -35,7 +35,11 @@ export function toEventGridFunction<TServices>(spec: EventFunctionSpec<TServices
           log.warn('Event refused and dropped', { function: spec.name, eventId: parsed.event.id, code: error.code, detail: error.message });
           return;
         }
-        log.error('Event failed; Event Grid will redeliver it', { function: spec.name, eventId: parsed.event.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        log.error('Event failed; Event Grid will redeliver it', {
+          function: spec.name,
+          eventId: parsed.event.id,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
         throw error;
       }
     },

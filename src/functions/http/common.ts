@@ -16,5 +16,4 @@ export const apiTrigger = (input: EndpointInput<unknown, unknown>, cause: Cause 
   caller: input.caller,
 });
 
-export const versionOf = (input: EndpointInput<unknown, unknown>) =>
-  input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {};
+export const versionOf = (input: EndpointInput<unknown, unknown>) => (input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {});

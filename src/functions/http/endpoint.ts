@@ -76,7 +76,10 @@ function issuesToErrors(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []):
 
 const isJson = (contentType: string | null): boolean => {
   const [type = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = parameters
+    .find((parameter) => parameter.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, not parsed.
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
@@ -102,7 +105,9 @@ async function readBody<TBody>(spec: Pick<AnyEndpoint<unknown>, 'body' | 'bodyOp
     throw new DomainError('validation-failed', 'The body is not valid JSON.', { errors: [{ path: '(body)', message: 'malformed JSON' }] });
   }
   if (exceedsJsonDepth(json)) {
-    throw new DomainError('validation-failed', 'The body is nested too deeply.', { errors: [{ path: '(body)', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] });
+    throw new DomainError('validation-failed', 'The body is nested too deeply.', {
+      errors: [{ path: '(body)', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+    });
   }
   const parsed = spec.body!.safeParse(json);
   if (!parsed.success) throw new DomainError('validation-failed', 'The body does not match the schema.', { errors: issuesToErrors(parsed.error.issues) });
@@ -204,7 +209,6 @@ function logFailure(log: Logger, name: string, requestId: string, response: Http
   if (status >= 500) log.warn(line, properties);
   else log.info(line, properties);
 }
-
 
 /** How callers are identified: whether the principal header can be believed (docs/design.md §5.1, §7). */
 export interface CallerPolicy {

@@ -103,8 +103,9 @@ const IMPLIED_ERRORS: Array<{ applies: (spec: AnyEndpoint<unknown>) => boolean; 
   { applies: (spec) => spec.roles !== 'none', codes: ['unauthenticated', 'forbidden'] },
 ];
 
-export const errorCodesOf = (spec: AnyEndpoint<unknown>): ErrorCode[] =>
-  [...new Set([...spec.errors, ...IMPLIED_ERRORS.filter((rule) => rule.applies(spec)).flatMap((rule) => rule.codes)])];
+export const errorCodesOf = (spec: AnyEndpoint<unknown>): ErrorCode[] => [
+  ...new Set([...spec.errors, ...IMPLIED_ERRORS.filter((rule) => rule.applies(spec)).flatMap((rule) => rule.codes)]),
+];
 
 /** Statuses whose problems tell the client when to try again. */
 const RETRY_AFTER: Record<number, { required: boolean }> = { 429: { required: true }, 503: { required: false } };
@@ -117,7 +118,13 @@ function problemResponses(codes: ErrorCode[], problem: JsonSchema): Record<strin
       String(status),
       {
         description: `Problem: ${statusCodes.join(', ')}`,
-        ...(RETRY_AFTER[status] ? { headers: { 'Retry-After': { ...RETRY_AFTER[status], description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } } } : {}),
+        ...(RETRY_AFTER[status]
+          ? {
+              headers: {
+                'Retry-After': { ...RETRY_AFTER[status], description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+              },
+            }
+          : {}),
         content: { 'application/problem+json': { schema: problem } },
       },
     ]),
@@ -137,11 +144,27 @@ function queryParameters(query: z.ZodType | undefined, schemas: SchemaConverter)
 
 const headerParameters = (spec: AnyEndpoint<unknown>) => [
   ...(acceptsIfMatch(spec)
-    ? [{ name: 'If-Match', in: 'header', required: false, description: 'The ETag as received, or *. Compared strongly: a stale or weak (W/) tag gives 412; a value that is not one entity-tag gives 400', schema: { type: 'string' } }]
+    ? [
+        {
+          name: 'If-Match',
+          in: 'header',
+          required: false,
+          description: 'The ETag as received, or *. Compared strongly: a stale or weak (W/) tag gives 412; a value that is not one entity-tag gives 400',
+          schema: { type: 'string' },
+        },
+      ]
     : []),
   // An operation that creates (201) is the one a client may retry without knowing whether the first call landed.
   ...(spec.methods.includes('POST') && spec.responses.some((response) => response.status === 201)
-    ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'A retry with the same key returns the first result', schema: { type: 'string', maxLength: 256 } }]
+    ? [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'A retry with the same key returns the first result',
+          schema: { type: 'string', maxLength: 256 },
+        },
+      ]
     : []),
 ];
 

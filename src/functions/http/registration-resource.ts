@@ -33,7 +33,11 @@ export function toRegistrationResource(registration: Registration): Registration
         }
       : null,
     metaRegistration: registration.metaRegistration
-      ? { registeredAt: registration.metaRegistration.registeredAt, lastError: registration.metaRegistration.lastError, retryNotBefore: registration.metaRegistration.notBefore }
+      ? {
+          registeredAt: registration.metaRegistration.registeredAt,
+          lastError: registration.metaRegistration.lastError,
+          retryNotBefore: registration.metaRegistration.notBefore,
+        }
       : null,
     smsCapability: registration.smsCapability
       ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }

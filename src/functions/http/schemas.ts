@@ -50,10 +50,7 @@ export const companyDetails = z.strictObject({
   businessPhone: phoneNumberInput,
 });
 
-export const businessAccountBody = z.union([
-  z.strictObject({ businessId: metaId }),
-  z.strictObject({ create: companyDetails }),
-]);
+export const businessAccountBody = z.union([z.strictObject({ businessId: metaId }), z.strictObject({ create: companyDetails })]);
 
 export const whatsAppProfileBody = z.strictObject({
   whatsAppBusinessAccountId: metaId,
@@ -104,7 +101,13 @@ export const listQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),
   whatsAppBusinessAccountId: metaId.optional(),
   phoneNumber: phoneNumberInput.optional(),
-  owner: z.string().trim().min(1).max(256).optional().meta({ description: 'Caller id that created the registration (ops; a Registrations.Write caller only ever sees its own)' }),
+  owner: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .optional()
+    .meta({ description: 'Caller id that created the registration (ops; a Registrations.Write caller only ever sees its own)' }),
   limit: z.coerce.number<string>().int().min(1).max(100).default(50),
   cursor: z.string().max(4096).optional(),
 });
@@ -125,12 +128,16 @@ export const registrationResource = z
     whatsAppBusinessAccountId: z.string().nullable(),
     phoneNumberId: z.string().nullable(),
     displayName: z.string().nullable(),
-    profile: z.object({ category: z.string().optional(), description: z.string().optional(), website: z.string().optional(), email: z.string().optional() }).nullable(),
+    profile: z
+      .object({ category: z.string().optional(), description: z.string().optional(), website: z.string().optional(), email: z.string().optional() })
+      .nullable(),
     verification: z
       .object({ method: z.enum(['SMS', 'VOICE']), language: z.string(), requestedAt: timestamp, attempts: z.number(), verifiedAt: timestamp.nullable() })
       .nullable(),
     metaRegistration: z.object({ registeredAt: timestamp.nullable(), lastError: z.string().nullable(), retryNotBefore: timestamp.nullable() }).nullable(),
-    smsCapability: z.object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() }).nullable(),
+    smsCapability: z
+      .object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() })
+      .nullable(),
     acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
     owner: z.string().meta({ description: 'Caller id that created the registration (docs/design.md §5.1)' }),
     createdAt: timestamp,

@@ -20,7 +20,11 @@ export async function handleControl(state: AcsSandboxState, req: IncomingMessage
   const method = (req.method ?? 'GET').toUpperCase();
   let segments: string[];
   try {
-    segments = url.pathname.split('/').filter(Boolean).slice(1).map((segment) => decodeURIComponent(segment));
+    segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .slice(1)
+      .map((segment) => decodeURIComponent(segment));
   } catch {
     sendJson(res, 400, { error: { message: 'Malformed path.' } });
     return;

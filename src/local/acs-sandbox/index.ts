@@ -56,8 +56,7 @@ export {
 export const ACS_SANDBOX_ACCESS_KEY = Buffer.from('acs-sandbox-key').toString('base64');
 
 /** The connection string the ACS adapters need to reach a sandbox served at `baseUrl` (mount prefix included). */
-export const acsSandboxConnectionString = (baseUrl: string): string =>
-  `endpoint=${baseUrl.replace(/\/+$/, '')}/;accesskey=${ACS_SANDBOX_ACCESS_KEY}`;
+export const acsSandboxConnectionString = (baseUrl: string): string => `endpoint=${baseUrl.replace(/\/+$/, '')}/;accesskey=${ACS_SANDBOX_ACCESS_KEY}`;
 
 export interface AcsSandboxOptions {
   /** The sandbox's console; default: console.log with an "[acs-sandbox]" prefix. */

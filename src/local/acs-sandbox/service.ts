@@ -59,7 +59,7 @@ export async function handleService(context: AcsServiceContext, req: IncomingMes
     return;
   }
   if (!url.searchParams.get('api-version')) {
-    sendError(res, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    sendError(res, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     return;
   }
   context.state.calls[route] += 1;
@@ -147,7 +147,13 @@ async function sendSms(context: AcsServiceContext, req: IncomingMessage, res: Se
     });
     sent.push(sms);
     context.log(`SMS ${sms.messageId} to ${masked(to)} accepted${sms.tag === null ? '' : ` (tag ${sms.tag})`}`);
-    return { to: recipient.to, messageId: sms.messageId, httpStatusCode: 202, ...(requestId === null ? {} : { repeatabilityResult: 'accepted' }), successful: true };
+    return {
+      to: recipient.to,
+      messageId: sms.messageId,
+      httpStatusCode: 202,
+      ...(requestId === null ? {} : { repeatabilityResult: 'accepted' }),
+      successful: true,
+    };
   });
   sendJson(res, 202, { value });
   // After the answer, as the delivery report of a real SMS arrives after the send call returned.

@@ -245,7 +245,13 @@ export class AcsSandboxState {
    * ACS resource keeps them. SMS sent, counters and injected failures belong to one run.
    */
   world(): AcsSandboxWorld {
-    return { kind: 'acs-sandbox-world', version: 1, channels: [...this.channels], failingNumbers: [...this.failingNumbers], undeliverableNumbers: [...this.undeliverableNumbers] };
+    return {
+      kind: 'acs-sandbox-world',
+      version: 1,
+      channels: [...this.channels],
+      failingNumbers: [...this.failingNumbers],
+      undeliverableNumbers: [...this.undeliverableNumbers],
+    };
   }
 
   restoreWorld(world: AcsSandboxWorld): void {

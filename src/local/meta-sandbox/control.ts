@@ -88,15 +88,17 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
   const method = (req.method ?? 'GET').toUpperCase();
   let segments: string[];
   try {
-    segments = url.pathname.split('/').filter(Boolean).slice(1).map((segment) => decodeURIComponent(segment));
+    segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .slice(1)
+      .map((segment) => decodeURIComponent(segment));
   } catch {
     sendJson(res, 400, { error: { message: 'Malformed path.' } });
     return;
   }
   const exact = `${method} /${segments.join('/')}`;
-  const route = FIXED_ROUTES.has(exact)
-    ? exact
-    : `${method} /${segments.map((segment, index) => (index === 1 ? ':id' : segment)).join('/')}`;
+  const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${segments.map((segment, index) => (index === 1 ? ':id' : segment)).join('/')}`;
   const id = segments[1] ?? '';
   try {
     const reply = async (): Promise<[number, unknown]> => {
@@ -136,10 +138,7 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
         case 'POST /wabas/:id/account-review-status':
           return [200, state.setAccountReviewStatus(id, (await body(req, schemas.accountReviewStatus)).accountReviewStatus)];
         case 'POST /wabas/:id/business-verification-status':
-          return [
-            200,
-            state.setBusinessVerificationStatus(id, (await body(req, schemas.businessVerificationStatus)).businessVerificationStatus),
-          ];
+          return [200, state.setBusinessVerificationStatus(id, (await body(req, schemas.businessVerificationStatus)).businessVerificationStatus)];
         case 'POST /wabas/:id/new-number-name-status':
           return [200, state.setNewNumberNameStatus(id, (await body(req, schemas.nameStatus)).nameStatus)];
         case 'GET /phone-numbers/:id':
@@ -163,9 +162,7 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
           state.failNext(target, input.error, {
             ...(input.times !== undefined ? { times: input.times } : {}),
             ...(input.httpStatus !== undefined ? { httpStatus: input.httpStatus } : {}),
-            ...(input.estimatedTimeToRegainAccess !== undefined
-              ? { estimatedTimeToRegainAccess: input.estimatedTimeToRegainAccess }
-              : {}),
+            ...(input.estimatedTimeToRegainAccess !== undefined ? { estimatedTimeToRegainAccess: input.estimatedTimeToRegainAccess } : {}),
           });
           return [201, { pendingFailures: state.pendingFailures().length }];
         }

@@ -85,8 +85,7 @@ export const SUBCODE_NUMBER_ALREADY_ON_WABA = 2388093;
 export const SUBCODE_NUMBER_ON_OTHER_WABA = 2388094;
 
 export const graphErrors = {
-  missingToken: () =>
-    new SandboxGraphError({ code: 104, message: 'An access token is required to request this resource.' }),
+  missingToken: () => new SandboxGraphError({ code: 104, message: 'An access token is required to request this resource.' }),
   expiredToken: () =>
     new SandboxGraphError({
       code: 190,
@@ -122,7 +121,6 @@ export const graphErrors = {
   codeMismatch: () => new SandboxGraphError({ code: 136025, message: 'Verification code mismatch' }),
   notVerified: () => new SandboxGraphError({ code: 133010, message: 'Account not registered' }),
   pinMismatch: () => new SandboxGraphError({ code: 133005, message: 'Two step verification PIN Mismatch' }),
-  registerLimit: () =>
-    new SandboxGraphError({ code: 133016, message: 'Account register deregister rate limit exceeded' }),
+  registerLimit: () => new SandboxGraphError({ code: 133016, message: 'Account register deregister rate limit exceeded' }),
   internal: () => new SandboxGraphError({ code: 2, is_transient: true }, 500),
 };

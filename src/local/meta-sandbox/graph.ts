@@ -1,25 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maskPhoneNumber } from '../../domain/phone-number';
-import {
-  RATE_LIMIT_CODES,
-  SandboxGraphError,
-  errorBody,
-  fbtraceId,
-  graphErrors,
-  type MetaErrorSpec,
-} from './errors';
+import { RATE_LIMIT_CODES, SandboxGraphError, errorBody, fbtraceId, graphErrors, type MetaErrorSpec } from './errors';
 import type { SignupSessions } from './signup';
 import { FieldsSyntaxError, parseFields, serializeFields, type FieldSpec } from './fields';
 import { BodyError, parseParams, readBody, sendJson, stringParam } from './http';
-import {
-  hashPin,
-  type SandboxBusiness,
-  type SandboxOperation,
-  type SandboxPhoneNumber,
-  type SandboxState,
-  type SandboxWaba,
-} from './state';
+import { hashPin, type SandboxBusiness, type SandboxOperation, type SandboxPhoneNumber, type SandboxState, type SandboxWaba } from './state';
 
 /** The Graph endpoints of docs/meta-graph.md, served from a SandboxState. */
 export interface SandboxCodeMessage {
@@ -262,7 +248,13 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   }
 
   if (id === 'oauth' && edge === 'access_token') {
-    return { operation: 'oauth_access_token', objectId: undefined, usageWabaId: undefined, public: true, run: (request) => ({ body: ctx.signups.exchange(request.params) }) };
+    return {
+      operation: 'oauth_access_token',
+      objectId: undefined,
+      usageWabaId: undefined,
+      public: true,
+      run: (request) => ({ body: ctx.signups.exchange(request.params) }),
+    };
   }
 
   const verb = method === 'GET' ? 'get' : 'post';
@@ -328,7 +320,11 @@ function addPhoneNumber(state: SandboxState, waba: SandboxWaba, request: Request
   const cc = stringParam(request.params, 'cc');
   const number = stringParam(request.params, 'phone_number');
   const verifiedName = stringParam(request.params, 'verified_name');
-  for (const [name, value] of [['cc', cc], ['phone_number', number], ['verified_name', verifiedName]] as const) {
+  for (const [name, value] of [
+    ['cc', cc],
+    ['phone_number', number],
+    ['verified_name', verifiedName],
+  ] as const) {
     if (value === undefined || value.trim() === '') throw graphErrors.invalidParameter(`The parameter ${name} is required`);
   }
   const ccDigits = cc!.replace(/\D/g, '');
@@ -476,7 +472,10 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
   const rest = match?.[2] ?? '/';
   let segments: string[];
   try {
-    segments = rest.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment));
+    segments = rest
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => decodeURIComponent(segment));
   } catch {
     segments = ['%'];
   }

@@ -99,14 +99,7 @@ export {
   type SandboxSnapshot,
   type SandboxWaba,
 } from './state';
-export {
-  DEFAULT_SANDBOX_APP_ID,
-  SIGNUP_CODE_LIFETIME_MS,
-  SignupSessions,
-  type SandboxApp,
-  type SignupPopupResult,
-  type StartSignupInput,
-} from './signup';
+export { DEFAULT_SANDBOX_APP_ID, SIGNUP_CODE_LIFETIME_MS, SignupSessions, type SandboxApp, type SignupPopupResult, type StartSignupInput } from './signup';
 export { metaSandboxWorldSchema, type MetaSandboxWorld } from './world';
 export { SUBCODE_NUMBER_ALREADY_ON_WABA, SUBCODE_NUMBER_ON_OTHER_WABA, type MetaErrorSpec } from './errors';
 

@@ -164,7 +164,14 @@ export class SignupSessions {
   session(code: string): { code: string; businessId: string; wabaId: string; phoneNumberId: string | null; used: boolean; accessToken: string | null } {
     const session = this.byCode.get(code);
     if (!session) throw new SandboxControlError('No signup session has this code.', 404);
-    return { code: session.code, businessId: session.businessId, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId, used: session.used, accessToken: session.token };
+    return {
+      code: session.code,
+      businessId: session.businessId,
+      wabaId: session.wabaId,
+      phoneNumberId: session.phoneNumberId,
+      used: session.used,
+      accessToken: session.token,
+    };
   }
 
   reset(): void {

@@ -410,9 +410,7 @@ export class SandboxState {
 
   /** Used by the Graph routes: consumes the first injected failure matching this call. */
   takeFailure(operation: SandboxOperation, path: string): InjectedFailure | undefined {
-    const index = this.failures.findIndex((failure) =>
-      typeof failure.target === 'string' ? failure.target === operation : failure.target.test(path),
-    );
+    const index = this.failures.findIndex((failure) => (typeof failure.target === 'string' ? failure.target === operation : failure.target.test(path)));
     if (index < 0) return undefined;
     const failure = this.failures[index]!;
     failure.remaining -= 1;
@@ -481,9 +479,7 @@ export class SandboxState {
   listedPhoneNumbers(wabaId: string): SandboxPhoneNumber[] {
     const waba = this.wabas.get(wabaId);
     if (!waba) return [];
-    return waba.phoneNumberIds
-      .map((id) => this.phoneNumbers.get(id))
-      .filter((phone): phone is SandboxPhoneNumber => phone !== undefined && !phone.removed);
+    return waba.phoneNumberIds.map((id) => this.phoneNumbers.get(id)).filter((phone): phone is SandboxPhoneNumber => phone !== undefined && !phone.removed);
   }
 
   /** The number as live on some WABA: listed and not `DELETED`. */

@@ -151,9 +151,11 @@ describe('createAcsSmsSender against the sandbox', () => {
       smsSendOptions: { enableDeliveryReport: true, tag: 't' },
     });
     const post = () =>
-      fetch(`${baseUrl}/sms?api-version=2021-03-07`, { method: 'POST', headers: { Authorization: 'HMAC-SHA256 x', 'Content-Type': 'application/json' }, body }).then(
-        async (response) => ({ status: response.status, body: (await response.json()) as { value: Array<{ messageId: string }> } }),
-      );
+      fetch(`${baseUrl}/sms?api-version=2021-03-07`, {
+        method: 'POST',
+        headers: { Authorization: 'HMAC-SHA256 x', 'Content-Type': 'application/json' },
+        body,
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { value: Array<{ messageId: string }> } }));
     const first = await post();
     const second = await post();
     expect(first.status).toBe(202);

@@ -42,7 +42,14 @@ describe('readSmsReceived', () => {
   });
 
   it('reads PascalCase and upper-case keys', () => {
-    const pascal = { MessageId: 'm1', From: '+14255550199', To: '14255550100', Message: 'WhatsApp code 111-222', ReceivedTimestamp: '2026-11-02T09:30:15Z', SegmentCount: 1 };
+    const pascal = {
+      MessageId: 'm1',
+      From: '+14255550199',
+      To: '14255550100',
+      Message: 'WhatsApp code 111-222',
+      ReceivedTimestamp: '2026-11-02T09:30:15Z',
+      SegmentCount: 1,
+    };
     expect(value(readSmsReceived(pascal))).toEqual({
       messageId: 'm1',
       from: '+14255550199',

@@ -1,10 +1,5 @@
 import rateLimitedFixture from '../../fixtures/meta-graph.error.rate-limited.json';
-import {
-  classifyMetaError,
-  parseBusinessUseCaseUsage,
-  phoneNumberFields,
-  retryAfterSecondsFromUsage,
-} from '../../../src/adapters/meta-graph';
+import { classifyMetaError, parseBusinessUseCaseUsage, phoneNumberFields, retryAfterSecondsFromUsage } from '../../../src/adapters/meta-graph';
 
 describe('classifyMetaError (docs/meta-graph.md "Errors")', () => {
   it.each([
@@ -83,9 +78,7 @@ describe('X-Business-Use-Case-Usage', () => {
 
   it('gives no retry-after when nothing is blocked', () => {
     expect(retryAfterSecondsFromUsage([])).toBeUndefined();
-    expect(
-      retryAfterSecondsFromUsage(parseBusinessUseCaseUsage('{"a":[{"type":"x","call_count":50,"estimated_time_to_regain_access":0}]}')),
-    ).toBeUndefined();
+    expect(retryAfterSecondsFromUsage(parseBusinessUseCaseUsage('{"a":[{"type":"x","call_count":50,"estimated_time_to_regain_access":0}]}'))).toBeUndefined();
   });
 });
 

@@ -68,7 +68,9 @@ describe('createEmbeddedSignup', () => {
     if (exchange.refused) throw new Error('expected the code to be accepted');
     const token = sandbox.signups.session(popup.code).accessToken!;
     sandbox.state.failNext('get_waba', { code: 100, message: `bad token ${token}` });
-    const error = await exchange.meta.getWhatsAppBusinessAccount(SEED_WABA.id === popup.data.waba_id ? SEED_WABA.id : popup.data.waba_id).catch((failure: unknown) => failure);
+    const error = await exchange.meta
+      .getWhatsAppBusinessAccount(SEED_WABA.id === popup.data.waba_id ? SEED_WABA.id : popup.data.waba_id)
+      .catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(MetaGraphError);
     expect((error as Error).message).not.toContain(token);
   });

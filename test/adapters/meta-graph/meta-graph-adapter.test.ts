@@ -124,9 +124,7 @@ describe('happy paths', () => {
   it('reports the usage header of WABA-scoped calls', async () => {
     await graphWith().getWhatsAppBusinessAccount(SEED_WABA.id);
     expect(usage).toHaveLength(1);
-    expect(usage[0]).toEqual([
-      expect.objectContaining({ objectId: SEED_WABA.id, type: 'whatsapp_business_management', estimatedTimeToRegainAccess: 0 }),
-    ]);
+    expect(usage[0]).toEqual([expect.objectContaining({ objectId: SEED_WABA.id, type: 'whatsapp_business_management', estimatedTimeToRegainAccess: 0 })]);
     // At least this call counts against a WABA with no registered number (200 calls an hour).
     expect(usage[0]![0]!.callCount).toBeGreaterThan(0);
     expect(usage[0]![0]!.callCount).toBeLessThanOrEqual(100);
@@ -210,9 +208,7 @@ describe('error classification', () => {
     expect(error.kind).toBe('rate-limited');
     expect(error.transient).toBe(true);
     expect(error.details.retryAfterSeconds).toBe(420);
-    expect(error.details.usage).toEqual([
-      expect.objectContaining({ objectId: SEED_WABA.id, callCount: 100, estimatedTimeToRegainAccess: 7 }),
-    ]);
+    expect(error.details.usage).toEqual([expect.objectContaining({ objectId: SEED_WABA.id, callCount: 100, estimatedTimeToRegainAccess: 7 })]);
     expect(usage).toEqual([error.details.usage]);
     expect(sandbox.state.calls('get_waba')).toBe(1);
   });
@@ -269,14 +265,11 @@ describe('retries', () => {
     expect(sandbox.state.calls('get_business')).toBe(3);
   });
 
-  it.each([[{ code: 1 }], [{ code: 2 }], [{ code: 133004 }], [{ code: 555, is_transient: true }]])(
-    'treats %j as transient',
-    async (error) => {
-      sandbox.state.failNext('get_business', error);
-      await graphWith().getBusiness(SEED_BUSINESS.id);
-      expect(sandbox.state.calls('get_business')).toBe(2);
-    },
-  );
+  it.each([[{ code: 1 }], [{ code: 2 }], [{ code: 133004 }], [{ code: 555, is_transient: true }]])('treats %j as transient', async (error) => {
+    sandbox.state.failNext('get_business', error);
+    await graphWith().getBusiness(SEED_BUSINESS.id);
+    expect(sandbox.state.calls('get_business')).toBe(2);
+  });
 
   it('retries an HTTP 5xx without a known code', async () => {
     sandbox.state.failNext('get_phone_number', { code: 99999 }, { httpStatus: 503 });

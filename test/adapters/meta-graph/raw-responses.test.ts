@@ -196,7 +196,13 @@ describe("Meta's exact shapes", () => {
 
   it('keeps unknown enum values and unknown fields', async () => {
     responder = (_req, res) =>
-      json(res, 200, { id: '1', display_phone_number: '15550783881', status: 'SOMETHING_NEW', brand_new_field: { x: 1 }, whatsapp_business_manager_messaging_limit: { tier: 'X' } });
+      json(res, 200, {
+        id: '1',
+        display_phone_number: '15550783881',
+        status: 'SOMETHING_NEW',
+        brand_new_field: { x: 1 },
+        whatsapp_business_manager_messaging_limit: { tier: 'X' },
+      });
     await expect(graphWith().getPhoneNumber('1')).resolves.toEqual(
       expect.objectContaining({ status: 'SOMETHING_NEW', e164: '+15550783881', messagingLimit: null }),
     );
@@ -224,9 +230,9 @@ describe('requests', () => {
 
   it('adds a number with cc, phone_number and verified_name', async () => {
     responder = (_req, res) => json(res, 200, { id: '777' });
-    await expect(
-      graphWith().addPhoneNumber('611200938475521', { countryCode: '1', phoneNumber: '4255550100', verifiedName: 'Contoso' }),
-    ).resolves.toEqual({ id: '777' });
+    await expect(graphWith().addPhoneNumber('611200938475521', { countryCode: '1', phoneNumber: '4255550100', verifiedName: 'Contoso' })).resolves.toEqual({
+      id: '777',
+    });
     expect(requests[0]!.url).toBe('/v25.0/611200938475521/phone_numbers');
     expect(JSON.parse(requests[0]!.body)).toEqual({ cc: '1', phone_number: '4255550100', verified_name: 'Contoso' });
   });

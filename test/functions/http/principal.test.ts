@@ -13,7 +13,15 @@ describe('X-MS-CLIENT-PRINCIPAL decoding', () => {
   });
 
   it('honours a role_typ other than the usual one', () => {
-    const json = { auth_typ: 'aad', role_typ: 'custom-role', claims: [{ typ: 'azp', val: 'app-1' }, { typ: 'custom-role', val: OPS }, { typ: ENTRA_ROLE_TYPE, val: WRITE }] };
+    const json = {
+      auth_typ: 'aad',
+      role_typ: 'custom-role',
+      claims: [
+        { typ: 'azp', val: 'app-1' },
+        { typ: 'custom-role', val: OPS },
+        { typ: ENTRA_ROLE_TYPE, val: WRITE },
+      ],
+    };
     expect(decode(json)).toEqual({ id: 'app-1', roles: [OPS] });
   });
 
@@ -28,7 +36,11 @@ describe('X-MS-CLIENT-PRINCIPAL decoding', () => {
   it.each([
     ['azp first', ['azp', 'appid', 'http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'], 'azp'],
     ['appid before the object ids', ['oid', 'http://schemas.microsoft.com/identity/claims/objectidentifier', 'appid'], 'appid'],
-    ['objectidentifier before oid', ['oid', 'http://schemas.microsoft.com/identity/claims/objectidentifier'], 'http://schemas.microsoft.com/identity/claims/objectidentifier'],
+    [
+      'objectidentifier before oid',
+      ['oid', 'http://schemas.microsoft.com/identity/claims/objectidentifier'],
+      'http://schemas.microsoft.com/identity/claims/objectidentifier',
+    ],
     ['oid last', ['oid', 'name'], 'oid'],
   ])('takes the caller id by claim priority, not claim order: %s', (_name, types, winner) => {
     const json = { auth_typ: 'aad', claims: types.map((typ) => ({ typ, val: `value-of-${typ}` })) };
@@ -36,7 +48,14 @@ describe('X-MS-CLIENT-PRINCIPAL decoding', () => {
   });
 
   it('skips an empty caller-id claim for the next one', () => {
-    expect(decode({ claims: [{ typ: 'azp', val: ' ' }, { typ: 'oid', val: 'object-1' }] })?.id).toBe('object-1');
+    expect(
+      decode({
+        claims: [
+          { typ: 'azp', val: ' ' },
+          { typ: 'oid', val: 'object-1' },
+        ],
+      })?.id,
+    ).toBe('object-1');
   });
 
   it('refuses a principal that names no caller (the X-MS-CLIENT-PRINCIPAL-ID header does not count)', () => {

@@ -42,7 +42,10 @@ async function seed(): Promise<Dataset> {
   const disconnected = [registration('Connected', 'Disconnected', 'waba-2'), registration('Connected', 'Disconnected', 'waba-2')];
   const signup = registration('SignupStarted', null, null);
   const profile = registration('ProfileSelected', null, 'waba-2');
-  const ownedByB = [{ ...registration('Connected', 'Active', 'waba-3'), owner: 'client-b' }, { ...registration('CodeRequested', null, 'waba-2'), owner: 'client-b' }];
+  const ownedByB = [
+    { ...registration('Connected', 'Active', 'waba-3'), owner: 'client-b' },
+    { ...registration('CodeRequested', null, 'waba-2'), owner: 'client-b' },
+  ];
   const all = [...active, ...disconnected, signup, profile, ...ownedByB];
   await Promise.all(all.map((r) => storage.registrations.create(r, [])));
   return { storage, prefix, active: [...active, ownedByB[0] as Registration], disconnected, signup, profile, ownedByB, all };
@@ -93,7 +96,11 @@ describe('list', () => {
     ['status', () => ({ status: 'Disconnected' }), (d) => d.disconnected],
     ['stage', () => ({ stage: 'Connected' }), (d) => [...d.active, ...d.disconnected]],
     ['stage before Connected', () => ({ stage: 'SignupStarted' }), (d) => [d.signup]],
-    ['WABA', () => ({ whatsAppBusinessAccountId: 'waba-2' }), (d) => [...d.disconnected, d.profile, ...d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2')]],
+    [
+      'WABA',
+      () => ({ whatsAppBusinessAccountId: 'waba-2' }),
+      (d) => [...d.disconnected, d.profile, ...d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2')],
+    ],
     ['WABA and status', () => ({ whatsAppBusinessAccountId: 'waba-2', status: 'Disconnected' }), (d) => d.disconnected],
     ['WABA and stage', () => ({ whatsAppBusinessAccountId: 'waba-2', stage: 'ProfileSelected' }), (d) => [d.profile]],
     ['phone number', (d) => ({ phoneNumber: d.profile.phoneNumber }), (d) => [d.profile]],
@@ -104,7 +111,11 @@ describe('list', () => {
     ['owner and status', () => ({ owner: 'client-b', status: 'Active' }), (d) => d.ownedByB.filter((r) => r.status === 'Active')],
     ['owner and stage', () => ({ owner: 'client-b', stage: 'Connected' }), (d) => d.ownedByB.filter((r) => r.stage === 'Connected')],
     ['owner with odd characters', () => ({ owner: 'odd/owner#?' }), () => []],
-    ['owner and WABA', () => ({ owner: 'client-b', whatsAppBusinessAccountId: 'waba-2' }), (d) => d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2')],
+    [
+      'owner and WABA',
+      () => ({ owner: 'client-b', whatsAppBusinessAccountId: 'waba-2' }),
+      (d) => d.ownedByB.filter((r) => r.whatsAppBusinessAccountId === 'waba-2'),
+    ],
     ['status with a stage before Connected', () => ({ status: 'Active', stage: 'CodeRequested' }), () => []],
   ])('filters by %s', async (_, filter, expected) => {
     const pages = await everyPage(data.storage, filter(data), 2);
@@ -135,16 +146,16 @@ describe('list after changes', () => {
     await data.storage.registrations.update(moved.id, (current) =>
       evolve(current, { facts: { disconnected: { value: true, at: T0 } } }, { cause: 'api', at: T0 }, 'disconnect'),
     );
-    await data.storage.registrations.update(data.profile.id, (current) =>
-      evolve(current, { stage: 'CodeRequested' }, { cause: 'api', at: T0 }, 'code'),
-    );
+    await data.storage.registrations.update(data.profile.id, (current) => evolve(current, { stage: 'CodeRequested' }, { cause: 'api', at: T0 }, 'code'));
     const activeIds = ids((await everyPage(data.storage, { status: 'Active' }, 3)).flat());
     expect(activeIds).toEqual(ids(data.active.slice(1)));
     const disconnected = (await everyPage(data.storage, { status: 'Disconnected' }, 10)).flat();
     expect(ids(disconnected)).toEqual(ids([...data.disconnected, moved]));
     expect(disconnected.find((r) => r.id === moved.id)).toMatchObject({ status: 'Disconnected', version: 1 });
     expect((await data.storage.registrations.list({ stage: 'ProfileSelected' }, { limit: 10 })).items).toEqual([]);
-    expect(ids((await data.storage.registrations.list({ stage: 'CodeRequested' }, { limit: 10 })).items)).toEqual(ids([data.profile, ...data.ownedByB.filter((r) => r.stage === 'CodeRequested')]));
+    expect(ids((await data.storage.registrations.list({ stage: 'CodeRequested' }, { limit: 10 })).items)).toEqual(
+      ids([data.profile, ...data.ownedByB.filter((r) => r.stage === 'CodeRequested')]),
+    );
   });
 
   it('lists a change everywhere at once, and after a crash before its dispatch the sweep counts it once', async () => {
@@ -164,7 +175,11 @@ describe('list after changes', () => {
     // Another process sweeps the journal; a crash between its feed append and its acknowledge repeats the append.
     const pending = await survivor.outbox.pending(100);
     await survivor.outbox.appendToFeed(pending.flatMap((p) => p.events));
-    const dispatcher = createOutboxDispatcher({ outbox: survivor.outbox, publisher: null, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const dispatcher = createOutboxDispatcher({
+      outbox: survivor.outbox,
+      publisher: null,
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
     await dispatcher.sweep();
     await dispatcher.sweep();
     expect(await survivor.outbox.pending(100)).toEqual([]);
@@ -187,9 +202,14 @@ describe('list after changes', () => {
     expect((await data.storage.registrations.listByPhoneNumber(foreign.phoneNumber)).map((r) => r.id)).toEqual([id]);
     // A crash between the pointer and the registration's transaction leaves a pointer to nothing.
     const orphan = registration('SignupStarted', null, null);
-    const pointer = phonePointer({ ...orphan, id: Array.from({ length: 64 }, () => randomUUID()).find((candidate) => shardOfId(candidate) !== shardOfDigits(digitsOf(orphan.phoneNumber))) ?? '' });
+    const pointer = phonePointer({
+      ...orphan,
+      id: Array.from({ length: 64 }, () => randomUUID()).find((candidate) => shardOfId(candidate) !== shardOfDigits(digitsOf(orphan.phoneNumber))) ?? '',
+    });
     if (!pointer) throw new Error('fixture');
-    const table = TableClient.fromConnectionString(testStorageConnectionString(), shardTableName(data.prefix, shardOfDigits(digitsOf(orphan.phoneNumber))), { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(testStorageConnectionString(), shardTableName(data.prefix, shardOfDigits(digitsOf(orphan.phoneNumber))), {
+      allowInsecureConnection: true,
+    });
     await table.upsertEntity(pointer, 'Replace');
     expect(await data.storage.registrations.listByPhoneNumber(orphan.phoneNumber)).toEqual([]);
   });

@@ -124,9 +124,7 @@ describe('idempotency', () => {
   it('lets exactly one of racing claims bind the key', async () => {
     const storage = fresh();
     const key = randomUUID();
-    const claims = await Promise.all(
-      Array.from({ length: 6 }, (_, n) => storage.idempotency.claim(key, { registrationId: `r${n}`, fingerprint: 'same' })),
-    );
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, n) => storage.idempotency.claim(key, { registrationId: `r${n}`, fingerprint: 'same' })));
     expect(claims.filter((c) => c.claimedNow)).toHaveLength(1);
     expect(new Set(claims.map((c) => c.registrationId)).size).toBe(1);
   });

@@ -42,7 +42,11 @@ async function everyPage(storage: TableStorage, filter: RegistrationFilter, limi
 describe('lists by owner', () => {
   const prefix = uniqueTablePrefix('owner');
   const storage = createTableStorage({ connection: testStorageConnectionString(), tablePrefix: prefix });
-  const aActive = [registration(OWNER_A, 'Connected', 'Active', 'waba-1'), registration(OWNER_A, 'Connected', 'Active', 'waba-1'), registration(OWNER_A, 'Connected', 'Active', 'waba-2')];
+  const aActive = [
+    registration(OWNER_A, 'Connected', 'Active', 'waba-1'),
+    registration(OWNER_A, 'Connected', 'Active', 'waba-1'),
+    registration(OWNER_A, 'Connected', 'Active', 'waba-2'),
+  ];
   const aSignup = registration(OWNER_A, 'SignupStarted', null);
   const bActive = [registration(OWNER_B, 'Connected', 'Active', 'waba-1'), registration(OWNER_B, 'Connected', 'Active', 'waba-1')];
   beforeAll(async () => {
@@ -84,7 +88,8 @@ describe('rows stored before owners', () => {
     const entity = await table.getEntity<Record<string, unknown>>(partition, ROW.entity(old.id));
     const { owner: _owner, etag: _etag, timestamp: _timestamp, ...withoutOwner } = entity;
     await table.updateEntity(withoutOwner as { partitionKey: string; rowKey: string }, 'Replace');
-    const entry = (cause: string) => JSON.stringify({ at: T0, from: { stage: 'SignupStarted', status: null }, to: { stage: 'SignupStarted', status: null }, cause, detail: 'old' });
+    const entry = (cause: string) =>
+      JSON.stringify({ at: T0, from: { stage: 'SignupStarted', status: null }, to: { stage: 'SignupStarted', status: null }, cause, detail: 'old' });
     await table.createEntity({ partitionKey: partition, rowKey: ROW.history(old.id, 0, 0), kind: 'history', entry: entry('api') });
     await table.createEntity({ partitionKey: partition, rowKey: ROW.history(old.id, 0, 1), kind: 'history', entry: entry('account-event') });
 

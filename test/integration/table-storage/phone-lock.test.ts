@@ -17,8 +17,7 @@ beforeAll(async () => {
 let counter = 0;
 const uniquePhone = (): string => `+4420${String(process.pid % 1000).padStart(3, '0')}${String((counter += 1)).padStart(5, '0')}`;
 
-const registrationFor = (phoneNumber: string, id = randomUUID()): Registration =>
-  newRegistration({ id, phoneNumber, phoneNumberSource: 'acs', at: T0 });
+const registrationFor = (phoneNumber: string, id = randomUUID()): Registration => newRegistration({ id, phoneNumber, phoneNumberSource: 'acs', at: T0 });
 const entry = (registration: Registration): HistoryEntry => ({
   at: registration.createdAt,
   from: { stage: 'SignupStarted', status: null },
@@ -28,8 +27,7 @@ const entry = (registration: Registration): HistoryEntry => ({
   detail: 'Sign-up started',
 });
 const create = (registration: Registration): Promise<Registration> => storage.registrations.create(registration, [entry(registration)]);
-const cancel = (id: string) =>
-  storage.registrations.update(id, (current) => evolve(current, { stage: 'Cancelled' }, { cause: 'api', at: T0 }, 'Cancelled'));
+const cancel = (id: string) => storage.registrations.update(id, (current) => evolve(current, { stage: 'Cancelled' }, { cause: 'api', at: T0 }, 'Cancelled'));
 
 describe('phone-number uniqueness', () => {
   it('lets exactly one of 8 racing creates of the same number win', async () => {

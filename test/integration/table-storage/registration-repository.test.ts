@@ -35,7 +35,10 @@ function firstEntry(registration: Registration): HistoryEntry {
 }
 
 async function created(overrides: Partial<Registration> = {}): Promise<Registration> {
-  const registration = { ...newRegistration({ id: randomUUID(), phoneNumber: nextPhone(), phoneNumberSource: 'acs', owner: 'client-app-1', at: T0 }), ...overrides };
+  const registration = {
+    ...newRegistration({ id: randomUUID(), phoneNumber: nextPhone(), phoneNumberSource: 'acs', owner: 'client-app-1', at: T0 }),
+    ...overrides,
+  };
   return storage.registrations.create(registration, [firstEntry(registration)]);
 }
 
@@ -130,7 +133,9 @@ describe('TableRegistrationRepository', () => {
     expect(await storage.registrations.history(registration.id)).toEqual([firstEntry(registration), expectedEntry]);
     const pending = await storage.outbox.pendingFor(registration.id);
     // The owner rides along in the outbox (it scopes GET /api/events) and is never published.
-    expect(pending.flatMap((p) => p.events)).toEqual(outgoingEventsOf(registration.id, 1, [expectedEntry]).map((event) => ({ ...event, owner: 'client-app-1' })));
+    expect(pending.flatMap((p) => p.events)).toEqual(
+      outgoingEventsOf(registration.id, 1, [expectedEntry]).map((event) => ({ ...event, owner: 'client-app-1' })),
+    );
     expect(pending.flatMap((p) => p.events)[0]).toMatchObject({
       id: `${registration.id}:1:0`,
       type: 'Registration.StageChanged',
@@ -161,9 +166,11 @@ describe('TableRegistrationRepository', () => {
   it('lets DomainErrors from mutate through and writes nothing', async () => {
     const registration = await created();
     const refusal = new DomainError('invalid-transition', 'no');
-    await expect(storage.registrations.update(registration.id, () => {
-      throw refusal;
-    })).rejects.toBe(refusal);
+    await expect(
+      storage.registrations.update(registration.id, () => {
+        throw refusal;
+      }),
+    ).rejects.toBe(refusal);
     expect(await storage.registrations.get(registration.id)).toEqual(registration);
     // The refusal does not hold up later updates of the same registration.
     const later = await storage.registrations.update(registration.id, (current) =>
@@ -246,8 +253,7 @@ describe('TableRegistrationRepository', () => {
     const registration = await created();
     // Characters that are illegal in keys must not matter.
     const eventId = 'evt/with\\odd#chars?\u0001' + 'x'.repeat(600);
-    const move = (current: Registration) =>
-      evolve(current, { stage: 'BusinessAccountSelected' }, { cause: 'account-event', at: at(1), eventId }, 'selected');
+    const move = (current: Registration) => evolve(current, { stage: 'BusinessAccountSelected' }, { cause: 'account-event', at: at(1), eventId }, 'selected');
     const first = await storage.registrations.update(registration.id, move, { eventId });
     expect(first).toMatchObject({ changed: true, duplicate: false });
 
