@@ -92,8 +92,13 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   ]);
   // Tables are created on the first storage operation, so that health can still answer 503 while storage is down.
   const storage = createTableStorage({ connection: config.storage, ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}) });
-  const clock = { now: () => new Date() };
-  const governor = new RateLimitGovernor(() => services.clock.now().getTime());
+  // Overrides (tests, the local host) replace a part before anything is wired to it, so every use
+  // case sees the same clock, ids, storage and Meta client.
+  const overrides = options.services ?? {};
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const ids = overrides.ids ?? { newId: () => randomUUID() };
+  const registrations = overrides.registrations ?? storage.registrations;
+  const governor = new RateLimitGovernor(() => clock.now().getTime());
   const credential = new CredentialHealth();
   const graphOptions = {
     graphUrl: config.meta.graphUrl,
@@ -102,7 +107,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     timeoutMs: config.meta.timeoutMs,
     onUsage: (usage: BusinessUseCaseUsage[]) => governor.observe(usage),
   };
-  const meta = createMetaGraph({ ...graphOptions, accessToken: config.meta.accessToken ?? '' });
+  const meta = overrides.meta ?? createMetaGraph({ ...graphOptions, accessToken: config.meta.accessToken ?? '' });
   const topic: EventPublisher | null = config.eventGrid.topicEndpoint
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
     : null;
@@ -116,7 +121,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
 
   const services: Services = {
-    registrations: storage.registrations,
+    registrations,
     idempotency: storage.idempotency,
     outbox: storage.outbox,
     dispatcher,
@@ -124,11 +129,12 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     sms,
     acsChannels,
     clock,
-    ids: { newId: () => randomUUID() },
+    ids,
     metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
     embeddedSignup:
       config.metaAppId && config.metaAppSecret ? createEmbeddedSignup({ ...graphOptions, appId: config.metaAppId, appSecret: config.metaAppSecret }) : null,
-    // Without a topic, account changes go straight to what accountEvents does with them.
+    // Without a topic, account changes go straight to what accountEvents does with them (called
+    // after start-up, when `services` is complete).
     accountEventSink: topic ?? {
       publish: async (events) => {
         for (const event of events) {
@@ -141,18 +147,10 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
       },
     },
     reconcile: {
-      get registrations() {
-        return services.registrations;
-      },
-      get meta() {
-        return services.meta;
-      },
-      get clock() {
-        return services.clock;
-      },
-      get ids() {
-        return services.ids;
-      },
+      registrations,
+      meta,
+      clock,
+      ids,
       reconcileStore: storage.reconcile,
       acsChannels: acsConfigured ? acsChannels : null,
       governor,
@@ -177,8 +175,8 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
       },
     ],
     endpoints: () => httpEndpoints,
+    ...overrides,
   };
-  Object.assign(services, options.services);
   return services;
 }
 
