@@ -11,7 +11,7 @@ import { app, type HttpRequest, type InvocationContext, type Timer } from '@azur
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { processLogger } from './adapters/process-logger';
-import { DEFAULT_RECONCILE_SCHEDULE, settingsProblem } from './adapters/required-settings';
+import { reconcileScheduleOf, settingsProblem } from './adapters/required-settings';
 import type { FunctionDefinition } from './functions/definitions';
 import { MANIFEST_FILE, type ManifestEntry } from './functions/manifest';
 
@@ -89,7 +89,7 @@ for (const entry of manifest) {
       break;
     case 'timer':
       app.timer(entry.name, {
-        schedule: process.env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE,
+        schedule: reconcileScheduleOf(process.env),
         handler: async (timer: Timer, context: InvocationContext) => {
           const fn = await definition(entry.name, 'timer', context);
           if ('problem' in fn) return failUnconfigured(fn.problem);

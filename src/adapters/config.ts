@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RECONCILE_SCHEDULE, settingsProblem } from './required-settings';
+import { reconcileScheduleOf, settingsProblem } from './required-settings';
 
 const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
@@ -29,7 +29,6 @@ export const configSchema = z.object({
   ACS_CONNECTION_STRING: optionalText,
   EVENTGRID_TOPIC_ENDPOINT: optionalText,
   EVENTGRID_TOPIC_KEY: optionalText,
-  RECONCILE_SCHEDULE: optionalText.transform((value) => value ?? DEFAULT_RECONCILE_SCHEDULE),
   RECONCILE_TIME_BUDGET_SECONDS: optionalText.transform((value) => value ?? '240').pipe(z.coerce.number<string>().int().min(5).max(3600)),
   META_TIMEOUT_MS: optionalText.transform((value) => value ?? '10000').pipe(z.coerce.number<string>().int().min(100)),
   PORT: optionalText.transform((value) => value ?? '7071').pipe(z.coerce.number<string>().int().min(0).max(65535)),
@@ -97,7 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pinSecret: raw.REGISTRATION_PIN_SECRET,
     acs: { endpoint: raw.ACS_ENDPOINT, connectionString: raw.ACS_CONNECTION_STRING },
     eventGrid: { topicEndpoint: raw.EVENTGRID_TOPIC_ENDPOINT, topicKey: raw.EVENTGRID_TOPIC_KEY },
-    reconcile: { schedule: raw.RECONCILE_SCHEDULE, timeBudgetSeconds: raw.RECONCILE_TIME_BUDGET_SECONDS },
+    reconcile: { schedule: reconcileScheduleOf(env), timeBudgetSeconds: raw.RECONCILE_TIME_BUDGET_SECONDS },
     port: raw.PORT,
     runningInAzure,
     auth: { trustPrincipalHeader: raw.WEBSITE_AUTH_ENABLED || raw.AUTH_TRUST_PRINCIPAL_HEADER },

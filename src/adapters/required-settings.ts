@@ -53,5 +53,11 @@ export function settingsProblem(env: Record<string, string | undefined>): string
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-/** docs/design.md §7 default of RECONCILE_SCHEDULE; here so the entry point can read it without loading the app. */
+/** docs/design.md §7 default of RECONCILE_SCHEDULE. */
 export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
+
+/**
+ * The reconcile timer's schedule: the one reading of RECONCILE_SCHEDULE, here (without zod) so the
+ * entry point can register the timer without loading the app, and the configuration agrees with it.
+ */
+export const reconcileScheduleOf = (env: Record<string, string | undefined>): string => env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE;
