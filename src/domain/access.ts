@@ -55,8 +55,8 @@ export function scopedFilter(caller: Caller, filter: RegistrationFilter): Regist
   return { ...filter, owner: caller.id };
 }
 
-/** The owner whose events a caller's feed holds, or undefined for all of them. */
-export const feedOwnerOf = (caller: Caller): string | undefined => (seesEveryRegistration(caller) ? undefined : caller.id);
+/** The owner whose registrations a caller's feed and counts cover, or undefined for all of them. */
+export const ownerScopeOf = (caller: Caller): string | undefined => (seesEveryRegistration(caller) ? undefined : caller.id);
 
 /** Idempotency-Keys are scoped to the caller: two apps choosing the same key never meet. */
 export const scopedIdempotencyKey = (caller: Caller | undefined, key: string): string =>

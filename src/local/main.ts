@@ -16,6 +16,7 @@ import { describeError, type LogLine } from './invocation';
 import { createMetaSandbox, DEFAULT_SANDBOX_APP_ID, metaSandboxWorldSchema } from './meta-sandbox';
 import { acsSandboxConnectionString, acsSandboxWorldSchema, createAcsSandbox, type SandboxSms } from './acs-sandbox';
 import { persistWorld } from './sandbox-world';
+import type { z } from 'zod';
 
 const DEFAULT_PORT = 7071;
 const AZURITE_TABLE_PORT = 10002;
@@ -165,6 +166,22 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
 
     // Meta: without a token, the local sandbox imitates the Graph API and "sends" verification SMS.
     const mounts: Mount[] = [];
+    /** A sandbox served under `prefix`, its world kept in `<dataDir>/<name>.json` across restarts. */
+    const persistedMount = <TWorld>(
+      prefix: string,
+      name: string,
+      sandbox: { state: { world(): TWorld; restoreWorld(world: TWorld): void }; handle: Mount['handle'] },
+      schema: z.ZodType<TWorld>,
+    ): Mount => {
+      const world = persistWorld({
+        file: path.join(dataDir, `${name}.json`),
+        schema,
+        read: () => sandbox.state.world(),
+        restore: (saved) => sandbox.state.restoreWorld(saved),
+        log: (line) => log(`[${name}] ${line}`),
+      });
+      return { prefix, handle: world.wrap((req, res, subPath) => sandbox.handle(req, res, subPath)) };
+    };
     // Bound once the host listens: the SMS goes to the host's own Event Grid endpoint.
     const sms: { deliver?: (event: Record<string, unknown>) => void } = {};
     if (!setting(env, 'META_ACCESS_TOKEN')) {
@@ -181,14 +198,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
         },
       });
       // Meta keeps its world while this service restarts: so does the sandbox, beside the storage.
-      const world = persistWorld({
-        file: path.join(dataDir, 'meta-sandbox.json'),
-        schema: metaSandboxWorldSchema,
-        read: () => sandbox.state.world(),
-        restore: (saved) => sandbox.state.restoreWorld(saved),
-        log: (line) => log(`[meta-sandbox] ${line}`),
-      });
-      mounts.push({ prefix: SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => sandbox.handle(req, res, subPath)) });
+      mounts.push(persistedMount(SANDBOX_PREFIX, 'meta-sandbox', sandbox, metaSandboxWorldSchema));
       env.META_GRAPH_URL = `http://127.0.0.1:${port}${SANDBOX_PREFIX}`;
       env.META_ACCESS_TOKEN = SANDBOX_TOKEN;
       log(
@@ -213,14 +223,7 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
           if (sent.deliveryReport) sms.deliver?.(smsDeliveryReportEvent(sent, sent.deliveryReport));
         },
       });
-      const world = persistWorld({
-        file: path.join(dataDir, 'acs-sandbox.json'),
-        schema: acsSandboxWorldSchema,
-        read: () => acs.state.world(),
-        restore: (saved) => acs.state.restoreWorld(saved),
-        log: (line) => log(`[acs-sandbox] ${line}`),
-      });
-      mounts.push({ prefix: ACS_SANDBOX_PREFIX, handle: world.wrap((req, res, subPath) => acs.handle(req, res, subPath)) });
+      mounts.push(persistedMount(ACS_SANDBOX_PREFIX, 'acs-sandbox', acs, acsSandboxWorldSchema));
       env.ACS_CONNECTION_STRING = acsSandboxConnectionString(`http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`);
       log(
         `ACS SANDBOX: no ACS_CONNECTION_STRING or ACS_ENDPOINT; SMS and channel calls go to the local sandbox at http://127.0.0.1:${port}${ACS_SANDBOX_PREFIX}`,

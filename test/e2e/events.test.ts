@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import partnerRemoved from '../fixtures/meta-webhook.account-update.partner-removed.json';
 import type { E2eApi } from '../support/e2e-api';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { until as untilReached } from '../support/eventually';
 
 const APP_SECRET = 'e2e-app-secret';
 let host: LocalHostProcess;
@@ -10,14 +11,7 @@ afterAll(() => host?.stop());
 
 const json: E2eApi = (...args) => host.api(...args);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never reached: ${what}\n${host.output()}`);
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => untilReached(read, done, what, () => host.output());
 
 describe('events on the local host', () => {
   it('connects an ACS number with no manual code, revokes it on a signed PARTNER_REMOVED, and shows both in /api/events', async () => {

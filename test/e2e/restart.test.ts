@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { until as untilReached } from '../support/eventually';
 
 /**
  * `npm start`, stop, `npm start` again over the same `.azurite/`: its own Azurite (persisted in the
@@ -42,14 +43,7 @@ async function call(method: string, url: string, body?: unknown) {
   return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never reached: ${what}\n${host?.output() ?? ''}`);
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => untilReached(read, done, what, () => host?.output() ?? '');
 
 describe('the sandboxes keep their world across a restart of the local host', () => {
   it('a reconcile after the restart changes nothing that did not change', async () => {

@@ -1,4 +1,4 @@
-import { feedOwnerOf, scopedFilter, type Caller } from '../access';
+import { ownerScopeOf, scopedFilter, type Caller } from '../access';
 import type { OutboxStore, OutgoingEvent, Page, RegistrationFilter, RegistrationRepository, RegistrationSummary } from '../ports';
 import type { HistoryEntry, Registration } from '../registration';
 import { loadRegistration } from './dependencies';
@@ -25,8 +25,8 @@ export async function listRegistrations(
 }
 
 export const listEvents = (deps: { outbox: OutboxStore }, after: string | undefined, limit: number, caller: Caller): Promise<Page<OutgoingEvent>> =>
-  deps.outbox.feed(after, limit, feedOwnerOf(caller));
+  deps.outbox.feed(after, limit, ownerScopeOf(caller));
 
 /** Counts over what the caller may see: all registrations for ops, its own for a Write-only caller. */
 export const summarizeRegistrations = (deps: { registrations: RegistrationRepository }, caller: Caller): Promise<RegistrationSummary> =>
-  deps.registrations.summarize({ owner: feedOwnerOf(caller) });
+  deps.registrations.summarize({ owner: ownerScopeOf(caller) });
