@@ -1,6 +1,7 @@
 /**
  * docs/design.md §10, reconcile: connected registrations on WABAs of 10 numbers against the Meta sandbox
- * with 50 ms Graph latency, run through the app's `reconcile` timer function. Graph calls per
+ * (in a process of its own, as Meta is another machine) with 50 ms Graph latency, run through the app's
+ * `reconcile` timer function. Graph calls per
  * registration, wall time against the ideal (calls × latency ÷ concurrency), and memory at two
  * sizes to show it does not grow with the number of registrations.
  */
@@ -9,10 +10,10 @@ import { loadConfig } from '../src/adapters/config';
 import { createTableStorage } from '../src/adapters/table-storage';
 import { createFunctions } from '../src/app';
 import type { ReconcileRun } from '../src/domain/ports';
-import { createMetaSandbox } from '../src/local/meta-sandbox';
 import { tableConnectionString } from '../src/local/azurite';
 import { registerCleanup, withAzurite, type BenchContext, type BenchResult } from './lib/context';
 import { startCountingProxy, type CountingProxy } from './lib/counting-proxy';
+import { startSandboxProcess, type SandboxWorld } from './lib/meta-sandbox-process';
 import { collectGarbage, readMemory, startMemorySampler } from './lib/memory';
 import { metric, type Metric } from './lib/report';
 import { benchId, benchPhoneNumber, bulkSeedRegistrations, seededRegistration } from './lib/seed';
@@ -64,26 +65,22 @@ async function runSize(
 ): Promise<SizeResult> {
   const perWaba = Math.ceil(size.registrations / size.wabas);
   const tablePrefix = `rc${size.registrations}${proxy ? 'c' : ''}`;
-  const sandbox = createMetaSandbox({ latencyMs: options.latencyMs, seed: false, log: noop });
-  const server = await sandbox.listen(0);
-  const forget = registerCleanup(() => server.close());
+  const world: SandboxWorld = { latencyMs: options.latencyMs, wabas: [] };
+  const numbers: Array<{ phoneNumber: string; wabaId: string; phoneNumberId: string }> = [];
+  for (let w = 0, index = 0; w < size.wabas; w += 1) {
+    const waba: SandboxWorld['wabas'][number] = { id: benchId('2', w + 1), name: `Bench WABA ${w + 1}`, numbers: [] };
+    world.wabas.push(waba);
+    for (let r = 0; r < perWaba && index < size.registrations; r += 1, index += 1) {
+      const nameStatus = index % options.changeEvery === 0 ? 'DECLINED' : 'APPROVED';
+      waba.numbers.push({ phoneNumber: benchPhoneNumber(index), fields: { nameStatus, messagingLimit: 'TIER_250', qualityRating: 'GREEN' } });
+      numbers.push({ phoneNumber: benchPhoneNumber(index), wabaId: waba.id, phoneNumberId: '' });
+    }
+  }
+  const sandbox = await startSandboxProcess(world);
+  const forget = registerCleanup(() => sandbox.close());
+  sandbox.phoneNumberIds.forEach((id, index) => ((numbers[index] as { phoneNumberId: string }).phoneNumberId = id));
   try {
     const seedAt = new Date(Date.now() - 24 * 3600_000).toISOString();
-    const numbers: Array<{ phoneNumber: string; wabaId: string; phoneNumberId: string }> = [];
-    for (let w = 0; w < size.wabas; w += 1) {
-      const wabaId = benchId('2', w + 1);
-      sandbox.state.addWaba({ id: wabaId, businessId: null, name: `Bench WABA ${w + 1}` });
-      for (let r = 0; r < perWaba && numbers.length < size.registrations; r += 1) {
-        const index = numbers.length;
-        const phoneNumber = benchPhoneNumber(index);
-        const phone = sandbox.state.addPhoneNumber(wabaId, phoneNumber, {
-          nameStatus: index % options.changeEvery === 0 ? 'DECLINED' : 'APPROVED',
-          messagingLimit: 'TIER_250',
-          qualityRating: 'GREEN',
-        });
-        numbers.push({ phoneNumber, wabaId, phoneNumberId: phone.id });
-      }
-    }
     const storage = createTableStorage({ connection, tablePrefix });
     context.log(`reconcile ${label(size.registrations)}: seeding ${size.registrations} registrations on ${size.wabas} WABAs (bulk)`);
     const seeded = await bulkSeedRegistrations(
@@ -100,7 +97,7 @@ async function runSize(
 
     const config = loadConfig({
       REGISTRATION_STORAGE: proxy ? tableConnectionString(proxy.port) : connection,
-      META_GRAPH_URL: server.url,
+      META_GRAPH_URL: sandbox.url,
       META_ACCESS_TOKEN: 'bench-token',
       REGISTRATION_PIN_SECRET: 'bench-pin-secret',
       RECONCILE_SCHEDULE: '0 0 0 1 1 *',
@@ -131,7 +128,7 @@ async function runSize(
     collectGarbage();
     proxy?.reset();
     const before = readMemory();
-    const callsBefore = sandbox.state.callCounts().total;
+    const callsBefore = await sandbox.calls();
     const sampler = startMemorySampler(100);
     const started = process.hrtime.bigint();
     context.log(
@@ -144,10 +141,10 @@ async function runSize(
       sampled = sampler.stop();
     }
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const graphCalls = sandbox.state.callCounts().total - callsBefore;
+    const graphCalls = (await sandbox.calls()) - callsBefore;
     // The same Graph reads with no storage at all, at the same concurrency: what this machine makes of the ideal.
     const meta = createMetaGraph({
-      graphUrl: server.url,
+      graphUrl: sandbox.url,
       version: 'v25.0',
       accessToken: 'bench-token',
       pinSecret: 'bench-pin-secret',
@@ -184,7 +181,7 @@ async function runSize(
     };
   } finally {
     forget();
-    await server.close();
+    await sandbox.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { odata } from './odata';
 import { all } from './query';
 import { stateKeyOf, valueKey, type JournalMove } from './shard-rows';
 import type { Tables } from './tables';
+import { submitBatch } from './batch';
 
 const PARTITION = 'counts';
 const ALL = 'all';
@@ -121,7 +122,7 @@ export class RegistrationCounts {
       });
       const actions: TransactionAction[] = [...counterActions, ...chunk.map(({ rowKey }): TransactionAction => ['delete', { partitionKey, rowKey }])];
       try {
-        const response = await table.submitTransaction(actions);
+        const response = await submitBatch(table, actions);
         // Sub-responses come in the order of the actions: the next fold needs no read.
         const etags = [...next].map(([rowKey, counter], index) => {
           const etag = response.subResponses[index]?.etag ?? null;
@@ -178,7 +179,7 @@ export class RegistrationCounts {
         return etag === null ? ['create', row] : ['update', row, 'Replace', { etag }];
       });
       try {
-        await counts.submitTransaction(actions);
+        await submitBatch(counts, actions);
         return;
       } catch (error) {
         if (!isPreconditionFailed(error) && !isConflict(error)) throw error;

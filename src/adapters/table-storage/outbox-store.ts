@@ -9,6 +9,7 @@ import { take, type StoredRow } from './query';
 import { eventFromJson } from './registration-entity';
 import type { JournalMove } from './shard-rows';
 import type { Tables } from './tables';
+import { submitBatch } from './batch';
 
 const FEED_PARTITION = 'feed';
 /** What feedRowKey writes: a 15-digit time, then the tagged event id. */
@@ -99,7 +100,10 @@ export class TableOutboxStore implements OutboxStore {
         .flatMap((partitionRows) => chunks(partitionRows, BATCH))
         .map(async (batch) => {
           try {
-            await feed.submitTransaction(batch.map((row): TransactionAction => ['create', row]));
+            await submitBatch(
+              feed,
+              batch.map((row): TransactionAction => ['create', row]),
+            );
           } catch (error) {
             // Some were moved already (a retry, or a concurrent dispatcher): insert-if-absent one by one.
             if (!isConflict(error)) throw error;

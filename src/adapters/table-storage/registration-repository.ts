@@ -16,6 +16,7 @@ import { journalRef } from './outbox-store';
 import { canConditionOn, parseMarkers, phonePointer, planWrite, registrationFromRow, valueKey, type MarkerList } from './shard-rows';
 import { TABLE_NOT_FOUND, type TableClients, type Tables } from './tables';
 import { decodeCursor, encodeCursor } from './cursor';
+import { submitBatch } from './batch';
 
 export interface RepositoryTuning {
   /** Re-reads after a lost optimistic-concurrency race before giving up with a transient conflict. */
@@ -113,6 +114,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
     const tables = await this.tables.ready();
     // The caller's copy saves a read; a stale copy only costs the refused write and a read.
     let stored: Stored | null = basis && basis.id === id && basis.version >= (this.committedVersions.get(id) ?? -1) ? (this.known.get(basis) ?? null) : null;
+    let repair = false;
     for (let attempt = 0; ; attempt += 1) {
       stored ??= await this.read(id);
       if (!stored) throw notFound(`Registration ${id}`);
@@ -135,6 +137,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
           next,
           history: change.history,
           token,
+          repair,
           ...(eventId !== undefined ? { eventId } : {}),
         });
         return { registration: next, changed: true, duplicate: false };
@@ -150,6 +153,8 @@ export class TableRegistrationRepository implements RegistrationRepository {
         if (attempt > 0) await sleep(backoffMs(attempt));
         const [fresh, duplicate] = await Promise.all([this.read(id), eventId === undefined ? Promise.resolve(false) : this.markerExists(id, eventId)]);
         if (fresh && duplicate) return { registration: fresh.registration, changed: false, duplicate: true };
+        // Refused although nobody wrote in between: a row is not where the copies say (docs/storage.md).
+        repair = (isNotFound(error) || isConflict(error)) && fresh?.registration.version === current.version;
         stored = fresh;
       }
     }
@@ -312,6 +317,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
       history: HistoryEntry[];
       token?: { rowKey: string; etag: string };
       eventId?: string;
+      repair?: boolean;
     },
   ): Promise<void> {
     const shard = shardOfId(input.next.id);
@@ -321,7 +327,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
     if (planned.actions.length > MAX_TRANSACTION_ACTIONS) {
       throw new Error(`A change of ${planned.actions.length} rows does not fit one table transaction (at most ${MAX_TRANSACTION_ACTIONS}).`);
     }
-    await (tables.shards[shard] as TableClient).submitTransaction(planned.actions);
+    await submitBatch(tables.shards[shard] as TableClient, planned.actions);
     if (this.committedVersions.size >= 10_000) this.committedVersions.clear();
     this.committedVersions.set(input.next.id, input.next.version);
     if (planned.journal) this.committed({ events: planned.journal.events, ref: journalRef(shard, planned.journal.rowKey, planned.journal.move) });

@@ -96,6 +96,13 @@ export interface Transition {
   /** The row whose etag the write is conditional on (it must be one the write updates). */
   token?: { rowKey: string; etag: string };
   now: number;
+  /**
+   * Write every row whatever is stored (insert or replace). Normally a row the current version has is
+   * replaced in place and a moved one created, which is what the service does cheapest; after such
+   * a write was refused with nothing changed in between (a copy missing or left behind by hand or by
+   * an older layout), the repository repairs the rows this way.
+   */
+  repair?: boolean;
 }
 
 export interface PlannedWrite {
@@ -108,7 +115,7 @@ export interface PlannedWrite {
 export const canConditionOn = (rowKey: string, next: Registration): boolean => copyRowKeys(next).includes(rowKey);
 
 export function planWrite(transition: Transition): PlannedWrite {
-  const { current, next, history, events, eventId, token, now } = transition;
+  const { current, next, history, events, eventId, token, now, repair = false } = transition;
   const partitionKey = shardPartition(shardOfId(next.id));
   let markers = current?.markers ?? [];
   const actions: TransactionAction[] = [];
@@ -129,8 +136,9 @@ export function planWrite(transition: Transition): PlannedWrite {
     // The condition goes first: a stale write is refused before the transaction changed anything
     // (Azurite's rollback of a failed transaction is not safe while others run concurrently).
     if (token && token.rowKey === rowKey) actions.unshift(['update', row, 'Replace', { etag: token.etag }]);
-    else if (!current) actions.push(['create', row]);
-    else actions.push(['upsert', row, 'Replace']);
+    else if (repair) actions.push(['upsert', row, 'Replace']);
+    else if (currentKeys.includes(rowKey)) actions.push(['update', row, 'Replace', { etag: '*' }]);
+    else actions.push(['create', row]);
   }
   for (const rowKey of currentKeys) {
     if (!nextKeys.includes(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);

@@ -4,7 +4,7 @@ import { createTableStorage, type TableStorage } from '../../../src/adapters/tab
 import type { RegistrationFilter } from '../../../src/domain/ports';
 import { evolve, newRegistration, type Registration } from '../../../src/domain/registration';
 import type { AccountStatus, Stage } from '../../../src/domain/stages';
-import { digitsOf, shardOfDigits, shardOfId } from '../../../src/adapters/table-storage/keys';
+import { digitsOf, ROW, shardOfDigits, shardOfId, shardPartition } from '../../../src/adapters/table-storage/keys';
 import { phonePointer } from '../../../src/adapters/table-storage/shard-rows';
 import { shardTableName } from '../../../src/adapters/table-storage/tables';
 import { createOutboxDispatcher } from '../../../src/domain/use-cases/outbox-dispatch';
@@ -190,6 +190,28 @@ describe('list after changes', () => {
     expect(summary.byStatus).toMatchObject({ Active: data.active.length - 1, Disconnected: data.disconnected.length + 1 });
     expect(summary.byStage).toMatchObject({ Connected: data.active.length + data.disconnected.length, SignupStarted: 1, ProfileSelected: 1, CodeRequested: 1 });
     expect((await survivor.registrations.summarize({ owner: 'client-b' })).byStatus.Active).toBe(1);
+  });
+
+  it('repairs a copy that went missing or was left behind: the next change writes every row again', async () => {
+    const data = await seed();
+    const [moved] = data.active;
+    if (!moved) throw new Error('fixture');
+    const shard = shardOfId(moved.id);
+    const table = TableClient.fromConnectionString(testStorageConnectionString(), shardTableName(data.prefix, shard), { allowInsecureConnection: true });
+    // Lost by hand: the WABA copy. Left behind: a Disconnected copy from an older layout, where the change moves it.
+    await table.deleteEntity(shardPartition(shard), ROW.waba('waba-1', moved.id));
+    await table.createEntity({ partitionKey: shardPartition(shard), rowKey: ROW.state('Connected.Disconnected', moved.id), r: JSON.stringify(moved) });
+
+    const result = await data.storage.registrations.update(moved.id, (current) =>
+      evolve(current, { facts: { disconnected: { value: true, at: T0 } } }, { cause: 'api', at: T0 }, 'disconnect'),
+    );
+
+    expect(result).toMatchObject({ changed: true, registration: { version: 1, status: 'Disconnected' } });
+    expect((await data.storage.registrations.listByWaba('waba-1')).find((r) => r.id === moved.id)).toMatchObject({ status: 'Disconnected', version: 1 });
+    const disconnected = (await everyPage(data.storage, { status: 'Disconnected' }, 10)).flat();
+    expect(disconnected.filter((r) => r.id === moved.id)).toEqual([expect.objectContaining({ version: 1 })]);
+    expect(ids((await everyPage(data.storage, { status: 'Active' }, 10)).flat())).not.toContain(moved.id);
+    expect(await data.storage.registrations.history(moved.id)).toHaveLength(1);
   });
 
   it('finds a registration stored away from its number, and skips a pointer whose registration was never written', async () => {
