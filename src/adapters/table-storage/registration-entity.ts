@@ -128,10 +128,3 @@ export function historyFromRow(row: Record<string, unknown>): HistoryEntry {
 }
 
 export const eventFromJson = (value: string): OutgoingEvent => JSON.parse(value) as OutgoingEvent;
-
-/** Records that an event was applied to the registration; created in the same transaction as its change. */
-export const markerRow = (partitionKey: string, registrationId: string, eventId: string, at: string): Row => ({
-  partitionKey,
-  rowKey: ROW.marker(registrationId, eventId),
-  at,
-});

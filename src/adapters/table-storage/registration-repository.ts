@@ -13,7 +13,7 @@ import { all, sleep, take, type StoredRow } from './query';
 import { historyFromRow } from './registration-entity';
 import { listPrefixFor, matchesFilter } from './registration-index';
 import { journalRef } from './outbox-store';
-import { canConditionOn, parseMarkers, phonePointer, planWrite, registrationFromRow, valueKey, type MarkerList } from './shard-rows';
+import { canConditionOn, parseMarkers, phonePointer, planWrite, registrationFromRow, rowsToCheck, valueKey, type MarkerList } from './shard-rows';
 import { TABLE_NOT_FOUND, type TableClients, type Tables } from './tables';
 import { decodeCursor, encodeCursor } from './cursor';
 import { submitBatch } from './batch';
@@ -119,7 +119,8 @@ export class TableRegistrationRepository implements RegistrationRepository {
       stored ??= await this.read(id);
       if (!stored) throw notFound(`Registration ${id}`);
       const current = stored.registration;
-      // Recent markers ride on every copy, so most redeliveries stop here; the marker row's insert is the race-proof check.
+      // The markers ride on every copy, and every write is conditional on the version read: a
+      // redelivery stops here, and one racing the first delivery is refused and stops here next time.
       if (eventId !== undefined && stored.markers.some(([key]) => key === ROW.marker(id, eventId))) {
         return { registration: current, changed: false, duplicate: true };
       }
@@ -132,17 +133,18 @@ export class TableRegistrationRepository implements RegistrationRepository {
       const token = canConditionOn(stored.token.rowKey, next) ? stored.token : null;
       try {
         if (!token) throw Object.assign(new Error('stale basis'), { statusCode: 412 });
+        const existing = repair ? await this.existingRows(id, rowsToCheck(current, next, stored.markers)) : undefined;
         await this.commit(tables, {
           current: { registration: current, markers: stored.markers },
           next,
           history: change.history,
           token,
-          repair,
+          ...(existing ? { existing } : {}),
           ...(eventId !== undefined ? { eventId } : {}),
         });
         return { registration: next, changed: true, duplicate: false };
       } catch (error) {
-        // 409: the event's marker exists (a duplicate) or a row we create does; 412/404: someone wrote first.
+        // 412/404/409: someone wrote first (or a row is not where the copies say: repair below).
         if (!isPreconditionFailed(error) && !isConflict(error) && !isNotFound(error)) throw error;
         if (ifMatchVersion !== undefined && token) {
           throw concurrencyConflict(`Registration ${id} changed while this request was applied: read it again.`);
@@ -151,8 +153,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
           throw concurrencyConflict(`Registration ${id} kept changing concurrently; try again.`, true);
         }
         if (attempt > 0) await sleep(backoffMs(attempt));
-        const [fresh, duplicate] = await Promise.all([this.read(id), eventId === undefined ? Promise.resolve(false) : this.markerExists(id, eventId)]);
-        if (fresh && duplicate) return { registration: fresh.registration, changed: false, duplicate: true };
+        const fresh = await this.read(id);
         // Refused although nobody wrote in between: a row is not where the copies say (docs/storage.md).
         repair = (isNotFound(error) || isConflict(error)) && fresh?.registration.version === current.version;
         stored = fresh;
@@ -289,20 +290,26 @@ export class TableRegistrationRepository implements RegistrationRepository {
     }
   }
 
-  private async stageOf(id: string): Promise<Stage | null> {
-    return (await this.read(id))?.registration.stage ?? null;
+  /** Which of `rowKeys` are stored in the registration's partition: point reads, for the rare repair only. */
+  private async existingRows(id: string, rowKeys: string[]): Promise<Set<string>> {
+    const shard = shardOfId(id);
+    const table = await this.shard(shard);
+    const found = await Promise.all(
+      rowKeys.map((rowKey) =>
+        table.getEntity(shardPartition(shard), rowKey, { queryOptions: { select: ['RowKey'] } }).then(
+          () => rowKey,
+          (error: unknown) => {
+            if (isNotFound(error)) return null;
+            throw error;
+          },
+        ),
+      ),
+    );
+    return new Set(found.filter((rowKey): rowKey is string => rowKey !== null));
   }
 
-  private async markerExists(id: string, eventId: string): Promise<boolean> {
-    if (!isUsableId(id)) return false;
-    const shard = shardOfId(id);
-    try {
-      await (await this.shard(shard)).getEntity(shardPartition(shard), ROW.marker(id, eventId));
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+  private async stageOf(id: string): Promise<Stage | null> {
+    return (await this.read(id))?.registration.stage ?? null;
   }
 
   /**
@@ -317,7 +324,7 @@ export class TableRegistrationRepository implements RegistrationRepository {
       history: HistoryEntry[];
       token?: { rowKey: string; etag: string };
       eventId?: string;
-      repair?: boolean;
+      existing?: ReadonlySet<string>;
     },
   ): Promise<void> {
     const shard = shardOfId(input.next.id);

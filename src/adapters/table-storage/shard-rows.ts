@@ -2,7 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { OutgoingEvent } from '../../domain/ports';
 import type { Registration } from '../../domain/registration';
 import { digitsOf, encodeKeyPart, ROW, shardOfDigits, shardOfId, shardPartition } from './keys';
-import { historyRow, markerRow, registrationFromEntity, registrationProperties, type Properties, type Row } from './registration-entity';
+import { historyRow, registrationFromEntity, registrationProperties, type Properties, type Row } from './registration-entity';
 import type { HistoryEntry } from '../../domain/registration';
 
 /**
@@ -25,8 +25,16 @@ export const valueKey = (value: string): string => (SAFE_VALUE.test(value) ? val
 export const MARKER_TTL_MS = 72 * 3600_000;
 const MAX_MARKERS = 64;
 
-/** `[marker row key, applied at (ms)]`, oldest first; lets each change delete the markers that expired. */
-export type MarkerList = Array<[string, number]>;
+/**
+ * `[marker key, applied at (ms)]`, oldest first, on the entity and every copy. A third element `0`
+ * says the marker lives in this list only; without it, an earlier layout also wrote a marker row,
+ * which the change that drops the marker deletes.
+ */
+export type MarkerList = Array<[string, number] | [string, number, 0]>;
+
+const hasRow = (marker: MarkerList[number]): boolean => marker[2] !== 0;
+/** Marker rows an expiring change deletes at most, so its transaction stays small. */
+const MAX_ROW_DELETES = 8;
 
 export interface JournalMove {
   from: string | null;
@@ -79,7 +87,9 @@ export function parseMarkers(row: Record<string, unknown>): MarkerList {
   try {
     const parsed = JSON.parse(raw) as unknown;
     return Array.isArray(parsed)
-      ? (parsed.filter((item) => Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number') as MarkerList)
+      ? (parsed.filter(
+          (item) => Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number' && (item.length === 2 || item[2] === 0),
+        ) as MarkerList)
       : [];
   } catch {
     return [];
@@ -97,12 +107,17 @@ export interface Transition {
   token?: { rowKey: string; etag: string };
   now: number;
   /**
-   * Write every row whatever is stored (insert or replace). Normally a row the current version has is
-   * replaced in place and a moved one created, which is what the service does cheapest; after such
-   * a write was refused with nothing changed in between (a copy missing or left behind by hand or by
-   * an older layout), the repository repairs the rows this way.
+   * The rows found stored, when the repository had to look (a write refused with nothing changed in
+   * between: a copy missing or left behind by hand or by an earlier layout). Without it, the rows of
+   * the current version are taken to exist: replaced in place and deleted, moved ones created, which
+   * is what the service does cheapest.
    */
-  repair?: boolean;
+  existing?: ReadonlySet<string>;
+}
+
+/** The row keys whose existence a repair must check: every copy of both versions, and the marker rows it could delete. */
+export function rowsToCheck(current: Registration, next: Registration, markers: MarkerList): string[] {
+  return [...new Set([...copyRowKeys(current), ...copyRowKeys(next), ...markers.filter(hasRow).map(([key]) => key)])];
 }
 
 export interface PlannedWrite {
@@ -115,7 +130,7 @@ export interface PlannedWrite {
 export const canConditionOn = (rowKey: string, next: Registration): boolean => copyRowKeys(next).includes(rowKey);
 
 export function planWrite(transition: Transition): PlannedWrite {
-  const { current, next, history, events, eventId, token, now, repair = false } = transition;
+  const { current, next, history, events, eventId, token, now, existing } = transition;
   const partitionKey = shardPartition(shardOfId(next.id));
   let markers = current?.markers ?? [];
   const actions: TransactionAction[] = [];
@@ -123,11 +138,11 @@ export function planWrite(transition: Transition): PlannedWrite {
     const markerKey = ROW.marker(next.id, eventId);
     const live = markers.filter(([key, at]) => now - at < MARKER_TTL_MS && key !== markerKey);
     const kept = live.slice(Math.max(0, live.length - (MAX_MARKERS - 1)));
-    // Expired markers go in the same transaction; at most a few per change so it stays small.
-    const dropped = markers.filter(([key]) => !kept.some(([k]) => k === key) && key !== markerKey).slice(0, 8);
-    for (const [key] of dropped) actions.push(['delete', { partitionKey, rowKey: key }]);
-    markers = [...markers.filter(([key]) => !dropped.some(([k]) => k === key) && key !== markerKey), [markerKey, now]];
-    actions.push(['create', markerRow(partitionKey, next.id, eventId, new Date(now).toISOString())]);
+    const dropped = markers.filter((marker) => !kept.includes(marker) && marker[0] !== markerKey);
+    // A dropped marker with a row of the earlier layout stays listed until its row is deleted.
+    const rows = dropped.filter((marker) => hasRow(marker) && (existing?.has(marker[0]) ?? true));
+    for (const [key] of rows.slice(0, MAX_ROW_DELETES)) actions.push(['delete', { partitionKey, rowKey: key }]);
+    markers = [...rows.slice(MAX_ROW_DELETES), ...kept, [markerKey, now, 0]];
   }
   const nextKeys = copyRowKeys(next);
   const currentKeys = current ? copyRowKeys(current.registration) : [];
@@ -136,12 +151,11 @@ export function planWrite(transition: Transition): PlannedWrite {
     // The condition goes first: a stale write is refused before the transaction changed anything
     // (Azurite's rollback of a failed transaction is not safe while others run concurrently).
     if (token && token.rowKey === rowKey) actions.unshift(['update', row, 'Replace', { etag: token.etag }]);
-    else if (repair) actions.push(['upsert', row, 'Replace']);
-    else if (currentKeys.includes(rowKey)) actions.push(['update', row, 'Replace', { etag: '*' }]);
+    else if (existing ? existing.has(rowKey) : currentKeys.includes(rowKey)) actions.push(['update', row, 'Replace', { etag: '*' }]);
     else actions.push(['create', row]);
   }
   for (const rowKey of currentKeys) {
-    if (!nextKeys.includes(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);
+    if (!nextKeys.includes(rowKey) && (existing?.has(rowKey) ?? true)) actions.push(['delete', { partitionKey, rowKey }]);
   }
   history.forEach((entry, index) => actions.push(['create', historyRow(partitionKey, next.id, next.version, index, entry)]));
   const fromState = current ? stateKeyOf(current.registration) : null;
