@@ -9,8 +9,28 @@ import { processLogger } from './adapters/process-logger';
 import { DomainError } from './domain/errors';
 import type { BusinessUseCaseUsage } from './domain/meta';
 import type { AcsChannels, EventPublisher, SmsSender } from './domain/ports';
-import { applyAccountEvent } from './domain/use-cases/account-events';
+import { makeCancelRegistration, makeDisconnectRegistration, makeReconnectRegistration } from './domain/use-cases/account-actions';
+import { makeApplyAccountEvent, makePublishAccountChanges } from './domain/use-cases/account-events';
+import { makeLinkAcsChannel } from './domain/use-cases/acs-channel';
+import { makeCreateRegistration } from './domain/use-cases/create-registration';
+import type { Ports } from './domain/use-cases/dependencies';
+import { makeCompleteEmbeddedSignup } from './domain/use-cases/embedded-signup';
 import { createOutboxDispatcher } from './domain/use-cases/outbox-dispatch';
+import {
+  makeGetRegistration,
+  makeListEvents,
+  makeListReconcileRuns,
+  makeListRegistrations,
+  makeRegistrationHistory,
+  makeSummarizeRegistrations,
+} from './domain/use-cases/read-registrations';
+import { makeReconcileRegistration } from './domain/use-cases/reconcile-registration';
+import { reconcileAll, type ReconcileOptions } from './domain/use-cases/reconcile-run';
+import { makeSelectBusinessAccount } from './domain/use-cases/select-business-account';
+import { makeSelectWhatsAppProfile } from './domain/use-cases/select-whatsapp-profile';
+import { makeHandleSmsDeliveryReport, makeRequestSmsProbe } from './domain/use-cases/sms-capability';
+import { makeHandleSmsReceived } from './domain/use-cases/sms-received';
+import { makeRequestVerificationCode, makeSubmitVerificationCode } from './domain/use-cases/verification';
 import { accountEvents } from './functions/account-events';
 import { toEventGridFunction } from './functions/events/event-function';
 import { linkAcsChannel } from './functions/link-acs-channel';
@@ -40,7 +60,7 @@ import { reconnectRegistration } from './functions/reconnect-registration';
 import { requestVerificationCode } from './functions/request-verification-code';
 import { selectBusinessAccount } from './functions/select-business-account';
 import { selectWhatsAppProfile } from './functions/select-whatsapp-profile';
-import type { Services } from './functions/services';
+import type { Services, UseCases } from './functions/services';
 import { submitVerificationCode } from './functions/submit-verification-code';
 
 export const httpEndpoints: Array<AnyEndpoint<Services>> = [
@@ -76,9 +96,23 @@ const acsNotConfigured = (): never => {
   throw new DomainError('internal', 'Communication Services is not configured (ACS_ENDPOINT or ACS_CONNECTION_STRING).');
 };
 
+const embeddedSignupNotConfigured = (): never => {
+  throw new DomainError(
+    'embedded-signup-not-configured',
+    'Embedded Signup is not configured on this service: META_APP_ID and META_APP_SECRET must both be set.',
+    {
+      suggestedAction:
+        "Set META_APP_ID to the Meta app's id (and META_APP_SECRET to its secret) in the app settings, or use the business-account and whatsapp-profile steps.",
+    },
+  );
+};
+
+/** Parts a test or the local host replaces; each is replaced before any use case is bound to it. */
+export type Overrides = Partial<Pick<Ports, 'clock' | 'ids' | 'registrations' | 'meta' | 'accountEventSink'>> & { reconcileOptions?: ReconcileOptions };
+
 export interface AppOptions {
-  /** Replaces built services (tests, and the local host's in-process event delivery). */
-  services?: Partial<Services>;
+  /** Tests replace the clock or the reconcile options; the local host delivers account changes in process. */
+  services?: Overrides;
   /** Table-name prefix, so that tests sharing one storage account never share tables. */
   tablePrefix?: string;
 }
@@ -92,8 +126,6 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   ]);
   // Tables are created on the first storage operation, so that health can still answer 503 while storage is down.
   const storage = createTableStorage({ connection: config.storage, ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}) });
-  // Overrides (tests, the local host) replace a part before anything is wired to it, so every use
-  // case sees the same clock, ids, storage and Meta client.
   const overrides = options.services ?? {};
   const clock = overrides.clock ?? { now: () => new Date() };
   const ids = overrides.ids ?? { newId: () => randomUUID() };
@@ -108,6 +140,8 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     onUsage: (usage: BusinessUseCaseUsage[]) => governor.observe(usage),
   };
   const meta = overrides.meta ?? createMetaGraph({ ...graphOptions, accessToken: config.meta.accessToken ?? '' });
+  const embeddedSignup =
+    config.metaAppId && config.metaAppSecret ? createEmbeddedSignup({ ...graphOptions, appId: config.metaAppId, appSecret: config.metaAppSecret }) : null;
   const topic: EventPublisher | null = config.eventGrid.topicEndpoint
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
     : null;
@@ -120,44 +154,61 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   const sms: SmsSender = acsConfigured ? acs.createAcsSmsSender(acsOptions) : { send: acsNotConfigured };
   const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
 
-  const services: Services = {
-    registrations,
-    idempotency: storage.idempotency,
-    outbox: storage.outbox,
-    dispatcher,
-    meta,
-    sms,
-    acsChannels,
-    clock,
-    ids,
-    metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
-    embeddedSignup:
-      config.metaAppId && config.metaAppSecret ? createEmbeddedSignup({ ...graphOptions, appId: config.metaAppId, appSecret: config.metaAppSecret }) : null,
-    // Without a topic, account changes go straight to what accountEvents does with them (called
-    // after start-up, when `services` is complete).
-    accountEventSink: topic ?? {
+  // Use cases, each bound once to the ports it names; one built on another comes after it.
+  const reconcileRegistration = makeReconcileRegistration({ registrations, meta, clock, ids, acsChannels });
+  const submitVerificationCode = makeSubmitVerificationCode({ registrations, meta, clock, ids });
+  const applyAccountEvent = makeApplyAccountEvent({ registrations, clock, reconcileRegistration });
+  // Without a topic, account changes go straight to what accountEvents does with them.
+  const accountEventSink: EventPublisher = overrides.accountEventSink ??
+    topic ?? {
       publish: async (events) => {
         for (const event of events) {
-          await applyAccountEvent(
-            services,
-            { id: event.id, type: event.type, data: event.data },
-            { cause: 'account-event', eventId: event.id, log: processLogger },
-          );
+          await applyAccountEvent({ id: event.id, type: event.type, data: event.data }, { cause: 'account-event', eventId: event.id, log: processLogger });
         }
       },
-    },
-    reconcile: {
-      registrations,
-      meta,
-      clock,
-      ids,
-      reconcileStore: storage.reconcile,
-      acsChannels: acsConfigured ? acsChannels : null,
-      governor,
-      credential,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    },
-    reconcileOptions: { budgetMs: config.reconcile.timeBudgetSeconds * 1000, concurrency: 16 },
+    };
+  const reconcileDependencies = {
+    registrations,
+    meta,
+    clock,
+    ids,
+    reconcileStore: storage.reconcile,
+    acsChannels: acsConfigured ? acsChannels : null,
+    governor,
+    credential,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  };
+  const reconcileOptions = overrides.reconcileOptions ?? { budgetMs: config.reconcile.timeBudgetSeconds * 1000, concurrency: 16 };
+  const useCases: UseCases = {
+    createRegistration: makeCreateRegistration({ registrations, clock, idempotency: storage.idempotency }),
+    listRegistrations: makeListRegistrations({ registrations }),
+    summarizeRegistrations: makeSummarizeRegistrations({ registrations }),
+    getRegistration: makeGetRegistration({ registrations }),
+    cancelRegistration: makeCancelRegistration({ registrations, clock }),
+    registrationHistory: makeRegistrationHistory({ registrations }),
+    selectBusinessAccount: makeSelectBusinessAccount({ registrations, meta, clock }),
+    selectWhatsAppProfile: makeSelectWhatsAppProfile({ registrations, meta, clock }),
+    completeEmbeddedSignup: embeddedSignup ? makeCompleteEmbeddedSignup({ registrations, clock, ids, embeddedSignup }) : embeddedSignupNotConfigured,
+    requestVerificationCode: makeRequestVerificationCode({ registrations, meta, clock, ids }),
+    submitVerificationCode,
+    disconnectRegistration: makeDisconnectRegistration({ registrations, clock }),
+    reconnectRegistration: makeReconnectRegistration({ registrations, meta, clock }),
+    reconcileRegistration,
+    requestSmsProbe: makeRequestSmsProbe({ registrations, clock, sms }),
+    linkAcsChannel: makeLinkAcsChannel({ registrations, clock, acsChannels }),
+    listEvents: makeListEvents({ outbox: storage.outbox }),
+    listReconcileRuns: makeListReconcileRuns({ reconcileStore: storage.reconcile }),
+    publishAccountChanges: makePublishAccountChanges({ clock, accountEventSink }),
+    applyAccountEvent,
+    handleSmsReceived: makeHandleSmsReceived({ registrations, submitVerificationCode }),
+    handleSmsDeliveryReport: makeHandleSmsDeliveryReport({ registrations, clock }),
+    reconcileAll: (log) => reconcileAll(reconcileDependencies, reconcileOptions, log),
+  };
+
+  return {
+    useCases,
+    dispatcher,
+    metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
     healthChecks: [
       {
         name: 'storage',
@@ -175,9 +226,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
       },
     ],
     endpoints: () => httpEndpoints,
-    ...overrides,
   };
-  return services;
 }
 
 export function createFunctions(config: Config, options: AppOptions = {}): FunctionDefinition[] {

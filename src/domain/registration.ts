@@ -209,23 +209,22 @@ export function andThen(first: Change, second: (registration: Registration) => C
 /** The outgoing CloudEvents a history entry implies: one per moved stage, one per moved status. */
 export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): Array<import('./ports').OutgoingEvent> {
   const events: Array<import('./ports').OutgoingEvent> = [];
+  const moves = [
+    ['stage', 'Registration.StageChanged'],
+    ['status', 'Registration.StatusChanged'],
+  ] as const;
   entries.forEach((entry) => {
-    const base = { source: `/registrations/${registrationId}`, subject: registrationId, time: entry.at };
-    const data = (from: string | null, to: string | null) => ({ registrationId, from, to, cause: entry.cause, at: entry.at });
-    if (entry.from.stage !== entry.to.stage) {
+    for (const [field, type] of moves) {
+      const from = entry.from[field];
+      const to = entry.to[field];
+      if (from === to) continue;
       events.push({
-        ...base,
+        source: `/registrations/${registrationId}`,
+        subject: registrationId,
+        time: entry.at,
         id: `${registrationId}:${version}:${events.length}`,
-        type: 'Registration.StageChanged',
-        data: data(entry.from.stage, entry.to.stage),
-      });
-    }
-    if (entry.from.status !== entry.to.status) {
-      events.push({
-        ...base,
-        id: `${registrationId}:${version}:${events.length}`,
-        type: 'Registration.StatusChanged',
-        data: data(entry.from.status, entry.to.status),
+        type,
+        data: { registrationId, from, to, cause: entry.cause, at: entry.at },
       });
     }
   });

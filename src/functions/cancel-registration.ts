@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { cancelRegistration as cancelRegistrationUseCase } from '../domain/use-cases/account-actions';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint, etagOf } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE } from './http/common';
 import type { Services } from './services';
 
 export const cancelRegistration = endpoint({
@@ -13,8 +13,8 @@ export const cancelRegistration = endpoint({
   tags: ['registrations'],
   responses: [{ status: 204, description: 'Cancelled' }],
   errors: ['not-found', 'invalid-transition', 'concurrency-conflict'],
-  handle: async (input, services: Services) => {
-    const registration = await cancelRegistrationUseCase(services, { id: input.params.id!, ...versionOf(input) }, apiTrigger(input));
+  handle: async (input, { useCases }: Services) => {
+    const registration = await useCases.cancelRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input));
     return { status: 204, headers: { etag: etagOf(registration.version) } };
   },
 });

@@ -1,5 +1,4 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { createRegistration as createRegistrationUseCase } from '../domain/use-cases/create-registration';
 import { endpoint } from './http/endpoint';
 import { apiTrigger } from './http/common';
 import { registrationResponse } from './http/registration-resource';
@@ -19,10 +18,10 @@ export const createRegistration = endpoint({
     { status: 200, description: 'A retry with the same Idempotency-Key: the first result', schema: registrationResource },
   ],
   errors: ['validation-failed', 'phone-number-in-use', 'unsupported-media-type', 'payload-too-large'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases }: Services) => {
     // Stored by its hash, whole: two keys that differ anywhere are two keys.
     const key = input.headers.get('idempotency-key')?.trim();
-    const { registration, created } = await createRegistrationUseCase(services, { ...input.body, ...(key ? { idempotencyKey: key } : {}) }, apiTrigger(input));
+    const { registration, created } = await useCases.createRegistration({ ...input.body, ...(key ? { idempotencyKey: key } : {}) }, apiTrigger(input));
     return registrationResponse(registration, created ? 201 : 200, { location: `/api/registrations/${registration.id}` });
   },
 });

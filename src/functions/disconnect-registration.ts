@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { disconnectRegistration as disconnectRegistrationUseCase } from '../domain/use-cases/account-actions';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import type { Services } from './services';
 
@@ -14,6 +14,6 @@ export const disconnectRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'invalid-transition', 'concurrency-conflict'],
-  handle: async (input, services: Services) =>
-    registrationResponse(await disconnectRegistrationUseCase(services, { id: input.params.id!, ...versionOf(input) }, apiTrigger(input))),
+  handle: async (input, { useCases }: Services) =>
+    registrationResponse(await useCases.disconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input))),
 });

@@ -1,8 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { DomainError } from '../domain/errors';
-import { completeEmbeddedSignup } from '../domain/use-cases/embedded-signup';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { embeddedSignupBody } from './http/schemas';
 import type { Services } from './services';
@@ -30,21 +29,10 @@ export const embeddedSignup = endpoint({
     'concurrency-conflict',
     'embedded-signup-not-configured',
   ],
-  handle: async (input, services: Services) => {
-    if (!services.embeddedSignup) {
-      throw new DomainError(
-        'embedded-signup-not-configured',
-        'Embedded Signup is not configured on this service: META_APP_ID and META_APP_SECRET must both be set.',
-        {
-          suggestedAction:
-            "Set META_APP_ID to the Meta app's id (and META_APP_SECRET to its secret) in the app settings, or use the business-account and whatsapp-profile steps.",
-        },
-      );
-    }
+  handle: async (input, { useCases }: Services) => {
     const { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName } = input.body;
-    const registration = await completeEmbeddedSignup(
-      { registrations: services.registrations, clock: services.clock, ids: services.ids, embeddedSignup: services.embeddedSignup },
-      { id: input.params.id!, request: { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName }, ...versionOf(input) },
+    const registration = await useCases.completeEmbeddedSignup(
+      { id: input.params.id!, request: { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName }, ...ifMatchOf(input) },
       apiTrigger(input),
     );
     return registrationResponse(registration);

@@ -1,6 +1,5 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { endpoint } from './http/endpoint';
-import { registrationHistory } from '../domain/use-cases/read-registrations';
 import { REGISTRATION_ROUTE } from './http/common';
 import { jsonResponse } from './http/registration-resource';
 import { historyResource } from './http/schemas';
@@ -15,7 +14,5 @@ export const getRegistrationHistory = endpoint({
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The history', schema: historyResource }],
   errors: ['not-found'],
-  handle: async (input, services: Services) => {
-    return jsonResponse({ items: await registrationHistory(services, input.params.id!, input.caller) });
-  },
+  handle: async (input, { useCases }: Services) => jsonResponse({ items: await useCases.registrationHistory(input.params.id!, input.caller) }),
 });

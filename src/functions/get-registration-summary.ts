@@ -1,5 +1,4 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { summarizeRegistrations } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import { registrationSummary } from './http/schemas';
@@ -14,10 +13,10 @@ export const getRegistrationSummary = endpoint({
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The counts, as of asOf', schema: registrationSummary }],
   errors: [],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases, dispatcher }: Services) => {
     // Counts are folded when changes are dispatched: dispatch what this process committed first.
-    await services.dispatcher.flush();
-    const summary = await summarizeRegistrations(services, input.caller);
+    await dispatcher.flush();
+    const summary = await useCases.summarizeRegistrations(input.caller);
     return jsonResponse(summary, 200, { 'cache-control': 'no-store' });
   },
 });

@@ -1,6 +1,5 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { endpoint } from './http/endpoint';
-import { getRegistration as getRegistrationUseCase } from '../domain/use-cases/read-registrations';
 import { REGISTRATION_ROUTE } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { registrationResource } from './http/schemas';
@@ -15,5 +14,5 @@ export const getRegistration = endpoint({
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The registration', schema: registrationResource }],
   errors: ['not-found'],
-  handle: async (input, services: Services) => registrationResponse(await getRegistrationUseCase(services, input.params.id!, input.caller)),
+  handle: async (input, { useCases }: Services) => registrationResponse(await useCases.getRegistration(input.params.id!, input.caller)),
 });

@@ -1,8 +1,8 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
-import { linkAcsChannel as linkAcsChannelUseCase } from '../domain/use-cases/acs-channel';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import type { Services } from './services';
 
@@ -16,12 +16,8 @@ export const linkAcsChannel = endpoint({
   body: z.strictObject({ channelRegistrationId: z.uuid({ error: 'must be the channel registration GUID' }) }),
   responses: [registrationOk],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'acs-channel-not-found', 'concurrency-conflict'],
-  handle: async (input, services: Services) =>
+  handle: async (input, { useCases }: Services) =>
     registrationResponse(
-      await linkAcsChannelUseCase(
-        services,
-        { id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...versionOf(input) },
-        apiTrigger(input),
-      ),
+      await useCases.linkAcsChannel({ id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...ifMatchOf(input) }, apiTrigger(input)),
     ),
 });

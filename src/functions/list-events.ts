@@ -1,6 +1,5 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
-import { listEvents as listEventsUseCase } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse } from './http/registration-resource';
 import type { Services } from './services';
@@ -34,10 +33,10 @@ export const listEvents = endpoint({
     { status: 200, description: 'A page; pass nextCursor as after', schema: z.object({ items: z.array(cloudEvent), nextCursor: z.string().nullable() }) },
   ],
   errors: ['validation-failed'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases, dispatcher }: Services) => {
     // Changes this process committed are dispatched in batches: flush them so a caller sees its own.
-    await services.dispatcher.flush();
-    const page = await listEventsUseCase(services, input.query.after, input.query.limit, input.caller);
+    await dispatcher.flush();
+    const page = await useCases.listEvents(input.query.after, input.query.limit, input.caller);
     return jsonResponse({
       items: page.items.map(({ owner: _owner, ...event }) => ({ specversion: '1.0', ...event, datacontenttype: 'application/json' })),
       nextCursor: page.nextCursor,

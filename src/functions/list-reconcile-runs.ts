@@ -25,8 +25,8 @@ export const listReconcileRuns = endpoint({
   query: z.strictObject({ limit: z.coerce.number<string>().int().min(1).max(100).default(20) }),
   responses: [{ status: 200, description: 'The runs', schema: z.object({ items: z.array(run) }) }],
   errors: ['validation-failed'],
-  handle: async (input, services: Services) => {
-    const runs = await services.reconcile.reconcileStore.runs(input.query.limit);
+  handle: async (input, { useCases }: Services) => {
+    const runs = await useCases.listReconcileRuns(input.query.limit);
     return jsonResponse({
       items: runs.map(({ id: _id, resumedFrom, ...rest }) => ({ ...rest, ...(resumedFrom ? { resumedFrom } : {}) })),
     });

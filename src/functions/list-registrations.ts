@@ -1,6 +1,5 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import type { RegistrationFilter } from '../domain/ports';
-import { listRegistrations as listRegistrationsUseCase } from '../domain/use-cases/read-registrations';
 import { endpoint } from './http/endpoint';
 import { jsonResponse, toRegistrationResource } from './http/registration-resource';
 import { listQuery, registrationPage } from './http/schemas';
@@ -22,10 +21,10 @@ export const listRegistrations = endpoint({
     },
   ],
   errors: ['validation-failed'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases }: Services) => {
     const { limit, cursor, ...filters } = input.query;
     const filter: RegistrationFilter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-    const page = await listRegistrationsUseCase(services, filter, { limit, ...(cursor ? { cursor } : {}) }, input.caller);
+    const page = await useCases.listRegistrations(filter, { limit, ...(cursor ? { cursor } : {}) }, input.caller);
     return jsonResponse({ items: page.items.map(toRegistrationResource), nextCursor: page.nextCursor });
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { META_SIGNATURE_HEADER, toAccountChangeEvents, verifyMetaSignature } from '../domain/meta-webhook';
+import { META_SIGNATURE_HEADER, verifyMetaSignature } from '../domain/meta-webhook';
 import { DomainError } from '../domain/errors';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth';
 import { endpoint } from './http/endpoint';
@@ -19,11 +19,11 @@ export const metaWebhook = endpoint({
   tags: ['meta'],
   responses: [{ status: 200, description: 'Accepted (changes published)', schema: z.object({ published: z.number().int(), ignored: z.number().int() }) }],
   errors: ['validation-failed', 'payload-too-large', 'invalid-signature'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases, metaWebhook }: Services) => {
     const raw = new Uint8Array(await input.request.arrayBuffer());
     if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new DomainError('payload-too-large', 'Webhook body too large.');
     // The signature covers the raw bytes as Meta sent them: check before parsing anything.
-    if (!services.metaWebhook.appSecret || !verifyMetaSignature(raw, input.headers.get(META_SIGNATURE_HEADER), services.metaWebhook.appSecret)) {
+    if (!metaWebhook.appSecret || !verifyMetaSignature(raw, input.headers.get(META_SIGNATURE_HEADER), metaWebhook.appSecret)) {
       input.log.warn('Meta webhook refused: missing or wrong signature');
       throw new DomainError('invalid-signature', 'Missing or wrong X-Hub-Signature-256.');
     }
@@ -34,9 +34,8 @@ export const metaWebhook = endpoint({
       throw new DomainError('validation-failed', 'The body is not valid JSON.');
     }
     if (exceedsJsonDepth(envelope)) throw new DomainError('validation-failed', `The body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
-    const { events, ignored } = toAccountChangeEvents(envelope, services.clock.now());
-    if (events.length > 0) await services.accountEventSink.publish(events);
-    input.log.info('Meta webhook accepted', { published: events.length, ignored: ignored.length });
-    return jsonResponse({ published: events.length, ignored: ignored.length });
+    const counts = await useCases.publishAccountChanges(envelope);
+    input.log.info('Meta webhook accepted', counts);
+    return jsonResponse(counts);
   },
 });

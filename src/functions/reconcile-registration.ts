@@ -1,5 +1,4 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { reconcileRegistration as reconcileRegistrationUseCase } from '../domain/use-cases/reconcile-registration';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
@@ -14,6 +13,6 @@ export const reconcileRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'meta-unavailable'],
-  handle: async (input, services: Services) =>
-    registrationResponse(await reconcileRegistrationUseCase(services, { id: input.params.id! }, apiTrigger(input, 'reconcile'))),
+  handle: async (input, { useCases }: Services) =>
+    registrationResponse(await useCases.reconcileRegistration({ id: input.params.id! }, apiTrigger(input, 'reconcile'))),
 });

@@ -1,5 +1,4 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { reconcileAll } from '../domain/use-cases/reconcile-run';
 import { contextLogger } from './context-logger';
 import type { TimerFunction } from './definitions';
 import type { Services } from './services';
@@ -23,7 +22,7 @@ export function reconcileTimer(schedule: string, services: () => Promise<Service
         log.warn('Outbox sweep failed; the next run retries', { error: error instanceof Error ? error.message : String(error) });
         return 0;
       });
-      await reconcileAll(resolved.reconcile, resolved.reconcileOptions, log);
+      await resolved.useCases.reconcileAll(log);
       const swept = await sweeping;
       if (swept > 0) log.info('Published outgoing events left in the outbox', { count: swept });
     },

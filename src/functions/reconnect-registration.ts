@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { reconnectRegistration as reconnectRegistrationUseCase } from '../domain/use-cases/account-actions';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import type { Services } from './services';
 
@@ -14,6 +14,6 @@ export const reconnectRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'invalid-transition', 'meta-waba-not-found', 'phone-number-locked', 'meta-unavailable', 'concurrency-conflict'],
-  handle: async (input, services: Services) =>
-    registrationResponse(await reconnectRegistrationUseCase(services, { id: input.params.id!, ...versionOf(input) }, apiTrigger(input))),
+  handle: async (input, { useCases }: Services) =>
+    registrationResponse(await useCases.reconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input))),
 });

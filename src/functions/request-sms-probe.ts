@@ -1,6 +1,5 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { z } from 'zod';
-import { requestSmsProbe as requestSmsProbeUseCase } from '../domain/use-cases/sms-capability';
 import { endpoint } from './http/endpoint';
 import { apiTrigger, REGISTRATION_ROUTE } from './http/common';
 import { registrationResponse } from './http/registration-resource';
@@ -18,9 +17,6 @@ export const requestSmsProbe = endpoint({
   bodyOptional: true,
   responses: [{ status: 202, description: 'Probe sent; smsCapability.send is pending', schema: registrationResource }],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'sms-probe-cooldown'],
-  handle: async (input, services: Services) =>
-    registrationResponse(
-      await requestSmsProbeUseCase(services, { id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)),
-      202,
-    ),
+  handle: async (input, { useCases }: Services) =>
+    registrationResponse(await useCases.requestSmsProbe({ id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)), 202),
 });

@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { requestVerificationCode as requestVerificationCodeUseCase } from '../domain/use-cases/verification';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { registrationResource, verificationRequestBody } from './http/schemas';
 import type { Services } from './services';
@@ -25,11 +25,10 @@ export const requestVerificationCode = endpoint({
     'meta-unavailable',
     'concurrency-conflict',
   ],
-  handle: async (input, services: Services) =>
+  handle: async (input, { useCases }: Services) =>
     registrationResponse(
-      await requestVerificationCodeUseCase(
-        services,
-        { id: input.params.id!, method: input.body.method, language: input.body.language, ...versionOf(input) },
+      await useCases.requestVerificationCode(
+        { id: input.params.id!, method: input.body.method, language: input.body.language, ...ifMatchOf(input) },
         apiTrigger(input),
       ),
       202,

@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { selectBusinessAccount as selectBusinessAccountUseCase } from '../domain/use-cases/select-business-account';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { businessAccountBody } from './http/schemas';
 import type { Services } from './services';
@@ -16,8 +16,8 @@ export const selectBusinessAccount = endpoint({
   body: businessAccountBody,
   responses: [registrationOk],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'meta-business-not-found', 'meta-unavailable', 'concurrency-conflict'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases }: Services) => {
     const choice = 'businessId' in input.body ? { businessId: input.body.businessId } : { create: input.body.create };
-    return registrationResponse(await selectBusinessAccountUseCase(services, { id: input.params.id!, choice, ...versionOf(input) }, apiTrigger(input)));
+    return registrationResponse(await useCases.selectBusinessAccount({ id: input.params.id!, choice, ...ifMatchOf(input) }, apiTrigger(input)));
   },
 });

@@ -1,7 +1,7 @@
 import { WRITE_OR_OPS } from '../domain/access';
-import { selectWhatsAppProfile as selectWhatsAppProfileUseCase } from '../domain/use-cases/select-whatsapp-profile';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, registrationOk, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE, registrationOk } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { whatsAppProfileBody } from './http/schemas';
 import type { Services } from './services';
@@ -16,12 +16,11 @@ export const selectWhatsAppProfile = endpoint({
   body: whatsAppProfileBody,
   responses: [registrationOk],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'phone-number-locked', 'meta-waba-not-found', 'meta-unavailable', 'concurrency-conflict'],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases }: Services) => {
     const { whatsAppBusinessAccountId, displayName, ...profile } = input.body;
     return registrationResponse(
-      await selectWhatsAppProfileUseCase(
-        services,
-        { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...versionOf(input) },
+      await useCases.selectWhatsAppProfile(
+        { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...ifMatchOf(input) },
         apiTrigger(input),
       ),
     );

@@ -1,7 +1,17 @@
-import type { AcsChannels, EmbeddedSignup, EventPublisher, OutboxStore, SmsSender } from '../domain/ports';
-import type { OnboardingDependencies } from '../domain/use-cases/dependencies';
+import type { Logger, ReconcileRun } from '../domain/ports';
+import type { makeCancelRegistration, makeDisconnectRegistration, makeReconnectRegistration } from '../domain/use-cases/account-actions';
+import type { makeApplyAccountEvent, makePublishAccountChanges } from '../domain/use-cases/account-events';
+import type { makeLinkAcsChannel } from '../domain/use-cases/acs-channel';
+import type { makeCreateRegistration } from '../domain/use-cases/create-registration';
+import type { makeCompleteEmbeddedSignup } from '../domain/use-cases/embedded-signup';
 import type { OutboxDispatcher } from '../domain/use-cases/outbox-dispatch';
-import type { ReconcileDependencies, ReconcileOptions } from '../domain/use-cases/reconcile-run';
+import type * as reads from '../domain/use-cases/read-registrations';
+import type { makeReconcileRegistration } from '../domain/use-cases/reconcile-registration';
+import type { makeSelectBusinessAccount } from '../domain/use-cases/select-business-account';
+import type { makeSelectWhatsAppProfile } from '../domain/use-cases/select-whatsapp-profile';
+import type { makeHandleSmsDeliveryReport, makeRequestSmsProbe } from '../domain/use-cases/sms-capability';
+import type { makeHandleSmsReceived } from '../domain/use-cases/sms-received';
+import type { makeRequestVerificationCode, makeSubmitVerificationCode } from '../domain/use-cases/verification';
 import type { AnyEndpoint } from './http/endpoint';
 
 export interface HealthCheck {
@@ -10,20 +20,40 @@ export interface HealthCheck {
   check(): Promise<{ status: 'ok' | 'degraded' | 'unavailable'; detail?: string }>;
 }
 
-/** What handler factories receive: ports and use-case dependencies, never concrete adapters. */
-export interface Services extends OnboardingDependencies {
+/** Every use case, bound once to its ports by the composition root (src/app.ts). */
+export interface UseCases {
+  createRegistration: ReturnType<typeof makeCreateRegistration>;
+  listRegistrations: ReturnType<typeof reads.makeListRegistrations>;
+  summarizeRegistrations: ReturnType<typeof reads.makeSummarizeRegistrations>;
+  getRegistration: ReturnType<typeof reads.makeGetRegistration>;
+  cancelRegistration: ReturnType<typeof makeCancelRegistration>;
+  registrationHistory: ReturnType<typeof reads.makeRegistrationHistory>;
+  selectBusinessAccount: ReturnType<typeof makeSelectBusinessAccount>;
+  selectWhatsAppProfile: ReturnType<typeof makeSelectWhatsAppProfile>;
+  completeEmbeddedSignup: ReturnType<typeof makeCompleteEmbeddedSignup>;
+  requestVerificationCode: ReturnType<typeof makeRequestVerificationCode>;
+  submitVerificationCode: ReturnType<typeof makeSubmitVerificationCode>;
+  disconnectRegistration: ReturnType<typeof makeDisconnectRegistration>;
+  reconnectRegistration: ReturnType<typeof makeReconnectRegistration>;
+  reconcileRegistration: ReturnType<typeof makeReconcileRegistration>;
+  requestSmsProbe: ReturnType<typeof makeRequestSmsProbe>;
+  linkAcsChannel: ReturnType<typeof makeLinkAcsChannel>;
+  listEvents: ReturnType<typeof reads.makeListEvents>;
+  listReconcileRuns: ReturnType<typeof reads.makeListReconcileRuns>;
+  publishAccountChanges: ReturnType<typeof makePublishAccountChanges>;
+  applyAccountEvent: ReturnType<typeof makeApplyAccountEvent>;
+  handleSmsReceived: ReturnType<typeof makeHandleSmsReceived>;
+  handleSmsDeliveryReport: ReturnType<typeof makeHandleSmsDeliveryReport>;
+  reconcileAll: (log: Logger) => Promise<ReconcileRun>;
+}
+
+/** What handlers receive: bound use cases and the few parts that are not one, never ports or adapters. */
+export interface Services {
+  useCases: UseCases;
+  /** Dispatches what this process committed (before a read of the feed or the counts) and sweeps what a crash left. */
+  dispatcher: Pick<OutboxDispatcher, 'flush' | 'sweep'>;
   healthChecks: HealthCheck[];
-  outbox: OutboxStore;
-  dispatcher: OutboxDispatcher;
-  /** Where the Meta webhook sends WhatsApp.* events: the Event Grid topic, or straight to accountEvents. */
-  accountEventSink: EventPublisher;
-  sms: SmsSender;
-  acsChannels: AcsChannels;
   metaWebhook: { appSecret: string | undefined; verifyToken: string | undefined };
-  /** Null when META_APP_ID or META_APP_SECRET is not configured. */
-  embeddedSignup: EmbeddedSignup | null;
-  reconcile: ReconcileDependencies;
-  reconcileOptions: ReconcileOptions;
   /** Every HTTP endpoint, for the OpenAPI document. */
   endpoints: () => Array<AnyEndpoint<Services>>;
 }

@@ -1,8 +1,8 @@
 import { WRITE_OR_OPS } from '../domain/access';
 import { normaliseSubmittedCode } from '../domain/verification-code';
-import { submitVerificationCode as submitVerificationCodeUseCase } from '../domain/use-cases/verification';
+import { ifMatchOf } from '../domain/use-cases/dependencies';
 import { endpoint } from './http/endpoint';
-import { apiTrigger, REGISTRATION_ROUTE, versionOf } from './http/common';
+import { apiTrigger, REGISTRATION_ROUTE } from './http/common';
 import { registrationResponse } from './http/registration-resource';
 import { registrationResource, verificationCodeBody } from './http/schemas';
 import type { Services } from './services';
@@ -26,9 +26,9 @@ export const submitVerificationCode = endpoint({
     'meta-unavailable',
     'concurrency-conflict',
   ],
-  handle: async (input, services: Services) => {
+  handle: async (input, { useCases }: Services) => {
     // The schema already guarantees the shape; the domain function owns the normal form.
     const code = normaliseSubmittedCode(input.body.code)!;
-    return registrationResponse(await submitVerificationCodeUseCase(services, { id: input.params.id!, code, ...versionOf(input) }, apiTrigger(input)));
+    return registrationResponse(await useCases.submitVerificationCode({ id: input.params.id!, code, ...ifMatchOf(input) }, apiTrigger(input)));
   },
 });

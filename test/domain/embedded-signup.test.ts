@@ -2,7 +2,7 @@ import { DomainError } from '../../src/domain/errors';
 import { MetaGraphError, type MetaPhoneNumber, type MetaWaba } from '../../src/domain/meta';
 import type { EmbeddedSignup, Logger, MetaGraph, RegistrationRepository, UpdateOptions } from '../../src/domain/ports';
 import { newRegistration, type Change, type Registration } from '../../src/domain/registration';
-import { completeEmbeddedSignup, type EmbeddedSignupRequest } from '../../src/domain/use-cases/embedded-signup';
+import { makeCompleteEmbeddedSignup, type EmbeddedSignupRequest } from '../../src/domain/use-cases/embedded-signup';
 
 /** The use case with in-memory fakes: which Meta calls happen with which token, and what is written. */
 const NUMBER = '+14255550123';
@@ -153,12 +153,12 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 
 beforeEach(() => (logLines.length = 0));
 
-describe('completeEmbeddedSignup', () => {
+describe('makeCompleteEmbeddedSignup', () => {
   it('registers and subscribes with the business graph and connects; the code reaches no log', async () => {
     const { repository, rows } = fakeRepository([registration()]);
     const business = businessGraph();
     const { port, exchanged } = signupPort(business.graph);
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('Connected');
     expect(exchanged).toEqual([finish.code]);
     expect(business.calls).toEqual(
@@ -175,9 +175,9 @@ describe('completeEmbeddedSignup', () => {
     const business = businessGraph();
     const { port, exchanged } = signupPort(business.graph);
     const deps = { registrations: repository, clock, ids, embeddedSignup: port };
-    const first = await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
+    const first = await makeCompleteEmbeddedSignup(deps)({ id: 'r1', request: finish }, trigger);
     const written = writes.length;
-    const again = await completeEmbeddedSignup(deps, { id: 'r1', request: { ...finish } }, trigger);
+    const again = await makeCompleteEmbeddedSignup(deps)({ id: 'r1', request: { ...finish } }, trigger);
     expect(again).toEqual(first);
     expect(exchanged).toHaveLength(1);
     expect(business.calls.filter((call) => call.startsWith('registerPhoneNumber'))).toHaveLength(1);
@@ -189,7 +189,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository } = fakeRepository([other, registration()]);
     const { port, exchanged } = signupPort(businessGraph().graph);
     const error = await refusal(
-      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+      makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger),
     );
     expect(error.code).toBe('phone-number-locked');
     expect(exchanged).toEqual([]);
@@ -199,7 +199,7 @@ describe('completeEmbeddedSignup', () => {
     const other = registration({ id: 'r0', stage: 'Cancelled', whatsAppBusinessAccountId: finish.whatsAppBusinessAccountId });
     const { repository } = fakeRepository([other, registration()]);
     const { port } = signupPort(businessGraph().graph);
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('Connected');
   });
 
@@ -207,7 +207,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph().graph, true);
     const error = await refusal(
-      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+      makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger),
     );
     expect(error.code).toBe('meta-code-exchange-failed');
     expect(error.message).not.toContain(finish.code);
@@ -225,7 +225,7 @@ describe('completeEmbeddedSignup', () => {
         return { refused: true };
       },
     };
-    const result = await completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger);
+    const result = await makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger);
     expect(result.stage).toBe('ProfileSelected');
   });
 
@@ -234,9 +234,9 @@ describe('completeEmbeddedSignup', () => {
     const business = businessGraph([phone()], { register: new MetaGraphError('not-ready', 'provisioning', { code: 100, subcode: 2388001 }) });
     const { port } = signupPort(business.graph);
     const deps = { registrations: repository, clock, ids, embeddedSignup: port };
-    const result = await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
+    const result = await makeCompleteEmbeddedSignup(deps)({ id: 'r1', request: finish }, trigger);
     expect(result).toMatchObject({ stage: 'CodeVerified', metaRegistration: { notBefore: expect.any(String) } });
-    await completeEmbeddedSignup(deps, { id: 'r1', request: finish }, trigger);
+    await makeCompleteEmbeddedSignup(deps)({ id: 'r1', request: finish }, trigger);
     expect(business.calls.filter((call) => call.startsWith('registerPhoneNumber'))).toHaveLength(1);
   });
 
@@ -247,7 +247,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository, writes } = fakeRepository([registration()]);
     const { port } = signupPort(businessGraph(phones).graph);
     const error = await refusal(
-      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+      makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger),
     );
     expect(error.code).toBe('embedded-signup-mismatch');
     expect(writes).toEqual([]);
@@ -258,8 +258,7 @@ describe('completeEmbeddedSignup', () => {
     const business = businessGraph([]);
     const { port } = signupPort(business.graph);
     const { phoneNumberId: _none, ...onlyWaba } = finish;
-    const result = await completeEmbeddedSignup(
-      { registrations: repository, clock, ids, embeddedSignup: port },
+    const result = await makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })(
       { id: 'r1', request: { ...onlyWaba, displayName: 'Contoso Bikes' } },
       trigger,
     );
@@ -273,7 +272,7 @@ describe('completeEmbeddedSignup', () => {
     const { port, exchanged } = signupPort(businessGraph().graph);
     const { phoneNumberId: _none, ...onlyWaba } = finish;
     const error = await refusal(
-      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: onlyWaba }, trigger),
+      makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: onlyWaba }, trigger),
     );
     expect(error.code).toBe('validation-failed');
     expect(exchanged).toEqual([]);
@@ -283,7 +282,7 @@ describe('completeEmbeddedSignup', () => {
     const { repository } = fakeRepository([registration({ stage })]);
     const { port, exchanged } = signupPort(businessGraph().graph);
     const error = await refusal(
-      completeEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port }, { id: 'r1', request: finish }, trigger),
+      makeCompleteEmbeddedSignup({ registrations: repository, clock, ids, embeddedSignup: port })({ id: 'r1', request: finish }, trigger),
     );
     expect(error.code).toBe('invalid-transition');
     expect(exchanged).toEqual([]);

@@ -3,10 +3,11 @@ import { displayNameReviewFrom } from '../account-status';
 import { applyObservation } from '../commands';
 import { cannotBeOrdered } from '../event-ordering';
 import { readOutsideTime } from '../outside-time';
+import { toAccountChangeEvents } from '../meta-webhook';
 import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
-import { reconcileRegistration } from './reconcile-registration';
+import { contextOf, type Ports, type Trigger } from './dependencies';
+import type { makeReconcileRegistration } from './reconcile-registration';
 
 /** A WhatsApp account-change event as published by the Meta webhook function (docs/design.md §6). */
 export interface AccountChange {
@@ -82,57 +83,67 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
  * the time of the newest information applied, so an older event never rolls a newer one back, and
  * the event id is recorded with the change, so a redelivery changes nothing.
  */
-export async function applyAccountEvent(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock' | 'meta' | 'ids'>,
-  change: AccountChange,
-  trigger: Trigger,
-): Promise<{ applied: number; duplicates: number; concerned: number }> {
-  const wabaId = text(change.data.wabaId);
-  const now = deps.clock.now();
-  let at = now.toISOString();
-  if (change.data.occurredAt !== undefined && change.data.occurredAt !== null) {
-    const occurred = readOutsideTime(change.data.occurredAt, now);
-    if (!occurred.ok) {
-      trigger.log.warn('Account event dropped: malformed occurredAt', { eventId: change.id, reason: occurred.reason });
-      return { applied: 0, duplicates: 0, concerned: 0 };
+export const makeApplyAccountEvent =
+  (deps: Pick<Ports, 'registrations' | 'clock'> & { reconcileRegistration: ReturnType<typeof makeReconcileRegistration> }) =>
+  async (change: AccountChange, trigger: Trigger): Promise<{ applied: number; duplicates: number; concerned: number }> => {
+    const wabaId = text(change.data.wabaId);
+    const now = deps.clock.now();
+    let at = now.toISOString();
+    if (change.data.occurredAt !== undefined && change.data.occurredAt !== null) {
+      const occurred = readOutsideTime(change.data.occurredAt, now);
+      if (!occurred.ok) {
+        trigger.log.warn('Account event dropped: malformed occurredAt', { eventId: change.id, reason: occurred.reason });
+        return { applied: 0, duplicates: 0, concerned: 0 };
+      }
+      if (occurred.clamped) trigger.log.warn('Account event occurredAt is in the future: applied as now', { eventId: change.id });
+      at = occurred.iso;
     }
-    if (occurred.clamped) trigger.log.warn('Account event occurredAt is in the future: applied as now', { eventId: change.id });
-    at = occurred.iso;
-  }
-  const effect = effectOf(change, at);
-  if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
-  // A number-level change needs only that number's registrations, not the whole WABA's.
-  const candidates = effect.phoneNumber ? await deps.registrations.listByPhoneNumber(effect.phoneNumber) : await deps.registrations.listByWaba(wabaId);
-  const concerned = candidates.filter(
-    (registration: Registration) =>
-      registration.stage === 'Connected' &&
-      registration.whatsAppBusinessAccountId === wabaId &&
-      (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
-  );
-  let applied = 0;
-  let duplicates = 0;
-  for (const registration of concerned) {
-    if (cannotBeOrdered(registration.facts, effect.facts)) {
-      trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
-      const before = registration.version;
-      const reconciled = await reconcileRegistration(deps, { id: registration.id }, trigger);
-      if (reconciled.version !== before) applied += 1;
-      continue;
-    }
-    const result = await deps.registrations.update(
-      registration.id,
-      (current) =>
-        applyObservation(
-          current,
-          { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) },
-          contextOf(trigger, deps.clock),
-          effect.detail,
-        ),
-      // The copy just read saves the update its own read; a stale one only costs a retry.
-      { eventId: change.id, basis: registration },
+    const effect = effectOf(change, at);
+    if (!wabaId || !effect) return { applied: 0, duplicates: 0, concerned: 0 };
+    // A number-level change needs only that number's registrations, not the whole WABA's.
+    const candidates = effect.phoneNumber ? await deps.registrations.listByPhoneNumber(effect.phoneNumber) : await deps.registrations.listByWaba(wabaId);
+    const concerned = candidates.filter(
+      (registration: Registration) =>
+        registration.stage === 'Connected' &&
+        registration.whatsAppBusinessAccountId === wabaId &&
+        (!effect.phoneNumber || registration.phoneNumber === effect.phoneNumber),
     );
-    if (result.duplicate) duplicates += 1;
-    else if (result.changed) applied += 1;
-  }
-  return { applied, duplicates, concerned: concerned.length };
-}
+    let applied = 0;
+    let duplicates = 0;
+    for (const registration of concerned) {
+      if (cannotBeOrdered(registration.facts, effect.facts)) {
+        trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
+        const before = registration.version;
+        const reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
+        if (reconciled.version !== before) applied += 1;
+        continue;
+      }
+      const result = await deps.registrations.update(
+        registration.id,
+        (current) =>
+          applyObservation(
+            current,
+            { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) },
+            contextOf(trigger, deps.clock),
+            effect.detail,
+          ),
+        // The copy just read saves the update its own read; a stale one only costs a retry.
+        { eventId: change.id, basis: registration },
+      );
+      if (result.duplicate) duplicates += 1;
+      else if (result.changed) applied += 1;
+    }
+    return { applied, duplicates, concerned: concerned.length };
+  };
+
+/**
+ * Each account change in a webhook delivery becomes one WhatsApp.* event, published for
+ * accountEvents to apply (the signature was checked on the raw bytes before this).
+ */
+export const makePublishAccountChanges =
+  (deps: Pick<Ports, 'clock' | 'accountEventSink'>) =>
+  async (envelope: unknown): Promise<{ published: number; ignored: number }> => {
+    const { events, ignored } = toAccountChangeEvents(envelope, deps.clock.now());
+    if (events.length > 0) await deps.accountEventSink.publish(events);
+    return { published: events.length, ignored: ignored.length };
+  };

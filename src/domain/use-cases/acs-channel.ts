@@ -1,42 +1,39 @@
 import { disconnect } from '../commands';
 import { DomainError, invalidTransition } from '../errors';
-import type { AcsChannels } from '../ports';
 import { evolve, type Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 
 /** Links the ACS Advanced Messaging channel that serves this number, after checking it exists. */
-export async function linkAcsChannel(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { acsChannels: AcsChannels },
-  input: { id: string; channelRegistrationId: string; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
-  if (!(await deps.acsChannels.exists(input.channelRegistrationId))) {
-    throw new DomainError('acs-channel-not-found', `Communication Services has no channel ${input.channelRegistrationId}.`, {
-      suggestedAction: 'Copy the channel id from the Advanced Messaging page of the Communication Services resource.',
-    });
-  }
-  const result = await deps.registrations.update(
-    input.id,
-    (registration) =>
-      evolve(
-        registration,
-        { acsChannel: { channelRegistrationId: input.channelRegistrationId, reachable: true, checkedAt: contextOf(trigger, deps.clock).at } },
-        contextOf(trigger, deps.clock),
-        'ACS channel linked',
-      ),
-    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
-  );
-  return result.registration;
-}
+export const makeLinkAcsChannel =
+  (deps: Pick<Ports, 'registrations' | 'clock' | 'acsChannels'>) =>
+  async (input: { id: string; channelRegistrationId: string; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    if (current.stage === 'Cancelled') throw invalidTransition('The registration is cancelled.');
+    if (!(await deps.acsChannels.exists(input.channelRegistrationId))) {
+      throw new DomainError('acs-channel-not-found', `Communication Services has no channel ${input.channelRegistrationId}.`, {
+        suggestedAction: 'Copy the channel id from the Advanced Messaging page of the Communication Services resource.',
+      });
+    }
+    const result = await deps.registrations.update(
+      input.id,
+      (registration) =>
+        evolve(
+          registration,
+          { acsChannel: { channelRegistrationId: input.channelRegistrationId, reachable: true, checkedAt: contextOf(trigger, deps.clock).at } },
+          contextOf(trigger, deps.clock),
+          'ACS channel linked',
+        ),
+      ifMatchOf(input),
+    );
+    return result.registration;
+  };
 
 /**
  * Probes a linked channel: a channel that no longer exists means the number was disconnected on
  * the Azure portal side (docs/design.md §2.2), which is sticky until reconnect.
  */
 export async function probeAcsChannel(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { acsChannels: AcsChannels },
+  deps: Pick<Ports, 'registrations' | 'clock' | 'acsChannels'>,
   registration: Registration,
   trigger: Trigger,
 ): Promise<Registration> {

@@ -5,7 +5,7 @@ import { claimMetaCall, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type Ports, type Trigger } from './dependencies';
 
 const MINUTE = 60_000;
 /** How long to leave a number alone after each kind of register failure (docs/meta-graph.md). */
@@ -26,7 +26,7 @@ const DEFAULT_DELAY = 60 * MINUTE;
  * holds; anyone else (reconcile) claims the step first and leaves it alone while another holds it.
  */
 export async function completeMetaRegistration(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>,
+  deps: Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids'>,
   loaded: Registration,
   trigger: Trigger,
   heldToken?: string,

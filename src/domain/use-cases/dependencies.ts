@@ -1,15 +1,41 @@
-import type { Clock, IdempotencyStore, IdGenerator, Logger, MetaGraph, RegistrationRepository } from '../ports';
+import type {
+  AcsChannels,
+  Clock,
+  EmbeddedSignup,
+  EventPublisher,
+  IdempotencyStore,
+  IdGenerator,
+  Logger,
+  MetaGraph,
+  OutboxStore,
+  ReconcileStore,
+  RegistrationRepository,
+  SmsSender,
+} from '../ports';
 import { accessible, actorOf, type Caller } from '../access';
 import type { ChangeContext, Registration } from '../registration';
 import type { Cause } from '../stages';
 
-export interface OnboardingDependencies {
+/**
+ * Every port a use case may reach. Each use-case factory takes a Pick of exactly the ports it
+ * uses, so its signature says what it can touch and a test builds only those.
+ */
+export interface Ports {
   registrations: RegistrationRepository;
   meta: MetaGraph;
   clock: Clock;
   ids: IdGenerator;
   idempotency: IdempotencyStore;
+  outbox: OutboxStore;
+  sms: SmsSender;
+  acsChannels: AcsChannels;
+  embeddedSignup: EmbeddedSignup;
+  reconcileStore: ReconcileStore;
+  /** Where account changes from Meta's webhook go to be applied. */
+  accountEventSink: EventPublisher;
 }
+
+export type OnboardingDependencies = Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids' | 'idempotency'>;
 
 /** Why a change happens: recorded in history (cause + event or request id + actor). */
 export interface Trigger {
@@ -29,6 +55,10 @@ export const contextOf = (trigger: Trigger, clock: Clock): ChangeContext => ({
   ...(trigger.eventId ? { eventId: trigger.eventId } : {}),
   actor: actorOf(trigger.caller),
 });
+
+/** The If-Match precondition of a change, when the client sent one. */
+export const ifMatchOf = (input: { ifMatchVersion?: number | undefined }): { ifMatchVersion?: number } =>
+  input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {};
 
 /**
  * The registration, or `not-found` (also when it belongs to another owner than the caller): the

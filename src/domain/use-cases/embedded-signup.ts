@@ -6,7 +6,7 @@ import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import { unchanged, type Registration } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
-import { contextOf, loadRegistration, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 import { readBusiness } from './select-business-account';
 import { assertNumberFreeOnWaba, ensureNumberOnWaba, readWaba } from './select-whatsapp-profile';
@@ -21,7 +21,7 @@ export interface EmbeddedSignupRequest {
   displayName?: string | undefined;
 }
 
-export type EmbeddedSignupDependencies = Pick<OnboardingDependencies, 'registrations' | 'clock' | 'ids'> & { embeddedSignup: EmbeddedSignup };
+export type EmbeddedSignupDependencies = Pick<Ports, 'registrations' | 'clock' | 'ids' | 'embeddedSignup'>;
 
 const mismatch = (detail: string): DomainError =>
   new DomainError('embedded-signup-mismatch', detail, {
@@ -50,80 +50,78 @@ async function earlierSuccess(registrations: RegistrationRepository, id: string,
  * or logged; a keyed hash of the request marks its success, so that a retry answers without
  * calling Meta again.
  */
-export async function completeEmbeddedSignup(
-  deps: EmbeddedSignupDependencies,
-  input: { id: string; request: EmbeddedSignupRequest; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const { request } = input;
-  if (request.phoneNumberId === undefined && !request.displayName) {
-    throw validationFailed('displayName is required when Embedded Signup finished without a number (FINISH_ONLY_WABA).', [
-      { path: 'displayName', message: 'required when phoneNumberId is absent' },
-    ]);
-  }
-  // Loaded the way every command on one registration starts, whatever that first step checks.
-  await loadRegistration(deps.registrations, input.id, trigger);
-  const marker = `embedded-signup:${deps.embeddedSignup.fingerprint(canonical(input.id, request))}`;
-  const before = await earlierSuccess(deps.registrations, input.id, marker);
-  if (before.done) return before.registration;
-  const current = before.registration;
-  // Everything that can be refused without Meta is refused before the code is spent.
-  assertCanTakeEmbeddedSignup(current);
-  if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
-    throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
-  }
-  const wabaId = request.whatsAppBusinessAccountId;
-  await assertNumberFreeOnWaba(deps, current, wabaId);
+export const makeCompleteEmbeddedSignup =
+  (deps: EmbeddedSignupDependencies) =>
+  async (input: { id: string; request: EmbeddedSignupRequest; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const { request } = input;
+    if (request.phoneNumberId === undefined && !request.displayName) {
+      throw validationFailed('displayName is required when Embedded Signup finished without a number (FINISH_ONLY_WABA).', [
+        { path: 'displayName', message: 'required when phoneNumberId is absent' },
+      ]);
+    }
+    // Loaded the way every command on one registration starts, whatever that first step checks.
+    await loadRegistration(deps.registrations, input.id, trigger);
+    const marker = `embedded-signup:${deps.embeddedSignup.fingerprint(canonical(input.id, request))}`;
+    const before = await earlierSuccess(deps.registrations, input.id, marker);
+    if (before.done) return before.registration;
+    const current = before.registration;
+    // Everything that can be refused without Meta is refused before the code is spent.
+    assertCanTakeEmbeddedSignup(current);
+    if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
+      throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
+    }
+    const wabaId = request.whatsAppBusinessAccountId;
+    await assertNumberFreeOnWaba(deps, current, wabaId);
 
-  const exchange = await exchangeCode(deps.embeddedSignup, request.code, trigger);
-  if (exchange.refused) {
-    // A retry that raced the first call: the code is spent, but the first call may have finished meanwhile.
-    const after = await earlierSuccess(deps.registrations, input.id, marker);
-    if (after.done) return after.registration;
-    throw new DomainError(
-      'meta-code-exchange-failed',
-      'Meta refused the Embedded Signup code: it expired (it lives about 30 seconds), was already used, or belongs to another app.',
-      {
-        suggestedAction: 'Run Embedded Signup again and send its code to this endpoint as soon as the popup finishes.',
-      },
-    );
-  }
-  const business = { meta: exchange.meta };
-  const found = await readBusiness(business, request.businessId);
-  const waba = await readWaba(business, wabaId);
-  const chosen = await chooseNumber(business, current, waba, request);
-  const at = deps.clock.now().toISOString();
-  const observed = observeWaba(waba, { phoneNumber: current.phoneNumber, phoneNumberId: chosen.phoneNumberId }, at);
-  const result = await deps.registrations.update(
-    input.id,
-    (registration) =>
-      recordEmbeddedSignup(
-        registration,
+    const exchange = await exchangeCode(deps.embeddedSignup, request.code, trigger);
+    if (exchange.refused) {
+      // A retry that raced the first call: the code is spent, but the first call may have finished meanwhile.
+      const after = await earlierSuccess(deps.registrations, input.id, marker);
+      if (after.done) return after.registration;
+      throw new DomainError(
+        'meta-code-exchange-failed',
+        'Meta refused the Embedded Signup code: it expired (it lives about 30 seconds), was already used, or belongs to another app.',
         {
-          businessAccount: { id: found.id, name: found.name },
-          whatsAppBusinessAccountId: wabaId,
-          phoneNumberId: chosen.phoneNumberId,
-          displayName: chosen.displayName,
-          numberVerified: chosen.verified,
-          // A number just added is not in the snapshot yet: only WABA-level facts are known.
-          facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
-          messagingLimit: observed.phone?.messagingLimit ?? null,
-          qualityRating: observed.phone?.qualityRating ?? null,
+          suggestedAction: 'Run Embedded Signup again and send its code to this endpoint as soon as the popup finishes.',
         },
-        contextOf(trigger, deps.clock),
-      ),
-    { eventId: marker, ...(input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {}) },
-  );
-  trigger.log.info('Embedded Signup taken', {
-    registrationId: input.id,
-    phoneNumber: maskPhoneNumber(current.phoneNumber),
-    stage: result.registration.stage,
-    duplicate: result.duplicate,
-  });
-  if (result.duplicate || !chosen.verified) return result.registration;
-  // The business's token acts for this call only; a deferred registration is finished later by reconcile.
-  return completeMetaRegistration({ registrations: deps.registrations, clock: deps.clock, ids: deps.ids, meta: exchange.meta }, result.registration, trigger);
-}
+      );
+    }
+    const business = { meta: exchange.meta };
+    const found = await readBusiness(business, request.businessId);
+    const waba = await readWaba(business, wabaId);
+    const chosen = await chooseNumber(business, current, waba, request);
+    const at = deps.clock.now().toISOString();
+    const observed = observeWaba(waba, { phoneNumber: current.phoneNumber, phoneNumberId: chosen.phoneNumberId }, at);
+    const result = await deps.registrations.update(
+      input.id,
+      (registration) =>
+        recordEmbeddedSignup(
+          registration,
+          {
+            businessAccount: { id: found.id, name: found.name },
+            whatsAppBusinessAccountId: wabaId,
+            phoneNumberId: chosen.phoneNumberId,
+            displayName: chosen.displayName,
+            numberVerified: chosen.verified,
+            // A number just added is not in the snapshot yet: only WABA-level facts are known.
+            facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
+            messagingLimit: observed.phone?.messagingLimit ?? null,
+            qualityRating: observed.phone?.qualityRating ?? null,
+          },
+          contextOf(trigger, deps.clock),
+        ),
+      { eventId: marker, ...ifMatchOf(input) },
+    );
+    trigger.log.info('Embedded Signup taken', {
+      registrationId: input.id,
+      phoneNumber: maskPhoneNumber(current.phoneNumber),
+      stage: result.registration.stage,
+      duplicate: result.duplicate,
+    });
+    if (result.duplicate || !chosen.verified) return result.registration;
+    // The business's token acts for this call only; a deferred registration is finished later by reconcile.
+    return completeMetaRegistration({ registrations: deps.registrations, clock: deps.clock, ids: deps.ids, meta: exchange.meta }, result.registration, trigger);
+  };
 
 /** A refusal of the app itself (wrong app id or secret) is the operator's to fix, not the business's. */
 async function exchangeCode(signup: EmbeddedSignup, code: string, trigger: Trigger): Promise<SignupCodeExchange> {

@@ -4,34 +4,31 @@ import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
-import type { AcsChannels } from '../ports';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
 /**
  * Reads Meta now and applies docs/design.md §2.2 to one registration. A registration stuck in
  * CodeVerified gets its deferred registration with Meta retried (when its wait is over).
  */
-export async function reconcileRegistration(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'> & { acsChannels?: AcsChannels },
-  input: { id: string },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  if (current.stage === 'CodeVerified') return completeMetaRegistration(deps, current, trigger);
-  if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
-  const wabaId = current.whatsAppBusinessAccountId;
-  let reading: MetaReading;
-  try {
-    reading = { waba: await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId)) };
-  } catch (error) {
-    if (!isMetaError(error, 'object-missing')) throw error;
-    // Ambiguous: confirm with debug_token before calling the account revoked on first sight.
-    const granted = await callMeta(() => deps.meta.grantedWabaIds()).catch(() => null);
-    reading = { missing: true, confirmed: granted !== null && !granted.includes(wabaId) };
-    trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed: reading.confirmed });
-  }
-  const result = await deps.registrations.update(input.id, (registration) => reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock)));
-  if (deps.acsChannels && result.registration.acsChannel) return probeAcsChannel({ ...deps, acsChannels: deps.acsChannels }, result.registration, trigger);
-  return result.registration;
-}
+export const makeReconcileRegistration =
+  (deps: Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids' | 'acsChannels'>) =>
+  async (input: { id: string }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    if (current.stage === 'CodeVerified') return completeMetaRegistration(deps, current, trigger);
+    if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
+    const wabaId = current.whatsAppBusinessAccountId;
+    let reading: MetaReading;
+    try {
+      reading = { waba: await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId)) };
+    } catch (error) {
+      if (!isMetaError(error, 'object-missing')) throw error;
+      // Ambiguous: confirm with debug_token before calling the account revoked on first sight.
+      const granted = await callMeta(() => deps.meta.grantedWabaIds()).catch(() => null);
+      reading = { missing: true, confirmed: granted !== null && !granted.includes(wabaId) };
+      trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed: reading.confirmed });
+    }
+    const result = await deps.registrations.update(input.id, (registration) => reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock)));
+    if (result.registration.acsChannel) return probeAcsChannel(deps, result.registration, trigger);
+    return result.registration;
+  };

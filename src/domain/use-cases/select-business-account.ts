@@ -2,12 +2,12 @@ import { assertCanSelectBusinessAccount, selectBusinessAccount as selectBusiness
 import { DomainError } from '../errors';
 import { isMetaError, type MetaBusiness } from '../meta';
 import type { BusinessAccount, CompanyDetails, Registration } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export type BusinessAccountChoice = { businessId: string } | { create: CompanyDetails };
 
-export async function readBusiness(deps: Pick<OnboardingDependencies, 'meta'>, businessId: string): Promise<MetaBusiness> {
+export async function readBusiness(deps: Pick<Ports, 'meta'>, businessId: string): Promise<MetaBusiness> {
   try {
     return await callMeta(() => deps.meta.getBusiness(businessId));
   } catch (error) {
@@ -20,26 +20,24 @@ export async function readBusiness(deps: Pick<OnboardingDependencies, 'meta'>, b
   }
 }
 
-export async function selectBusinessAccount(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
-  input: { id: string; choice: BusinessAccountChoice; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  // Check the stage before calling Meta, so an invalid request costs no Graph call.
-  assertCanSelectBusinessAccount(current);
+export const makeSelectBusinessAccount =
+  (deps: Pick<Ports, 'registrations' | 'meta' | 'clock'>) =>
+  async (input: { id: string; choice: BusinessAccountChoice; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    // Check the stage before calling Meta, so an invalid request costs no Graph call.
+    assertCanSelectBusinessAccount(current);
 
-  let businessAccount: BusinessAccount;
-  if ('businessId' in input.choice) {
-    const business = await readBusiness(deps, input.choice.businessId);
-    businessAccount = { id: business.id, name: business.name };
-  } else {
-    businessAccount = { id: null, name: input.choice.create.companyName, toCreate: input.choice.create };
-  }
-  const result = await deps.registrations.update(
-    input.id,
-    (registration) => selectBusinessAccountCommand(registration, businessAccount, contextOf(trigger, deps.clock)),
-    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
-  );
-  return result.registration;
-}
+    let businessAccount: BusinessAccount;
+    if ('businessId' in input.choice) {
+      const business = await readBusiness(deps, input.choice.businessId);
+      businessAccount = { id: business.id, name: business.name };
+    } else {
+      businessAccount = { id: null, name: input.choice.create.companyName, toCreate: input.choice.create };
+    }
+    const result = await deps.registrations.update(
+      input.id,
+      (registration) => selectBusinessAccountCommand(registration, businessAccount, contextOf(trigger, deps.clock)),
+      ifMatchOf(input),
+    );
+    return result.registration;
+  };

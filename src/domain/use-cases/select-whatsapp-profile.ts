@@ -4,7 +4,7 @@ import { isMetaError, type MetaWaba } from '../meta';
 import { findPhoneOnWaba, observeWaba } from '../observations';
 import { parsePhoneNumber } from '../phone-number';
 import type { Registration, WhatsAppProfile } from '../registration';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
 export interface ProfileInput {
@@ -18,7 +18,7 @@ const wabaNotFound = (wabaId: string): DomainError =>
     suggestedAction: 'Finish Embedded Signup for the business, then check that the WABA is shared with this app.',
   });
 
-export async function readWaba(deps: Pick<OnboardingDependencies, 'meta'>, wabaId: string): Promise<MetaWaba> {
+export async function readWaba(deps: Pick<Ports, 'meta'>, wabaId: string): Promise<MetaWaba> {
   try {
     return await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId));
   } catch (error) {
@@ -30,12 +30,7 @@ export async function readWaba(deps: Pick<OnboardingDependencies, 'meta'>, wabaI
 }
 
 /** Finds the number on the WABA, or adds it there (Meta answers with the phone-number id). */
-export async function ensureNumberOnWaba(
-  deps: Pick<OnboardingDependencies, 'meta'>,
-  waba: MetaWaba,
-  registration: Registration,
-  verifiedName: string,
-): Promise<string> {
+export async function ensureNumberOnWaba(deps: Pick<Ports, 'meta'>, waba: MetaWaba, registration: Registration, verifiedName: string): Promise<string> {
   const existing = findPhoneOnWaba(waba, { phoneNumber: registration.phoneNumber, phoneNumberId: null });
   if (existing && (existing.status ?? '').toUpperCase() !== 'DELETED') return existing.id;
   const parts = parsePhoneNumber(registration.phoneNumber);
@@ -54,7 +49,7 @@ export async function ensureNumberOnWaba(
 }
 
 /** docs/design.md §2.2: the same WABA and number as another registration that is not Cancelled is locked. */
-export async function assertNumberFreeOnWaba(deps: Pick<OnboardingDependencies, 'registrations'>, current: Registration, wabaId: string): Promise<void> {
+export async function assertNumberFreeOnWaba(deps: Pick<Ports, 'registrations'>, current: Registration, wabaId: string): Promise<void> {
   const others = (await deps.registrations.listByPhoneNumber(current.phoneNumber)).filter(
     (other) => other.id !== current.id && other.stage !== 'Cancelled' && other.whatsAppBusinessAccountId === wabaId,
   );
@@ -65,39 +60,37 @@ export async function assertNumberFreeOnWaba(deps: Pick<OnboardingDependencies, 
   }
 }
 
-export async function selectWhatsAppProfile(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock'>,
-  input: { id: string; profile: ProfileInput; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  const wabaId = input.profile.whatsAppBusinessAccountId;
-  // Stage check first: an invalid request must not reach Meta.
-  assertCanSelectProfile(current);
+export const makeSelectWhatsAppProfile =
+  (deps: Pick<Ports, 'registrations' | 'meta' | 'clock'>) =>
+  async (input: { id: string; profile: ProfileInput; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    const wabaId = input.profile.whatsAppBusinessAccountId;
+    // Stage check first: an invalid request must not reach Meta.
+    assertCanSelectProfile(current);
 
-  await assertNumberFreeOnWaba(deps, current, wabaId);
-  const waba = await readWaba(deps, wabaId);
-  const phoneNumberId = await ensureNumberOnWaba(deps, waba, current, input.profile.displayName);
-  const at = deps.clock.now().toISOString();
-  const observed = observeWaba(waba, { phoneNumber: current.phoneNumber, phoneNumberId }, at);
-  const result = await deps.registrations.update(
-    input.id,
-    (registration) =>
-      selectProfile(
-        registration,
-        {
-          whatsAppBusinessAccountId: wabaId,
-          displayName: input.profile.displayName,
-          profile: input.profile.profile,
-          phoneNumberId,
-          // A number just added is not in the snapshot yet: only WABA-level facts are known.
-          facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
-          messagingLimit: observed.phone?.messagingLimit ?? null,
-          qualityRating: observed.phone?.qualityRating ?? null,
-        },
-        contextOf(trigger, deps.clock),
-      ),
-    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
-  );
-  return result.registration;
-}
+    await assertNumberFreeOnWaba(deps, current, wabaId);
+    const waba = await readWaba(deps, wabaId);
+    const phoneNumberId = await ensureNumberOnWaba(deps, waba, current, input.profile.displayName);
+    const at = deps.clock.now().toISOString();
+    const observed = observeWaba(waba, { phoneNumber: current.phoneNumber, phoneNumberId }, at);
+    const result = await deps.registrations.update(
+      input.id,
+      (registration) =>
+        selectProfile(
+          registration,
+          {
+            whatsAppBusinessAccountId: wabaId,
+            displayName: input.profile.displayName,
+            profile: input.profile.profile,
+            phoneNumberId,
+            // A number just added is not in the snapshot yet: only WABA-level facts are known.
+            facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
+            messagingLimit: observed.phone?.messagingLimit ?? null,
+            qualityRating: observed.phone?.qualityRating ?? null,
+          },
+          contextOf(trigger, deps.clock),
+        ),
+      ifMatchOf(input),
+    );
+    return result.registration;
+  };

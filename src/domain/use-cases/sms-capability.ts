@@ -2,8 +2,7 @@ import { assertMayProbe } from '../access';
 import { evolve, unchanged, type Registration, type SmsCapability } from '../registration';
 import { DomainError, invalidTransition } from '../errors';
 import { readOutsideTime } from '../outside-time';
-import type { SmsSender } from '../ports';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 
 const TAG_PREFIX = 'sms-probe:';
 export const smsProbeTag = (registrationId: string): string => `${TAG_PREFIX}${registrationId}`;
@@ -38,66 +37,66 @@ function assertCanProbe(registration: Registration, now: Date): void {
  * SMS. The probe is claimed in storage first (that starts the cooldown), so racing requests send
  * one SMS; a send that fails gives the claim back.
  */
-export async function requestSmsProbe(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'> & { sms: SmsSender },
-  input: { id: string; to?: string },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  assertMayProbe(trigger.caller, current, input.to);
-  assertCanProbe(current, deps.clock.now());
-  const context = contextOf(trigger, deps.clock);
-  const sentAt = context.at;
-  let before: SmsCapability | null = null;
-  await deps.registrations.update(input.id, (registration) => {
-    assertCanProbe(registration, new Date(sentAt));
-    before = registration.smsCapability;
-    return evolve(
-      registration,
-      { smsCapability: { send: 'pending', checkedAt: sentAt, detail: 'Probe being sent', probeSentAt: sentAt, probeMessageId: null } },
-      context,
-      'SMS probe claimed',
-    );
-  });
-  const ours = (registration: Registration): boolean => registration.smsCapability?.probeSentAt === sentAt;
-  let messageId: string;
-  try {
-    ({ messageId } = await deps.sms.send({
-      from: current.phoneNumber,
-      to: input.to ?? current.phoneNumber,
-      message: 'Azure Communication Services: SMS capability check for WhatsApp registration.',
-      tag: smsProbeTag(current.id),
-    }));
-  } catch (error) {
-    const previous = before;
-    await deps.registrations
-      .update(input.id, (registration) =>
-        ours(registration) ? evolve(registration, { smsCapability: previous }, contextOf(trigger, deps.clock), 'SMS probe not sent') : unchanged(registration),
-      )
-      .catch((releaseError: unknown) =>
-        trigger.log.warn('SMS probe claim not released; the cooldown runs out by itself', { registrationId: input.id, error: String(releaseError) }),
+export const makeRequestSmsProbe =
+  (deps: Pick<Ports, 'registrations' | 'clock' | 'sms'>) =>
+  async (input: { id: string; to?: string }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    assertMayProbe(trigger.caller, current, input.to);
+    assertCanProbe(current, deps.clock.now());
+    const context = contextOf(trigger, deps.clock);
+    const sentAt = context.at;
+    let before: SmsCapability | null = null;
+    await deps.registrations.update(input.id, (registration) => {
+      assertCanProbe(registration, new Date(sentAt));
+      before = registration.smsCapability;
+      return evolve(
+        registration,
+        { smsCapability: { send: 'pending', checkedAt: sentAt, detail: 'Probe being sent', probeSentAt: sentAt, probeMessageId: null } },
+        context,
+        'SMS probe claimed',
       );
-    throw error;
-  }
-  const result = await deps.registrations.update(input.id, (registration) => {
-    if (!ours(registration)) return unchanged(registration);
-    const capability = registration.smsCapability!;
-    // The delivery report may have come first; it is then waiting for this id (see below).
-    return evolve(
-      registration,
-      {
-        smsCapability: {
-          ...capability,
-          probeMessageId: messageId,
-          detail: capability.send === 'pending' ? 'Probe sent; waiting for its delivery report' : capability.detail,
+    });
+    const ours = (registration: Registration): boolean => registration.smsCapability?.probeSentAt === sentAt;
+    let messageId: string;
+    try {
+      ({ messageId } = await deps.sms.send({
+        from: current.phoneNumber,
+        to: input.to ?? current.phoneNumber,
+        message: 'Azure Communication Services: SMS capability check for WhatsApp registration.',
+        tag: smsProbeTag(current.id),
+      }));
+    } catch (error) {
+      const previous = before;
+      await deps.registrations
+        .update(input.id, (registration) =>
+          ours(registration)
+            ? evolve(registration, { smsCapability: previous }, contextOf(trigger, deps.clock), 'SMS probe not sent')
+            : unchanged(registration),
+        )
+        .catch((releaseError: unknown) =>
+          trigger.log.warn('SMS probe claim not released; the cooldown runs out by itself', { registrationId: input.id, error: String(releaseError) }),
+        );
+      throw error;
+    }
+    const result = await deps.registrations.update(input.id, (registration) => {
+      if (!ours(registration)) return unchanged(registration);
+      const capability = registration.smsCapability!;
+      // The delivery report may have come first; it is then waiting for this id (see below).
+      return evolve(
+        registration,
+        {
+          smsCapability: {
+            ...capability,
+            probeMessageId: messageId,
+            detail: capability.send === 'pending' ? 'Probe sent; waiting for its delivery report' : capability.detail,
+          },
         },
-      },
-      contextOf(trigger, deps.clock),
-      'SMS probe sent',
-    );
-  });
-  return result.registration;
-}
+        contextOf(trigger, deps.clock),
+        'SMS probe sent',
+      );
+    });
+    return result.registration;
+  };
 
 export type DeliveryReportOutcome = 'recorded' | 'not-a-probe' | 'unknown-registration' | 'unknown-probe' | 'older';
 
@@ -106,53 +105,54 @@ export type DeliveryReportOutcome = 'recorded' | 'not-a-probe' | 'unknown-regist
  * report merely tagged like a probe counts for nothing); an older report never overwrites a newer
  * one, and the report's time is validated like every time from outside.
  */
-export async function handleSmsDeliveryReport(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'clock'>,
-  report: { messageId: string; tag: string | null; deliveryStatus: string; deliveryStatusDetails: string | null; receivedTimestamp: string | null },
-  trigger: Trigger,
-): Promise<DeliveryReportOutcome> {
-  const id = registrationIdOfTag(report.tag);
-  if (!id) return 'not-a-probe';
-  const now = deps.clock.now();
-  const reported = report.receivedTimestamp === null ? null : readOutsideTime(report.receivedTimestamp, now);
-  if (reported && !reported.ok)
-    trigger.log.warn('Delivery report time malformed: the time of receipt is used', { eventId: trigger.eventId, reason: reported.reason });
-  const at = reported?.ok ? reported.iso : now.toISOString();
-  const delivered = report.deliveryStatus.toLowerCase() === 'delivered';
-  let outcome: DeliveryReportOutcome = 'recorded';
-  try {
-    await deps.registrations.update(
-      id,
-      (registration) => {
-        const skip = (why: DeliveryReportOutcome) => {
-          outcome = why;
-          return unchanged(registration);
-        };
-        const capability = registration.smsCapability;
-        if (!capability?.probeSentAt) return skip('unknown-probe');
-        if (!capability.probeMessageId) {
-          // The probe was sent but its id is not recorded yet: let Event Grid bring the report again.
-          if (Date.parse(capability.probeSentAt) + PROBE_RECORDING_GRACE_MS > now.getTime()) {
-            throw new DomainError('operation-in-progress', 'The probe this report belongs to is still being recorded.', { transient: true });
+export const makeHandleSmsDeliveryReport =
+  (deps: Pick<Ports, 'registrations' | 'clock'>) =>
+  async (
+    report: { messageId: string; tag: string | null; deliveryStatus: string; deliveryStatusDetails: string | null; receivedTimestamp: string | null },
+    trigger: Trigger,
+  ): Promise<DeliveryReportOutcome> => {
+    const id = registrationIdOfTag(report.tag);
+    if (!id) return 'not-a-probe';
+    const now = deps.clock.now();
+    const reported = report.receivedTimestamp === null ? null : readOutsideTime(report.receivedTimestamp, now);
+    if (reported && !reported.ok)
+      trigger.log.warn('Delivery report time malformed: the time of receipt is used', { eventId: trigger.eventId, reason: reported.reason });
+    const at = reported?.ok ? reported.iso : now.toISOString();
+    const delivered = report.deliveryStatus.toLowerCase() === 'delivered';
+    let outcome: DeliveryReportOutcome = 'recorded';
+    try {
+      await deps.registrations.update(
+        id,
+        (registration) => {
+          const skip = (why: DeliveryReportOutcome) => {
+            outcome = why;
+            return unchanged(registration);
+          };
+          const capability = registration.smsCapability;
+          if (!capability?.probeSentAt) return skip('unknown-probe');
+          if (!capability.probeMessageId) {
+            // The probe was sent but its id is not recorded yet: let Event Grid bring the report again.
+            if (Date.parse(capability.probeSentAt) + PROBE_RECORDING_GRACE_MS > now.getTime()) {
+              throw new DomainError('operation-in-progress', 'The probe this report belongs to is still being recorded.', { transient: true });
+            }
+            return skip('unknown-probe');
           }
-          return skip('unknown-probe');
-        }
-        if (capability.probeMessageId !== report.messageId) return skip('unknown-probe');
-        const previous = capability.checkedAt;
-        if (capability.send !== 'pending' && previous && previous > at) return skip('older');
-        const detail = [report.deliveryStatus, report.deliveryStatusDetails].filter(Boolean).join(': ');
-        return evolve(
-          registration,
-          { smsCapability: { ...capability, send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } },
-          contextOf(trigger, deps.clock),
-          'SMS probe delivery report',
-        );
-      },
-      trigger.eventId ? { eventId: trigger.eventId } : {},
-    );
-  } catch (error) {
-    if (error instanceof DomainError && error.code === 'not-found') return 'unknown-registration';
-    throw error;
-  }
-  return outcome;
-}
+          if (capability.probeMessageId !== report.messageId) return skip('unknown-probe');
+          const previous = capability.checkedAt;
+          if (capability.send !== 'pending' && previous && previous > at) return skip('older');
+          const detail = [report.deliveryStatus, report.deliveryStatusDetails].filter(Boolean).join(': ');
+          return evolve(
+            registration,
+            { smsCapability: { ...capability, send: delivered ? 'confirmed' : 'failed', checkedAt: at, detail } },
+            contextOf(trigger, deps.clock),
+            'SMS probe delivery report',
+          );
+        },
+        trigger.eventId ? { eventId: trigger.eventId } : {},
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'not-found') return 'unknown-registration';
+      throw error;
+    }
+    return outcome;
+  };

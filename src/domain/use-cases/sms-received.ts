@@ -2,8 +2,8 @@ import { DomainError } from '../errors';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
 import { parseWhatsAppCode } from '../verification-code';
-import type { OnboardingDependencies, Trigger } from './dependencies';
-import { submitVerificationCode } from './verification';
+import type { Ports, Trigger } from './dependencies';
+import type { makeSubmitVerificationCode } from './verification';
 
 export type SmsOutcome =
   'verified' | 'no-registration' | 'not-code-requested' | 'byo-number' | 'voice-requested' | 'no-whatsapp-code' | 'code-rejected' | 'not-connected-yet';
@@ -34,38 +34,36 @@ function whyNotWaiting(registrations: Registration[]): { outcome: Ignored; reaso
  * waiting for it, read the code, verify and register, with no human in the loop. A redelivered
  * SMS finds the registration no longer waiting and changes nothing (and calls Meta no more).
  */
-export async function handleSmsReceived(
-  deps: Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>,
-  sms: { to: string; message: string },
-  trigger: Trigger,
-): Promise<SmsOutcome> {
-  const registrations = await deps.registrations.listByPhoneNumber(sms.to);
-  const registration = registrations.find(
-    (candidate) => candidate.stage === 'CodeRequested' && candidate.phoneNumberSource === 'acs' && candidate.verification?.method === 'SMS',
-  );
-  if (!registration) {
-    const { outcome, reason, registrationId } = whyNotWaiting(registrations);
-    trigger.log.info(`SMS ignored: ${reason}`, { to: maskPhoneNumber(sms.to), ...(registrationId ? { registrationId } : {}), eventId: trigger.eventId });
-    return outcome;
-  }
-  const code = parseWhatsAppCode(sms.message);
-  if (!code) {
-    trigger.log.info('SMS ignored: the text holds no WhatsApp verification code', {
-      to: maskPhoneNumber(sms.to),
-      registrationId: registration.id,
-      eventId: trigger.eventId,
-    });
-    return 'no-whatsapp-code';
-  }
-  try {
-    const after = await submitVerificationCode(deps, { id: registration.id, code }, trigger);
-    return after.stage === 'Connected' ? 'verified' : 'not-connected-yet';
-  } catch (error) {
-    // A rejected code will not become right on redelivery: acknowledge, do not retry.
-    if (error instanceof DomainError && ['verification-code-rejected', 'verification-locked', 'invalid-transition'].includes(error.code)) {
-      trigger.log.warn(`SMS code not applied: ${error.code}`, { registrationId: registration.id, eventId: trigger.eventId });
-      return 'code-rejected';
+export const makeHandleSmsReceived =
+  (deps: Pick<Ports, 'registrations'> & { submitVerificationCode: ReturnType<typeof makeSubmitVerificationCode> }) =>
+  async (sms: { to: string; message: string }, trigger: Trigger): Promise<SmsOutcome> => {
+    const registrations = await deps.registrations.listByPhoneNumber(sms.to);
+    const registration = registrations.find(
+      (candidate) => candidate.stage === 'CodeRequested' && candidate.phoneNumberSource === 'acs' && candidate.verification?.method === 'SMS',
+    );
+    if (!registration) {
+      const { outcome, reason, registrationId } = whyNotWaiting(registrations);
+      trigger.log.info(`SMS ignored: ${reason}`, { to: maskPhoneNumber(sms.to), ...(registrationId ? { registrationId } : {}), eventId: trigger.eventId });
+      return outcome;
     }
-    throw error;
-  }
-}
+    const code = parseWhatsAppCode(sms.message);
+    if (!code) {
+      trigger.log.info('SMS ignored: the text holds no WhatsApp verification code', {
+        to: maskPhoneNumber(sms.to),
+        registrationId: registration.id,
+        eventId: trigger.eventId,
+      });
+      return 'no-whatsapp-code';
+    }
+    try {
+      const after = await deps.submitVerificationCode({ id: registration.id, code }, trigger);
+      return after.stage === 'Connected' ? 'verified' : 'not-connected-yet';
+    } catch (error) {
+      // A rejected code will not become right on redelivery: acknowledge, do not retry.
+      if (error instanceof DomainError && ['verification-code-rejected', 'verification-locked', 'invalid-transition'].includes(error.code)) {
+        trigger.log.warn(`SMS code not applied: ${error.code}`, { registrationId: registration.id, eventId: trigger.eventId });
+        return 'code-rejected';
+      }
+      throw error;
+    }
+  };

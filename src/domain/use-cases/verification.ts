@@ -5,10 +5,30 @@ import { claimMetaCall, recordMetaCallFailed, type MetaStep } from '../meta-call
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration, VerificationMethod } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
-import { contextOf, type OnboardingDependencies, type Trigger, loadRegistration } from './dependencies';
+import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
-type Deps = Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'>;
+type Deps = Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids'>;
+
+/**
+ * Claims a Meta step in storage (checked again on the fresh copy) and returns the claim's token:
+ * racing or repeated requests find the claim and never reach Meta.
+ */
+async function claimStep(
+  deps: Deps,
+  input: { id: string; ifMatchVersion?: number },
+  step: MetaStep,
+  assertCan: (registration: Registration, now: Date) => void,
+  trigger: Trigger,
+): Promise<string> {
+  const token = deps.ids.newId();
+  await deps.registrations.update(
+    input.id,
+    (registration) => claimMetaCall(registration, step, token, contextOf(trigger, deps.clock), (fresh) => assertCan(fresh, deps.clock.now())),
+    ifMatchOf(input),
+  );
+  return token;
+}
 
 /** Releases a failed call's claim; a storage fault here must not hide Meta's answer (the lease expires anyway). */
 async function releaseAfterFailure(deps: Deps, id: string, token: string, step: MetaStep, error: unknown, trigger: Trigger): Promise<void> {
@@ -26,42 +46,34 @@ async function releaseAfterFailure(deps: Deps, id: string, token: string, step: 
  * sent is recorded as requested and starts the resend cooldown; a refused or failed call is
  * recorded as a failure and may be retried at once.
  */
-export async function requestVerificationCode(
-  deps: Deps,
-  input: { id: string; method: VerificationMethod; language: string; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  assertCanRequestCode(current, deps.clock.now());
-  const phoneNumberId = current.phoneNumberId!;
-  const token = deps.ids.newId();
-  await deps.registrations.update(
-    input.id,
-    (registration) =>
-      claimMetaCall(registration, 'request_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanRequestCode(fresh, deps.clock.now())),
-    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
-  );
-  try {
-    await callMeta(() => deps.meta.requestVerificationCode(phoneNumberId, input.method, input.language));
-  } catch (error) {
-    trigger.log.warn('request_code failed', {
-      registrationId: input.id,
-      phoneNumber: maskPhoneNumber(current.phoneNumber),
-      kind: isMetaError(error) ? error.kind : 'unknown',
-    });
-    await releaseAfterFailure(deps, input.id, token, 'request_code', error, trigger);
-    if (isMetaError(error, 'rejected') || isMetaError(error, 'object-missing')) {
-      throw new DomainError('verification-code-rejected', `Meta refused to send a code: ${error.message}`, {
-        suggestedAction: 'Check the number can receive SMS or calls, and try the other method.',
+export const makeRequestVerificationCode =
+  (deps: Deps) =>
+  async (input: { id: string; method: VerificationMethod; language: string; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    assertCanRequestCode(current, deps.clock.now());
+    const phoneNumberId = current.phoneNumberId!;
+    const token = await claimStep(deps, input, 'request_code', assertCanRequestCode, trigger);
+    try {
+      await callMeta(() => deps.meta.requestVerificationCode(phoneNumberId, input.method, input.language));
+    } catch (error) {
+      trigger.log.warn('request_code failed', {
+        registrationId: input.id,
+        phoneNumber: maskPhoneNumber(current.phoneNumber),
+        kind: isMetaError(error) ? error.kind : 'unknown',
       });
+      await releaseAfterFailure(deps, input.id, token, 'request_code', error, trigger);
+      if (isMetaError(error, 'rejected') || isMetaError(error, 'object-missing')) {
+        throw new DomainError('verification-code-rejected', `Meta refused to send a code: ${error.message}`, {
+          suggestedAction: 'Check the number can receive SMS or calls, and try the other method.',
+        });
+      }
+      throw error;
     }
-    throw error;
-  }
-  const requested = await deps.registrations.update(input.id, (registration) =>
-    recordCodeRequested(registration, { method: input.method, language: input.language }, contextOf(trigger, deps.clock)),
-  );
-  return requested.registration;
-}
+    const requested = await deps.registrations.update(input.id, (registration) =>
+      recordCodeRequested(registration, { method: input.method, language: input.language }, contextOf(trigger, deps.clock)),
+    );
+    return requested.registration;
+  };
 
 /**
  * Verifies a code with Meta and, when Meta accepts it, registers the number at once (the stage
@@ -69,40 +81,32 @@ export async function requestVerificationCode(
  * storage first, so a duplicate or concurrent submission makes no Meta call; wrong codes are
  * capped locally before Meta sees them. The code is neither stored nor logged.
  */
-export async function submitVerificationCode(
-  deps: Deps,
-  input: { id: string; code: string; ifMatchVersion?: number },
-  trigger: Trigger,
-): Promise<Registration> {
-  const current = await loadRegistration(deps.registrations, input.id, trigger);
-  if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
-    throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
-  }
-  assertCanSubmitCode(current, deps.clock.now());
-  const token = deps.ids.newId();
-  await deps.registrations.update(
-    input.id,
-    (registration) =>
-      claimMetaCall(registration, 'verify_code', token, contextOf(trigger, deps.clock), (fresh) => assertCanSubmitCode(fresh, deps.clock.now())),
-    input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {},
-  );
-  try {
-    await callMeta(() => deps.meta.verifyCode(current.phoneNumberId!, input.code));
-  } catch (error) {
-    if (isMetaError(error, 'rejected')) {
-      const after = await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock), token));
-      assertCanSubmitCode(after.registration, deps.clock.now());
-      throw new DomainError('verification-code-rejected', 'Meta rejected the verification code.', {
-        suggestedAction: 'Check the code in the latest SMS or call, or request a new code after the cooldown.',
-      });
+export const makeSubmitVerificationCode =
+  (deps: Deps) =>
+  async (input: { id: string; code: string; ifMatchVersion?: number }, trigger: Trigger): Promise<Registration> => {
+    const current = await loadRegistration(deps.registrations, input.id, trigger);
+    if (input.ifMatchVersion !== undefined && input.ifMatchVersion !== current.version) {
+      throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
     }
-    await releaseAfterFailure(deps, input.id, token, 'verify_code', error, trigger);
-    throw error;
-  }
-  const verified = await deps.registrations.update(
-    input.id,
-    (registration) => recordCodeVerified(registration, contextOf(trigger, deps.clock), token),
-    trigger.eventId ? { eventId: trigger.eventId } : {},
-  );
-  return completeMetaRegistration(deps, verified.registration, trigger, token);
-}
+    assertCanSubmitCode(current, deps.clock.now());
+    const token = await claimStep(deps, input, 'verify_code', assertCanSubmitCode, trigger);
+    try {
+      await callMeta(() => deps.meta.verifyCode(current.phoneNumberId!, input.code));
+    } catch (error) {
+      if (isMetaError(error, 'rejected')) {
+        const after = await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock), token));
+        assertCanSubmitCode(after.registration, deps.clock.now());
+        throw new DomainError('verification-code-rejected', 'Meta rejected the verification code.', {
+          suggestedAction: 'Check the code in the latest SMS or call, or request a new code after the cooldown.',
+        });
+      }
+      await releaseAfterFailure(deps, input.id, token, 'verify_code', error, trigger);
+      throw error;
+    }
+    const verified = await deps.registrations.update(
+      input.id,
+      (registration) => recordCodeVerified(registration, contextOf(trigger, deps.clock), token),
+      trigger.eventId ? { eventId: trigger.eventId } : {},
+    );
+    return completeMetaRegistration(deps, verified.registration, trigger, token);
+  };

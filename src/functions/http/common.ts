@@ -15,5 +15,3 @@ export const apiTrigger = (input: EndpointInput<unknown, unknown>, cause: Cause 
   log: input.log,
   caller: input.caller,
 });
-
-export const versionOf = (input: EndpointInput<unknown, unknown>) => (input.ifMatchVersion !== undefined ? { ifMatchVersion: input.ifMatchVersion } : {});
