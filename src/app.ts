@@ -25,7 +25,7 @@ import {
   makeSummarizeRegistrations,
 } from './domain/use-cases/read-registrations';
 import { makeReconcileRegistration } from './domain/use-cases/reconcile-registration';
-import { reconcileAll, type ReconcileOptions } from './domain/use-cases/reconcile-run';
+import { makeReconcileAll, type ReconcileOptions } from './domain/use-cases/reconcile-run';
 import { makeSelectBusinessAccount } from './domain/use-cases/select-business-account';
 import { makeSelectWhatsAppProfile } from './domain/use-cases/select-whatsapp-profile';
 import { makeHandleSmsDeliveryReport, makeRequestSmsProbe } from './domain/use-cases/sms-capability';
@@ -202,7 +202,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     applyAccountEvent,
     handleSmsReceived: makeHandleSmsReceived({ registrations, submitVerificationCode }),
     handleSmsDeliveryReport: makeHandleSmsDeliveryReport({ registrations, clock }),
-    reconcileAll: (log) => reconcileAll(reconcileDependencies, reconcileOptions, log),
+    reconcileAll: makeReconcileAll(reconcileDependencies, reconcileOptions),
   };
 
   return {

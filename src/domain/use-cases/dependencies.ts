@@ -35,8 +35,6 @@ export interface Ports {
   accountEventSink: EventPublisher;
 }
 
-export type OnboardingDependencies = Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids' | 'idempotency'>;
-
 /** Why a change happens: recorded in history (cause + event or request id + actor). */
 export interface Trigger {
   cause: Cause;

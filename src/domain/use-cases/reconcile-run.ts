@@ -1,14 +1,13 @@
 import { reconcileWithMeta } from '../commands';
 import { isMetaError, type MetaWaba } from '../meta';
 import type { Registration } from '../registration';
-import type { AcsChannels, Logger, ReconcileRun, ReconcileStore, WabaGroup } from '../ports';
+import type { AcsChannels, Logger, ReconcileRun, WabaGroup } from '../ports';
 import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
-import { contextOf, type OnboardingDependencies, type Trigger } from './dependencies';
+import { contextOf, type Ports, type Trigger } from './dependencies';
 
-export interface ReconcileDependencies extends Pick<OnboardingDependencies, 'registrations' | 'meta' | 'clock' | 'ids'> {
-  reconcileStore: ReconcileStore;
+export interface ReconcileDependencies extends Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids' | 'reconcileStore'> {
   acsChannels: AcsChannels | null;
   governor: RateLimitGovernor;
   credential: CredentialHealth;
@@ -60,7 +59,12 @@ type Tally = Pick<ReconcileRun, 'checked' | 'changed' | 'failed' | 'rateLimited'
  * one Graph call per WABA (field expansion brings its numbers), WABAs in id order so a run that
  * stops at its time budget leaves a checkpoint the next run resumes from.
  */
-export async function reconcileAll(deps: ReconcileDependencies, options: ReconcileOptions, log: Logger): Promise<ReconcileRun> {
+export const makeReconcileAll =
+  (deps: ReconcileDependencies, options: ReconcileOptions) =>
+  (log: Logger): Promise<ReconcileRun> =>
+    reconcileAll(deps, options, log);
+
+async function reconcileAll(deps: ReconcileDependencies, options: ReconcileOptions, log: Logger): Promise<ReconcileRun> {
   const started = deps.clock.now();
   const resumedFrom = await deps.reconcileStore.checkpoint();
   const tally: Tally = { checked: 0, changed: 0, failed: 0, rateLimited: 0 };
