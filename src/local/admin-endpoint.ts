@@ -18,18 +18,17 @@ export async function handleAdmin(runner: FunctionRunner, req: IncomingMessage, 
     name = '';
   }
   if ((req.method ?? '').toUpperCase() !== 'POST') {
-    sendProblem(res, { status: 405, title: 'Method not allowed', detail: 'Use POST to run a function', code: 'method-not-allowed' }, { allow: 'POST' });
+    sendProblem(res, { status: 405, detail: 'Use POST to run a function', code: 'method-not-allowed' }, { allow: 'POST' });
     return;
   }
   const fn = runner.find(name);
   if (!fn) {
-    sendProblem(res, { status: 404, title: 'Not found', detail: `No function named '${name}'`, code: 'not-found' });
+    sendProblem(res, { status: 404, detail: `No function named '${name}'`, code: 'not-found' });
     return;
   }
   if (fn.kind === 'http') {
     sendProblem(res, {
       status: 400,
-      title: 'The request is not valid',
       detail: `'${fn.name}' is an HTTP function: call it at /api/${fn.route}`,
       code: 'validation-failed',
     });
@@ -45,7 +44,7 @@ export async function handleAdmin(runner: FunctionRunner, req: IncomingMessage, 
     if (fn.kind === 'eventGrid') runner.eventsFromInput(input);
   } catch (error) {
     const detail = error instanceof EventPayloadError ? error.message : 'The body must be JSON like { "input": "..." }';
-    sendProblem(res, { status: 400, title: 'The request is not valid', detail, code: 'validation-failed' });
+    sendProblem(res, { status: 400, detail, code: 'validation-failed' });
     return;
   }
   // Like the Functions host: accepted now, run in the background; failures show in the log.

@@ -19,15 +19,11 @@ export function createApiEndpoint(functions: readonly FunctionDefinition[], log:
     const method = (req.method ?? 'GET').toUpperCase();
     const routed = router.route(method, url.pathname);
     if (routed.kind === 'notFound') {
-      sendProblem(res, { status: 404, title: 'Not found', detail: `No function serves ${url.pathname}`, code: 'not-found' });
+      sendProblem(res, { status: 404, detail: `No function serves ${url.pathname}`, code: 'not-found' });
       return;
     }
     if (routed.kind === 'methodNotAllowed') {
-      sendProblem(
-        res,
-        { status: 405, title: 'Method not allowed', detail: `${method} is not allowed on ${url.pathname}`, code: 'method-not-allowed' },
-        { allow: routed.allow.join(', ') },
-      );
+      sendProblem(res, { status: 405, detail: `${method} is not allowed on ${url.pathname}`, code: 'method-not-allowed' }, { allow: routed.allow.join(', ') });
       return;
     }
     const fn = routed.target;
@@ -41,14 +37,14 @@ export function createApiEndpoint(functions: readonly FunctionDefinition[], log:
       );
     } catch {
       // The Functions host answers an unhandled exception with a bare 500; the details stay in the log.
-      sendProblem(res, { status: 500, title: 'Internal error', detail: `Function '${fn.name}' failed; see the host log`, code: 'internal' });
+      sendProblem(res, { status: 500, detail: `Function '${fn.name}' failed; see the host log`, code: 'internal' });
       return;
     }
     try {
       await writeHttpResult(res, result);
     } catch (error) {
       log(`${fn.name}: error: cannot send its response: ${describeError(error)}`);
-      sendProblem(res, { status: 500, title: 'Internal error', detail: `Function '${fn.name}' returned an invalid response`, code: 'internal' });
+      sendProblem(res, { status: 500, detail: `Function '${fn.name}' returned an invalid response`, code: 'internal' });
     }
   };
 }

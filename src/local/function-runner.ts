@@ -24,22 +24,10 @@ class UnknownFunctionError extends Error {
   override readonly name = 'UnknownFunctionError';
 }
 
-export interface FunctionRunner {
-  /** Function names are case-insensitive in the Functions host. */
-  find(name: string): FunctionDefinition | undefined;
-  timers: ReadonlyMap<string, TimerState>;
-  runTimer(state: TimerState, reason: string): Promise<void>;
-  dispatchEvent(fn: EventGridFunction, event: unknown, reason: string): Promise<void>;
-  /** Runs a timer or Event Grid function now; `input` as in LocalHost.runFunction. */
-  runFunction(name: string, input?: unknown, reason?: string): Promise<void>;
-  /** The events an Event Grid function would run for `input`; throws EventPayloadError when there are none. */
-  eventsFromInput(input: unknown): unknown[];
-  /** Resolves when every run started so far has settled. */
-  settled(): Promise<void>;
-}
+export type FunctionRunner = ReturnType<typeof createFunctionRunner>;
 
 /** Fails for two functions of one name, or a timer schedule that never fires, so that start-up fails. */
-export function createFunctionRunner(functions: readonly FunctionDefinition[], log: LogLine, startedAt: Date): FunctionRunner {
+export function createFunctionRunner(functions: readonly FunctionDefinition[], log: LogLine, startedAt: Date) {
   const byName = new Map<string, FunctionDefinition>();
   for (const fn of functions) {
     const key = fn.name.toLowerCase();
@@ -102,15 +90,16 @@ export function createFunctionRunner(functions: readonly FunctionDefinition[], l
     return Array.isArray(input) ? input : [input];
   };
 
+  // Function names are case-insensitive in the Functions host.
   const find = (name: string): FunctionDefinition | undefined => byName.get(name.toLowerCase());
 
   return {
     find,
-    timers,
+    timers: timers as ReadonlyMap<string, TimerState>,
     runTimer,
     dispatchEvent,
     eventsFromInput,
-    async runFunction(name, input, reason = MANUAL_REASON) {
+    async runFunction(name: string, input?: unknown, reason = MANUAL_REASON): Promise<void> {
       const fn = find(name);
       if (!fn || fn.kind === 'http') throw new UnknownFunctionError(`No timer or Event Grid function named '${name}'`);
       if (fn.kind === 'timer') {
@@ -123,7 +112,8 @@ export function createFunctionRunner(functions: readonly FunctionDefinition[], l
       })();
       await track(run);
     },
-    async settled() {
+    /** Resolves when every run started so far has settled. */
+    async settled(): Promise<void> {
       await Promise.all([...background]);
     },
   };

@@ -4,13 +4,12 @@
  * `/admin/functions/{name}`, and fires timers on their NCRONTAB schedules.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FunctionDefinition } from '../functions/definitions';
 import { ADMIN_PREFIX, handleAdmin } from './admin-endpoint';
 import { createApiEndpoint } from './api-endpoint';
 import { EVENT_GRID_WEBHOOK_PATH, handleEventGridWebhook } from './event-grid-endpoint';
 import { createFunctionRunner, type FunctionRunner } from './function-runner';
-import { BodyTooLargeError, requestUrl, sendProblem } from './http-bridge';
+import { BodyTooLargeError, listen, requestUrl, sendProblem } from './http-bridge';
 import { describeError, type LogLine } from './invocation';
 import { refuseCrossSite, refuseForeignHost } from './request-guard';
 import { startTimerClock } from './timer-clock';
@@ -82,22 +81,11 @@ function serveEventGrid(runner: FunctionRunner, log: LogLine, req: IncomingMessa
 /** A handler failure becomes a problem answer rather than a dropped connection. */
 function answerFailure(res: ServerResponse, req: IncomingMessage, log: LogLine, error: unknown): void {
   if (error instanceof BodyTooLargeError) {
-    sendProblem(res, { status: 413, title: 'Payload too large', detail: error.message, code: 'payload-too-large' }, { connection: 'close' });
+    sendProblem(res, { status: 413, detail: error.message, code: 'payload-too-large' }, { connection: 'close' });
     return;
   }
   log(`Host: error while serving ${req.method ?? ''} ${req.url ?? ''}: ${describeError(error)}`);
-  sendProblem(res, { status: 500, title: 'Internal error', detail: 'The local host failed to serve this request', code: 'internal' });
-}
-
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
+  sendProblem(res, { status: 500, detail: 'The local host failed to serve this request', code: 'internal' });
 }
 
 /** Closes the server without letting a client that holds a request open keep the process alive. */
@@ -132,7 +120,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('The local Functions host is running.\n');
       return;
     }
-    sendProblem(res, { status: 404, title: 'Not found', detail: `Nothing is served at ${pathname}`, code: 'not-found' });
+    sendProblem(res, { status: 404, detail: `Nothing is served at ${pathname}`, code: 'not-found' });
   }
 
   const server = createServer((req, res) => {

@@ -4,7 +4,7 @@
  * refused when it comes from another origin or with a content type an HTML form can send.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendProblem } from './http-bridge';
+import { sendProblem, type Problem } from './http-bridge';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const FORM_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
@@ -29,12 +29,6 @@ function isJsonText(body: Buffer): boolean {
   }
 }
 
-interface Refusal {
-  status: number;
-  detail: string;
-  code: string;
-}
-
 /**
  * Refuses a request whose Host header names anything but loopback or the address listened on;
  * true when it answered.
@@ -44,7 +38,7 @@ export function refuseForeignHost(listenHost: string): (req: IncomingMessage, re
   return (req, res) => {
     const hostHeader = req.headers.host;
     if (hostHeader === undefined || allowedHostNames.has(hostNameOf(hostHeader))) return false;
-    sendProblem(res, { status: 403, title: 'Forbidden', detail: `Host ${hostHeader.slice(0, 100)} is not served: use localhost`, code: 'forbidden' });
+    sendProblem(res, { status: 403, detail: `Host ${hostHeader.slice(0, 100)} is not served: use localhost`, code: 'forbidden' });
     return true;
   };
 }
@@ -53,7 +47,7 @@ export function refuseForeignHost(listenHost: string): (req: IncomingMessage, re
  * Why a state-changing request is refused, or null. With `body`, also a form content type whose
  * body is not JSON (a body-less action such as disconnect, posted by a web form).
  */
-function crossSiteRefusal(req: IncomingMessage, body?: Buffer): Refusal | null {
+function crossSiteRefusal(req: IncomingMessage, body?: Buffer): Problem | null {
   if (SAFE_METHODS.has((req.method ?? 'GET').toUpperCase())) return null;
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== 'null' && !originIsLocal(origin)) {
@@ -77,11 +71,6 @@ function crossSiteRefusal(req: IncomingMessage, body?: Buffer): Refusal | null {
 export function refuseCrossSite(req: IncomingMessage, res: ServerResponse, body?: Buffer): boolean {
   const refusal = crossSiteRefusal(req, body);
   if (!refusal) return false;
-  sendProblem(res, {
-    status: refusal.status,
-    title: refusal.status === 403 ? 'Forbidden' : 'Unsupported media type',
-    detail: refusal.detail,
-    code: refusal.code,
-  });
+  sendProblem(res, refusal);
   return true;
 }
