@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth';
 import type { EventGridFunction } from '../functions/definitions';
-import { BodyTooLargeError, readBody, sendEmpty, sendJson, sendProblem } from './http-bridge';
+import { readBody, sendEmpty, sendJson, sendProblem } from './http-bridge';
 
 export const EVENT_GRID_WEBHOOK_PATH = '/runtime/webhooks/eventgrid';
 
@@ -59,7 +59,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 function answerCloudEventsHandshake(req: IncomingMessage, res: ServerResponse): void {
   const origin = header(req, 'webhook-request-origin')?.trim();
   if (!origin) {
-    sendProblem(res, { status: 400, title: 'The request is not valid', detail: 'Missing WebHook-Request-Origin header', code: 'validation-failed' });
+    sendProblem(res, { status: 400, detail: 'Missing WebHook-Request-Origin header', code: 'validation-failed' });
     return;
   }
   sendEmpty(res, 200, { 'webhook-allowed-origin': origin, 'webhook-allowed-rate': '*', allow: 'OPTIONS, POST' });
@@ -72,11 +72,7 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
     return;
   }
   if (method !== 'POST') {
-    sendProblem(
-      res,
-      { status: 405, title: 'Method not allowed', detail: `${method} is not allowed on ${EVENT_GRID_WEBHOOK_PATH}`, code: 'method-not-allowed' },
-      { allow: 'OPTIONS, POST' },
-    );
+    sendProblem(res, { status: 405, detail: `${method} is not allowed on ${EVENT_GRID_WEBHOOK_PATH}`, code: 'method-not-allowed' }, { allow: 'OPTIONS, POST' });
     return;
   }
 
@@ -84,7 +80,7 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
   const fn = functionName ? deps.findFunction(functionName) : undefined;
   if (!fn) {
     deps.log(`Event Grid: cannot find function '${functionName}'`);
-    sendProblem(res, { status: 404, title: 'Not found', detail: `No Event Grid function named '${functionName}'`, code: 'not-found' });
+    sendProblem(res, { status: 404, detail: `No Event Grid function named '${functionName}'`, code: 'not-found' });
     return;
   }
 
@@ -92,23 +88,14 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
   if (!eventType || !['subscriptionvalidation', 'notification', 'unsubscribe'].includes(eventType)) {
     sendProblem(res, {
       status: 400,
-      title: 'The request is not valid',
       detail: 'The aeg-event-type header must be SubscriptionValidation, Notification or Unsubscribe',
       code: 'validation-failed',
     });
     return;
   }
 
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      sendProblem(res, { status: 413, title: 'Payload too large', detail: error.message, code: 'payload-too-large' }, { connection: 'close' });
-      return;
-    }
-    throw error;
-  }
+  // A body too large is answered 413 by the host, as for every route.
+  const body = await readBody(req);
 
   if (eventType === 'unsubscribe') {
     sendEmpty(res, 202);
@@ -120,7 +107,7 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
     events = parseEventGridPayload(body.toString('utf8'));
   } catch (error) {
     if (!(error instanceof EventPayloadError)) throw error;
-    sendProblem(res, { status: 400, title: 'The request is not valid', detail: error.message, code: 'validation-failed' });
+    sendProblem(res, { status: 400, detail: error.message, code: 'validation-failed' });
     return;
   }
 
@@ -129,7 +116,6 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
     if (code === undefined) {
       sendProblem(res, {
         status: 400,
-        title: 'The request is not valid',
         detail: 'A SubscriptionValidation request must carry data.validationCode',
         code: 'validation-failed',
       });
@@ -153,7 +139,6 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
   if (failed > 0) {
     sendProblem(res, {
       status: 500,
-      title: 'Internal error',
       detail: `${failed} of ${events.length} event(s) failed; Event Grid will redeliver the batch`,
       code: 'internal',
     });

@@ -4,7 +4,8 @@
  * response goes through the library's own HttpResponse, so status, headers and jsonBody get exactly
  * the defaults they get in Azure (200, `application/json` unless a content-type was set).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 
 /** Far above what any function accepts (they cap bodies at 64 KiB); only stops absurd uploads. */
@@ -86,10 +87,21 @@ export async function writeHttpResult(res: ServerResponse, result: unknown): Pro
 
 export interface Problem {
   status: number;
-  title: string;
+  /** By default the one this host always gives for the status. */
+  title?: string;
   detail: string;
   code: string;
 }
+
+const PROBLEM_TITLES: Record<number, string> = {
+  400: 'The request is not valid',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  500: 'Internal error',
+};
 
 /**
  * RFC 9457 body, the shape every error of this service has (docs/design.md §5), with the same `type` URNs as
@@ -98,7 +110,7 @@ export interface Problem {
 export function sendProblem(res: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({
     type: `urn:whatsapp-acs-onboarding:problem:${problem.code}`,
-    title: problem.title,
+    title: problem.title ?? PROBLEM_TITLES[problem.status],
     status: problem.status,
     detail: problem.detail,
     code: problem.code,
@@ -124,4 +136,16 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...headers, 'content-length': '0' });
   res.end();
+}
+
+/** Starts listening; resolves with the port (the one picked when `port` is 0), rejects when it cannot listen. */
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }

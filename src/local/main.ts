@@ -74,51 +74,48 @@ function banner(lines: string[]): string {
 const LOCAL_ACS_TOPIC =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.communication/communicationservices/local-sandbox';
 
-function smsDeliveryReportEvent(sms: SandboxSms, report: { status: string; details: string | null }): Record<string, unknown> {
-  const now = new Date().toISOString();
+/** An ACS SMS event as Event Grid delivers it, from the sandbox's own Communication resource. */
+function acsSmsEvent(eventType: string, id: string, digits: string, now: string, data: Record<string, unknown>): Record<string, unknown> {
   return {
-    id: `Outgoing_${randomUUID()}`,
+    id,
     topic: LOCAL_ACS_TOPIC,
-    subject: `/phonenumber/${sms.to.replace(/\D/g, '')}`,
-    data: {
-      messageId: sms.messageId,
-      from: sms.from,
-      to: sms.to,
-      deliveryStatus: report.status,
-      deliveryStatusDetails: report.details,
-      deliveryAttempts: [{ timestamp: now, segmentsSucceeded: report.status === 'Delivered' ? 1 : 0, segmentsFailed: report.status === 'Delivered' ? 0 : 1 }],
-      receivedTimestamp: now,
-      tag: sms.tag,
-    },
-    eventType: 'Microsoft.Communication.SMSDeliveryReportReceived',
+    subject: `/phonenumber/${digits}`,
+    data,
+    eventType: `Microsoft.Communication.${eventType}`,
     dataVersion: '1.0',
     metadataVersion: '1',
     eventTime: now,
   };
 }
 
+function smsDeliveryReportEvent(sms: SandboxSms, report: { status: string; details: string | null }): Record<string, unknown> {
+  const now = new Date().toISOString();
+  const delivered = report.status === 'Delivered';
+  return acsSmsEvent('SMSDeliveryReportReceived', `Outgoing_${randomUUID()}`, sms.to.replace(/\D/g, ''), now, {
+    messageId: sms.messageId,
+    from: sms.from,
+    to: sms.to,
+    deliveryStatus: report.status,
+    deliveryStatusDetails: report.details,
+    deliveryAttempts: [{ timestamp: now, segmentsSucceeded: delivered ? 1 : 0, segmentsFailed: delivered ? 0 : 1 }],
+    receivedTimestamp: now,
+    tag: sms.tag,
+  });
+}
+
 function smsReceivedEvent(phoneNumber: string, code: string): Record<string, unknown> {
   const digits = phoneNumber.replace(/\D/g, '');
   const shown = /^\d{6}$/.test(code) ? `${code.slice(0, 3)}-${code.slice(3)}` : code;
-  const now = new Date().toISOString();
   const messageId = `Incoming_${randomUUID()}`;
-  return {
-    id: messageId,
-    topic: LOCAL_ACS_TOPIC,
-    subject: `/phonenumber/${digits}`,
-    data: {
-      messageId,
-      from: '32665',
-      to: `+${digits}`,
-      message: `Your WhatsApp Business code ${shown}\nDon't share this code with others`,
-      receivedTimestamp: now,
-      segmentCount: 1,
-    },
-    eventType: 'Microsoft.Communication.SMSReceived',
-    dataVersion: '1.0',
-    metadataVersion: '1',
-    eventTime: now,
-  };
+  const now = new Date().toISOString();
+  return acsSmsEvent('SMSReceived', messageId, digits, now, {
+    messageId,
+    from: '32665',
+    to: `+${digits}`,
+    message: `Your WhatsApp Business code ${shown}\nDon't share this code with others`,
+    receivedTimestamp: now,
+    segmentCount: 1,
+  });
 }
 
 function describeFunction(fn: FunctionDefinition, base: string): string {

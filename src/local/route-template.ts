@@ -3,6 +3,8 @@
  * paths the way the Functions host's ASP.NET routing does: literal segments are case-insensitive
  * and outrank parameters, parameters are URL-decoded, and a path that some route matches under
  * another method answers 405 rather than 404.
+ * Not a router package: the ranking, the 405 and the ambiguity check need this parsed template anyway,
+ * so one would replace only matchTemplate, and path-to-regexp 8 dropped the parameter constraints it needs.
  */
 import type { HttpMethod } from '@azure/functions';
 

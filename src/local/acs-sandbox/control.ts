@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readJsonBody, sendControlFailure, sendJson } from '../meta-sandbox/http';
+import { serveControl } from '../meta-sandbox/http';
 import { ACS_SANDBOX_ROUTES, AcsSandboxControlError, type AcsSandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the AcsSandboxState methods over HTTP. */
@@ -12,63 +12,42 @@ const failNextSchema = z.object({
   times: z.number().int().min(1).max(10_000).optional(),
 });
 
-const body = <T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> => readJsonBody(req, schema, (message) => new AcsSandboxControlError(message));
-
 const notFound = (what: string): AcsSandboxControlError => new AcsSandboxControlError(`${what} is not in the sandbox.`, 404);
 
-export async function handleControl(state: AcsSandboxState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const method = (req.method ?? 'GET').toUpperCase();
-  let segments: string[];
-  try {
-    segments = url.pathname
-      .split('/')
-      .filter(Boolean)
-      .slice(1)
-      .map((segment) => decodeURIComponent(segment));
-  } catch {
-    sendJson(res, 400, { error: { message: 'Malformed path.' } });
-    return;
-  }
-  const [collection, id] = segments;
-  const route = segments.length === 2 ? `${method} /${collection}/:id` : `${method} /${segments.join('/')}`;
-  try {
-    const reply = async (): Promise<[number, unknown]> => {
-      switch (route) {
-        case 'GET /state':
-          return [200, state.snapshot()];
-        case 'POST /reset':
-          state.reset();
-          return [200, state.snapshot()];
-        case 'POST /channels/:id':
-          return [201, { channelRegistrationId: state.addChannel(id!) }];
-        case 'DELETE /channels/:id':
-          if (!state.removeChannel(id!)) throw notFound(`Channel ${id}`);
-          return [200, { channelRegistrationId: id!.toLowerCase(), removed: true }];
-        case 'POST /failing-numbers/:id':
-          return [201, { phoneNumber: state.failNumber(id!) }];
-        case 'DELETE /failing-numbers/:id':
-          if (!state.unfailNumber(id!)) throw notFound(`Failing number ${id}`);
-          return [200, { removed: true }];
-        case 'POST /undeliverable-numbers/:id':
-          return [201, { phoneNumber: state.failDelivery(id!) }];
-        case 'DELETE /undeliverable-numbers/:id':
-          if (!state.restoreDelivery(id!)) throw notFound(`Undeliverable number ${id}`);
-          return [200, { removed: true }];
-        case 'POST /fail-next': {
-          const input = await body(req, failNextSchema);
-          state.failNext(input);
-          return [201, { pendingFailures: state.pendingFailures().length }];
-        }
-        case 'DELETE /fail-next':
-          state.clearFailures();
-          return [200, { pendingFailures: 0 }];
-        default:
-          throw new AcsSandboxControlError(`No sandbox route ${method} ${url.pathname}.`, 404);
+export function handleControl(state: AcsSandboxState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  return serveControl(req, res, url, AcsSandboxControlError, async ({ method, segments, body }) => {
+    const [collection, id] = segments;
+    const route = segments.length === 2 ? `${method} /${collection}/:id` : `${method} /${segments.join('/')}`;
+    switch (route) {
+      case 'GET /state':
+        return [200, state.snapshot()];
+      case 'POST /reset':
+        state.reset();
+        return [200, state.snapshot()];
+      case 'POST /channels/:id':
+        return [201, { channelRegistrationId: state.addChannel(id!) }];
+      case 'DELETE /channels/:id':
+        if (!state.removeChannel(id!)) throw notFound(`Channel ${id}`);
+        return [200, { channelRegistrationId: id!.toLowerCase(), removed: true }];
+      case 'POST /failing-numbers/:id':
+        return [201, { phoneNumber: state.failNumber(id!) }];
+      case 'DELETE /failing-numbers/:id':
+        if (!state.unfailNumber(id!)) throw notFound(`Failing number ${id}`);
+        return [200, { removed: true }];
+      case 'POST /undeliverable-numbers/:id':
+        return [201, { phoneNumber: state.failDelivery(id!) }];
+      case 'DELETE /undeliverable-numbers/:id':
+        if (!state.restoreDelivery(id!)) throw notFound(`Undeliverable number ${id}`);
+        return [200, { removed: true }];
+      case 'POST /fail-next': {
+        state.failNext(await body(failNextSchema));
+        return [201, { pendingFailures: state.pendingFailures().length }];
       }
-    };
-    const [status, result] = await reply();
-    sendJson(res, status, result);
-  } catch (error) {
-    sendControlFailure(res, error, (candidate): candidate is AcsSandboxControlError => candidate instanceof AcsSandboxControlError);
-  }
+      case 'DELETE /fail-next':
+        state.clearFailures();
+        return [200, { pendingFailures: 0 }];
+      default:
+        throw new AcsSandboxControlError(`No sandbox route ${method} ${url.pathname}.`, 404);
+    }
+  });
 }

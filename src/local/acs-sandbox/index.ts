@@ -31,8 +31,7 @@
  *   POST   /_sandbox/fail-next  { route?: "sms" | "templates", status? (500), code?, message?, times? (1) }
  *   DELETE /_sandbox/fail-next                   clear injected failures
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenLocally, sandboxRequestUrl, sendJson, type LocalSandbox } from '../meta-sandbox/http';
+import { serveSandbox, type LocalSandbox } from '../meta-sandbox/http';
 import { handleControl } from './control';
 import { handleService } from './service';
 import { AcsSandboxState, type SandboxSms } from './state';
@@ -75,21 +74,11 @@ export function createAcsSandbox(options: AcsSandboxOptions = {}): AcsSandbox {
   const log = options.log ?? ((line: string) => console.log(`[acs-sandbox] ${line}`));
   const context = { state, log, onSmsSent: options.onSmsSent };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    try {
-      const { url, control } = sandboxRequestUrl(path);
-      if (control) {
-        await handleControl(state, req, res, url);
-        return;
-      }
-      await handleService(context, req, res, url);
-    } catch (error) {
-      log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-      sendJson(res, 500, { error: { code: 'InternalServerError', message: 'Sandbox internal error' } });
-    }
-  };
-
-  const listen = (port = 0) => listenLocally(handle, port);
-
-  return { handle, state, listen };
+  return serveSandbox({
+    state,
+    log,
+    internalError: { error: { code: 'InternalServerError', message: 'Sandbox internal error' } },
+    control: (req, res, url) => handleControl(state, req, res, url),
+    service: (req, res, url) => handleService(context, req, res, url),
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { ControlError } from '../meta-sandbox/http';
 
 /**
  * The ACS sandbox's world: channel registrations that exist, numbers whose SMS fail, the SMS sent,
@@ -79,14 +80,8 @@ export const acsSandboxWorldSchema = z.object({
 
 export type AcsSandboxWorld = z.infer<typeof acsSandboxWorldSchema>;
 
-export class AcsSandboxControlError extends Error {
+export class AcsSandboxControlError extends ControlError {
   override readonly name = 'AcsSandboxControlError';
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,6 +95,12 @@ const channelKey = (id: string): string => id.trim().toLowerCase();
 export function sandboxE164(value: string): string | null {
   const trimmed = value.trim();
   return /^\+[1-9]\d{6,14}$/.test(trimmed) ? trimmed : null;
+}
+
+/** The control routes answer with the key they stored, normalized. */
+function addTo(set: Set<string>, key: string): string {
+  set.add(key);
+  return key;
 }
 
 /** Control routes accept numbers with or without `+` and with the usual separators. */
@@ -134,9 +135,7 @@ export class AcsSandboxState {
 
   addChannel(id: string): string {
     if (!isGuid(id.trim())) throw new AcsSandboxControlError(`Channel id "${id}" is not a GUID.`);
-    const key = channelKey(id);
-    this.channels.add(key);
-    return key;
+    return addTo(this.channels, channelKey(id));
   }
 
   /** True when the channel existed. */
@@ -149,9 +148,7 @@ export class AcsSandboxState {
   }
 
   failNumber(e164: string): string {
-    const number = controlNumber(e164);
-    this.failingNumbers.add(number);
-    return number;
+    return addTo(this.failingNumbers, controlNumber(e164));
   }
 
   unfailNumber(e164: string): boolean {
@@ -159,9 +156,7 @@ export class AcsSandboxState {
   }
 
   failDelivery(e164: string): string {
-    const number = controlNumber(e164);
-    this.undeliverableNumbers.add(number);
-    return number;
+    return addTo(this.undeliverableNumbers, controlNumber(e164));
   }
 
   restoreDelivery(e164: string): boolean {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readJsonBody, sendControlFailure, sendJson } from './http';
+import { serveControl } from './http';
 import type { SignupSessions } from './signup';
 import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
 
@@ -74,8 +74,6 @@ const FIXED_ROUTES = new Set([
   'DELETE /fail-next',
 ]);
 
-const body = <T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> => readJsonBody(req, schema, (message) => new SandboxControlError(message));
-
 function pattern(source: string): RegExp {
   try {
     return new RegExp(source);
@@ -84,100 +82,82 @@ function pattern(source: string): RegExp {
   }
 }
 
-export async function handleControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL, signups: SignupSessions): Promise<void> {
-  const method = (req.method ?? 'GET').toUpperCase();
-  let segments: string[];
-  try {
-    segments = url.pathname
-      .split('/')
-      .filter(Boolean)
-      .slice(1)
-      .map((segment) => decodeURIComponent(segment));
-  } catch {
-    sendJson(res, 400, { error: { message: 'Malformed path.' } });
-    return;
-  }
-  const exact = `${method} /${segments.join('/')}`;
-  const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${segments.map((segment, index) => (index === 1 ? ':id' : segment)).join('/')}`;
-  const id = segments[1] ?? '';
-  try {
-    const reply = async (): Promise<[number, unknown]> => {
-      switch (route) {
-        case 'GET /state':
-          return [200, state.snapshot()];
-        case 'POST /reset':
-          state.reset(await body(req, schemas.reset));
-          signups.reset();
-          return [200, state.snapshot()];
-        case 'GET /calls':
-          return [200, state.callCounts()];
-        case 'POST /calls/reset':
-          state.resetCalls();
-          return [200, state.callCounts()];
-        case 'POST /businesses':
-          return [201, state.addBusiness(await body(req, schemas.business))];
-        case 'POST /wabas':
-          return [201, state.addWaba(await body(req, schemas.waba))];
-        case 'POST /embedded-signup':
-          return [201, signups.start(await body(req, schemas.signup))];
-        case 'GET /embedded-signup/:id':
-          return [200, signups.session(id)];
-        case 'POST /wabas/:id/phone-numbers': {
-          const { phoneNumber, ...fields } = await body(req, schemas.phone);
-          return [201, withoutSecrets(state.addPhoneNumber(id, phoneNumber, fields))];
-        }
-        case 'POST /wabas/:id/phone-numbers/bulk': {
-          const { count, ...fields } = await body(req, schemas.bulk);
-          const added = state.addPhoneNumbers(id, count, fields);
-          return [201, { count: added.length, ids: added.map((phone) => phone.id) }];
-        }
-        case 'POST /wabas/:id/unshare':
-          return [200, state.unshareWaba(id)];
-        case 'POST /wabas/:id/share':
-          return [200, state.shareWaba(id)];
-        case 'POST /wabas/:id/account-review-status':
-          return [200, state.setAccountReviewStatus(id, (await body(req, schemas.accountReviewStatus)).accountReviewStatus)];
-        case 'POST /wabas/:id/business-verification-status':
-          return [200, state.setBusinessVerificationStatus(id, (await body(req, schemas.businessVerificationStatus)).businessVerificationStatus)];
-        case 'POST /wabas/:id/new-number-name-status':
-          return [200, state.setNewNumberNameStatus(id, (await body(req, schemas.nameStatus)).nameStatus)];
-        case 'GET /phone-numbers/:id':
-          return [200, withoutSecrets(state.requirePhone(id))];
-        case 'POST /phone-numbers/:id/delete':
-          return [200, withoutSecrets(state.deletePhoneNumber(id, (await body(req, schemas.delete)).mode ?? 'status'))];
-        case 'POST /phone-numbers/:id/name-status':
-          return [200, withoutSecrets(state.setNameStatus(id, (await body(req, schemas.nameStatus)).nameStatus))];
-        case 'POST /phone-numbers/:id/status':
-          return [200, withoutSecrets(state.setPhoneStatus(id, (await body(req, schemas.status)).status))];
-        case 'POST /phone-numbers/:id/update':
-          return [200, withoutSecrets(state.updatePhoneNumber(id, await body(req, phoneFieldsSchema)))];
-        case 'GET /codes/:id': {
-          const phone = state.requirePhone(id);
-          if (!phone.lastCode) throw new SandboxControlError(`No code was requested for ${id}.`, 404);
-          return [200, { phoneNumber: phone.e164, phoneNumberId: phone.id, ...phone.lastCode }];
-        }
-        case 'POST /fail-next': {
-          const input = await body(req, schemas.failNext);
-          const target: SandboxOperation | RegExp = input.operation ?? pattern(input.pathPattern!);
-          state.failNext(target, input.error, {
-            ...(input.times !== undefined ? { times: input.times } : {}),
-            ...(input.httpStatus !== undefined ? { httpStatus: input.httpStatus } : {}),
-            ...(input.estimatedTimeToRegainAccess !== undefined ? { estimatedTimeToRegainAccess: input.estimatedTimeToRegainAccess } : {}),
-          });
-          return [201, { pendingFailures: state.pendingFailures().length }];
-        }
-        case 'DELETE /fail-next':
-          state.clearFailures();
-          return [200, { pendingFailures: 0 }];
-        default:
-          throw new SandboxControlError(`No sandbox route ${method} ${url.pathname}.`, 404);
+export function handleControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL, signups: SignupSessions): Promise<void> {
+  return serveControl(req, res, url, SandboxControlError, async ({ method, segments, body }) => {
+    const exact = `${method} /${segments.join('/')}`;
+    const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${segments.map((segment, index) => (index === 1 ? ':id' : segment)).join('/')}`;
+    const id = segments[1] ?? '';
+    switch (route) {
+      case 'GET /state':
+        return [200, state.snapshot()];
+      case 'POST /reset':
+        state.reset(await body(schemas.reset));
+        signups.reset();
+        return [200, state.snapshot()];
+      case 'GET /calls':
+        return [200, state.callCounts()];
+      case 'POST /calls/reset':
+        state.resetCalls();
+        return [200, state.callCounts()];
+      case 'POST /businesses':
+        return [201, state.addBusiness(await body(schemas.business))];
+      case 'POST /wabas':
+        return [201, state.addWaba(await body(schemas.waba))];
+      case 'POST /embedded-signup':
+        return [201, signups.start(await body(schemas.signup))];
+      case 'GET /embedded-signup/:id':
+        return [200, signups.session(id)];
+      case 'POST /wabas/:id/phone-numbers': {
+        const { phoneNumber, ...fields } = await body(schemas.phone);
+        return [201, withoutSecrets(state.addPhoneNumber(id, phoneNumber, fields))];
       }
-    };
-    const [status, result] = await reply();
-    sendJson(res, status, result);
-  } catch (error) {
-    sendControlFailure(res, error, (candidate): candidate is SandboxControlError => candidate instanceof SandboxControlError);
-  }
+      case 'POST /wabas/:id/phone-numbers/bulk': {
+        const { count, ...fields } = await body(schemas.bulk);
+        const added = state.addPhoneNumbers(id, count, fields);
+        return [201, { count: added.length, ids: added.map((phone) => phone.id) }];
+      }
+      case 'POST /wabas/:id/unshare':
+        return [200, state.unshareWaba(id)];
+      case 'POST /wabas/:id/share':
+        return [200, state.shareWaba(id)];
+      case 'POST /wabas/:id/account-review-status':
+        return [200, state.setAccountReviewStatus(id, (await body(schemas.accountReviewStatus)).accountReviewStatus)];
+      case 'POST /wabas/:id/business-verification-status':
+        return [200, state.setBusinessVerificationStatus(id, (await body(schemas.businessVerificationStatus)).businessVerificationStatus)];
+      case 'POST /wabas/:id/new-number-name-status':
+        return [200, state.setNewNumberNameStatus(id, (await body(schemas.nameStatus)).nameStatus)];
+      case 'GET /phone-numbers/:id':
+        return [200, withoutSecrets(state.requirePhone(id))];
+      case 'POST /phone-numbers/:id/delete':
+        return [200, withoutSecrets(state.deletePhoneNumber(id, (await body(schemas.delete)).mode ?? 'status'))];
+      case 'POST /phone-numbers/:id/name-status':
+        return [200, withoutSecrets(state.setNameStatus(id, (await body(schemas.nameStatus)).nameStatus))];
+      case 'POST /phone-numbers/:id/status':
+        return [200, withoutSecrets(state.setPhoneStatus(id, (await body(schemas.status)).status))];
+      case 'POST /phone-numbers/:id/update':
+        return [200, withoutSecrets(state.updatePhoneNumber(id, await body(phoneFieldsSchema)))];
+      case 'GET /codes/:id': {
+        const phone = state.requirePhone(id);
+        if (!phone.lastCode) throw new SandboxControlError(`No code was requested for ${id}.`, 404);
+        return [200, { phoneNumber: phone.e164, phoneNumberId: phone.id, ...phone.lastCode }];
+      }
+      case 'POST /fail-next': {
+        const input = await body(schemas.failNext);
+        const target: SandboxOperation | RegExp = input.operation ?? pattern(input.pathPattern!);
+        state.failNext(target, input.error, {
+          ...(input.times !== undefined ? { times: input.times } : {}),
+          ...(input.httpStatus !== undefined ? { httpStatus: input.httpStatus } : {}),
+          ...(input.estimatedTimeToRegainAccess !== undefined ? { estimatedTimeToRegainAccess: input.estimatedTimeToRegainAccess } : {}),
+        });
+        return [201, { pendingFailures: state.pendingFailures().length }];
+      }
+      case 'DELETE /fail-next':
+        state.clearFailures();
+        return [200, { pendingFailures: 0 }];
+      default:
+        throw new SandboxControlError(`No sandbox route ${method} ${url.pathname}.`, 404);
+    }
+  });
 }
 
 function withoutSecrets<T extends { lastCode: unknown; pinHash: unknown }>(phone: T): Omit<T, 'lastCode' | 'pinHash'> {

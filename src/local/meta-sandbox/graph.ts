@@ -151,14 +151,12 @@ function phonePage(
   if (slice.length === 0) return { data };
   const end = start + slice.length;
   const paging: Record<string, unknown> = { cursors: { before: encodeCursor(start), after: encodeCursor(end) } };
-  if (end < phones.length) {
-    const query = new URLSearchParams({ fields: serializeFields(fields), limit: String(limit), after: encodeCursor(end) });
-    paging.next = `${request.base}${request.versionPrefix}/${waba.id}/phone_numbers?${query.toString()}`;
-  }
-  if (start > 0) {
-    const query = new URLSearchParams({ fields: serializeFields(fields), limit: String(limit), before: encodeCursor(start) });
-    paging.previous = `${request.base}${request.versionPrefix}/${waba.id}/phone_numbers?${query.toString()}`;
-  }
+  const link = (cursor: 'after' | 'before', offset: number): string => {
+    const query = new URLSearchParams({ fields: serializeFields(fields), limit: String(limit), [cursor]: encodeCursor(offset) });
+    return `${request.base}${request.versionPrefix}/${waba.id}/phone_numbers?${query.toString()}`;
+  };
+  if (end < phones.length) paging.next = link('after', end);
+  if (start > 0) paging.previous = link('before', start);
   return { data, paging };
 }
 
@@ -166,14 +164,16 @@ function phonePage(
 
 function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   const { state } = ctx;
-  const unknown = (path: string): Route => ({
-    operation: 'unknown',
-    objectId: undefined,
-    usageWabaId: undefined,
-    run: () => {
-      throw graphErrors.unknownPath(path);
-    },
+  const route = (operation: SandboxOperation, objectId: string | undefined, usageWabaId: string | undefined, run: Route['run']): Route => ({
+    operation,
+    objectId,
+    usageWabaId,
+    run,
   });
+  const fail = (error: SandboxGraphError) => (): never => {
+    throw error;
+  };
+  const unknown = (path: string): Route => route('unknown', undefined, undefined, fail(graphErrors.unknownPath(path)));
   const [id, edge, ...extra] = segments;
   if (id === undefined || extra.length > 0) return unknown(`/${segments.join('/')}`);
 
@@ -197,73 +197,29 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   };
 
   if (edge === undefined) {
-    if (id === 'debug_token' && method === 'GET') {
-      return { operation: 'debug_token', objectId: undefined, usageWabaId: undefined, run: (request) => debugToken(state, request) };
+    if (id === 'debug_token' && method === 'GET') return route('debug_token', undefined, undefined, (request) => debugToken(state, request));
+    if (method !== 'GET') return route('post_object', id, undefined, fail(graphErrors.objectMissing(id, 'post')));
+    const business = state.business(id);
+    if (business) {
+      return route('get_business', id, undefined, (request) => ({
+        body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business'),
+      }));
     }
-    if (method !== 'GET') {
-      return {
-        operation: 'post_object',
-        objectId: id,
-        usageWabaId: undefined,
-        run: () => {
-          throw graphErrors.objectMissing(id, 'post');
-        },
-      };
-    }
-    if (state.business(id)) {
-      const business = state.business(id)!;
-      return {
-        operation: 'get_business',
-        objectId: id,
-        usageWabaId: undefined,
-        run: (request) => ({ body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business') }),
-      };
-    }
-    if (state.waba(id)) {
-      return {
-        operation: 'get_waba',
-        objectId: id,
-        usageWabaId: wabaUsage(id),
-        run: (request) => ({ body: getWaba(state, request, accessibleWaba(id, 'get')) }),
-      };
-    }
+    if (state.waba(id)) return route('get_waba', id, wabaUsage(id), (request) => ({ body: getWaba(state, request, accessibleWaba(id, 'get')) }));
     if (state.phoneNumbers.has(id)) {
-      return {
-        operation: 'get_phone_number',
-        objectId: id,
-        usageWabaId: phoneUsage(id),
-        run: (request) => ({
-          body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), 'WhatsAppBusinessPhoneNumber'),
-        }),
-      };
+      return route('get_phone_number', id, phoneUsage(id), (request) => ({
+        body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), 'WhatsAppBusinessPhoneNumber'),
+      }));
     }
-    return {
-      operation: 'get_object',
-      objectId: id,
-      usageWabaId: undefined,
-      run: () => {
-        throw graphErrors.objectMissing(id, 'get');
-      },
-    };
+    return route('get_object', id, undefined, fail(graphErrors.objectMissing(id, 'get')));
   }
 
   if (id === 'oauth' && edge === 'access_token') {
-    return {
-      operation: 'oauth_access_token',
-      objectId: undefined,
-      usageWabaId: undefined,
-      public: true,
-      run: (request) => ({ body: ctx.signups.exchange(request.params) }),
-    };
+    return { ...route('oauth_access_token', undefined, undefined, (request) => ({ body: ctx.signups.exchange(request.params) })), public: true };
   }
 
   const verb = method === 'GET' ? 'get' : 'post';
-  const on = (operation: SandboxOperation, usageWabaId: string | undefined, run: Route['run']): Route => ({
-    operation,
-    objectId: id,
-    usageWabaId,
-    run,
-  });
+  const on = (operation: SandboxOperation, usageWabaId: string | undefined, run: Route['run']): Route => route(operation, id, usageWabaId, run);
   switch (`${method} ${edge}`) {
     case 'GET phone_numbers':
       return on('list_phone_numbers', wabaUsage(id), (request) => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { BodyTooLargeError, listen, readBody as readBytes } from '../http-bridge';
 
 /** Small HTTP helpers shared by the Graph and control routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -10,15 +10,11 @@ export class BodyError extends Error {
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BodyError('Request body too large');
-    chunks.push(buffer);
+  try {
+    return (await readBytes(req, MAX_BODY_BYTES)).toString('utf8');
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? new BodyError('Request body too large') : error;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -67,23 +63,67 @@ export function stringParam(params: Record<string, unknown>, name: string): stri
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A control route's JSON body (empty means `{}`), validated; failures become the sandbox's own 400 error. */
-export async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, fail: (message: string) => Error): Promise<T> {
-  const raw = await readBody(req);
-  let json: unknown = {};
-  if (raw.trim() !== '') {
+/** A control request a sandbox refuses, with the status it answers (400 unless given). */
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** A `/_sandbox/...` request as a sandbox's control routes see it. */
+export interface ControlRequest {
+  method: string;
+  /** The decoded path segments below `/_sandbox`. */
+  segments: string[];
+  /** The JSON body (empty means `{}`), validated; a failure is the sandbox's own 400 error. */
+  body<T>(schema: z.ZodType<T>): Promise<T>;
+}
+
+/**
+ * Both sandboxes' control routes answer alike: JSON replies, a malformed path 400, their own
+ * errors with their status, a too-large body 413 and anything else 500.
+ */
+export async function serveControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  Failure: new (message: string, status?: number) => ControlError,
+  answer: (request: ControlRequest) => Promise<[status: number, body: unknown]>,
+): Promise<void> {
+  let segments: string[];
+  try {
+    segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .slice(1)
+      .map((segment) => decodeURIComponent(segment));
+  } catch {
+    sendJson(res, 400, { error: { message: 'Malformed path.' } });
+    return;
+  }
+  const body = async <T>(schema: z.ZodType<T>): Promise<T> => {
+    const raw = await readBody(req);
+    let json: unknown = {};
     try {
-      json = JSON.parse(raw);
+      if (raw.trim() !== '') json = JSON.parse(raw);
     } catch {
-      throw fail('The body is not valid JSON.');
+      throw new Failure('The body is not valid JSON.');
     }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    throw new Failure(`Invalid body: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ')}`);
+  };
+  try {
+    const [status, result] = await answer({ method: (req.method ?? 'GET').toUpperCase(), segments, body });
+    sendJson(res, status, result);
+  } catch (error) {
+    if (error instanceof ControlError) sendJson(res, error.status, { error: { message: error.message } });
+    else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
+    else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-    throw fail(`Invalid body: ${problems.join('; ')}`);
-  }
-  return parsed.data;
 }
 
 /** Serves a sandbox on its own port on 127.0.0.1 (0 = a free one). */
@@ -94,16 +134,8 @@ export async function listenLocally(
   const server = createServer((req, res) => {
     void handle(req, res, req.url ?? '/');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${await listen(server, port, '127.0.0.1')}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -121,15 +153,26 @@ export interface LocalSandbox<TState> {
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
 
-/** Answers a failed control route: the sandbox's own errors with their status, a too-large body 413, the rest 500. */
-export function sendControlFailure(res: ServerResponse, error: unknown, isControlError: (error: unknown) => error is Error & { status: number }): void {
-  if (isControlError(error)) sendJson(res, error.status, { error: { message: error.message } });
-  else if (error instanceof BodyError) sendJson(res, 413, { error: { message: error.message } });
-  else sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
-}
-
-/** The URL of a request as a sandbox sees it (path after its mount point), and whether it is a control route. */
-export function sandboxRequestUrl(path: string): { url: URL; control: boolean } {
-  const url = new URL(path.startsWith('/') ? path : `/${path}`, 'http://sandbox.invalid');
-  return { url, control: url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/') };
+/**
+ * Both sandboxes route alike: `/_sandbox/...` to their control routes, the rest to the service they
+ * imitate; a crash is logged and answered 500 with `internalError`, in that service's error shape.
+ */
+export function serveSandbox<TState>(parts: {
+  state: TState;
+  log: (line: string) => void;
+  internalError: unknown;
+  control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  service(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+}): LocalSandbox<TState> {
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    try {
+      const url = new URL(path.startsWith('/') ? path : `/${path}`, 'http://sandbox.invalid');
+      const control = url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/');
+      await (control ? parts.control(req, res, url) : parts.service(req, res, url));
+    } catch (error) {
+      parts.log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+      sendJson(res, 500, parts.internalError);
+    }
+  };
+  return { handle, state: parts.state, listen: (port = 0) => listenLocally(handle, port) };
 }

@@ -74,10 +74,9 @@
  * 200000000000001 "Contoso Sandbox" (APPROVED, verified) without numbers.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleControl } from './control';
 import { handleGraph, type SandboxCodeMessage } from './graph';
-import { listenLocally, sandboxRequestUrl, sendJson, sleep, type LocalSandbox } from './http';
+import { serveSandbox, sleep, type LocalSandbox } from './http';
 import { SignupSessions, DEFAULT_SANDBOX_APP_ID, type SandboxApp } from './signup';
 import { SandboxState } from './state';
 
@@ -136,26 +135,18 @@ export function createMetaSandbox(options: MetaSandboxOptions = {}): MetaSandbox
     signups,
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    try {
-      const { url, control } = sandboxRequestUrl(path);
-      if (control) {
-        await handleControl(state, req, res, url, signups);
-        return;
-      }
+  const sandbox = serveSandbox({
+    state,
+    log,
+    internalError: { error: { message: 'Sandbox internal error', type: 'OAuthException', code: 2, is_transient: true, fbtrace_id: 'sandbox' } },
+    control: (req, res, url) => handleControl(state, req, res, url, signups),
+    service: (req, res, url) => {
       // The mount point is what the full request URL has in front of `path`.
       const relative = `${url.pathname}${url.search}`;
       const full = req.url ?? relative;
       const mount = full.endsWith(relative) ? full.slice(0, full.length - relative.length) : '';
-      const base = `http://${req.headers.host ?? '127.0.0.1'}${mount}`;
-      await handleGraph(context, req, res, url, base);
-    } catch (error) {
-      log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-      sendJson(res, 500, { error: { message: 'Sandbox internal error', type: 'OAuthException', code: 2, is_transient: true, fbtrace_id: 'sandbox' } });
-    }
-  };
-
-  const listen = (port = 0) => listenLocally(handle, port);
-
-  return { handle, state, listen, signups };
+      return handleGraph(context, req, res, url, `http://${req.headers.host ?? '127.0.0.1'}${mount}`);
+    },
+  });
+  return { ...sandbox, signups };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { toE164 } from '../../domain/phone-number';
 import type { MetaErrorSpec } from './errors';
+import { ControlError } from './http';
 import type { MetaSandboxWorld } from './world';
 
 /**
@@ -139,14 +140,8 @@ export interface SandboxSnapshot {
   pendingFailures: number;
 }
 
-export class SandboxControlError extends Error {
+export class SandboxControlError extends ControlError {
   override readonly name = 'SandboxControlError';
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 export const SEED_BUSINESS = { id: '100000000000001', name: 'Contoso Sandbox Business' } as const;
@@ -328,47 +323,41 @@ export class SandboxState {
     return phone;
   }
 
+  /** Changes the live record, so the Graph endpoints answer the new values from the next call on. */
+  private updateWaba(
+    wabaId: string,
+    patch: Partial<Pick<SandboxWaba, 'shared' | 'accountReviewStatus' | 'businessVerificationStatus' | 'newNumberNameStatus'>>,
+  ): SandboxWaba {
+    return Object.assign(this.requireWaba(wabaId), patch);
+  }
+
   unshareWaba(wabaId: string): SandboxWaba {
-    const waba = this.requireWaba(wabaId);
-    waba.shared = false;
-    return waba;
+    return this.updateWaba(wabaId, { shared: false });
   }
 
   shareWaba(wabaId: string): SandboxWaba {
-    const waba = this.requireWaba(wabaId);
-    waba.shared = true;
-    return waba;
+    return this.updateWaba(wabaId, { shared: true });
   }
 
   setAccountReviewStatus(wabaId: string, accountReviewStatus: string): SandboxWaba {
-    const waba = this.requireWaba(wabaId);
-    waba.accountReviewStatus = accountReviewStatus;
-    return waba;
+    return this.updateWaba(wabaId, { accountReviewStatus });
   }
 
-  setBusinessVerificationStatus(wabaId: string, status: string): SandboxWaba {
-    const waba = this.requireWaba(wabaId);
-    waba.businessVerificationStatus = status;
-    return waba;
+  setBusinessVerificationStatus(wabaId: string, businessVerificationStatus: string): SandboxWaba {
+    return this.updateWaba(wabaId, { businessVerificationStatus });
   }
 
   /** `name_status` for numbers added to this WABA through the Graph API from now on. */
-  setNewNumberNameStatus(wabaId: string, nameStatus: string): SandboxWaba {
-    const waba = this.requireWaba(wabaId);
-    waba.newNumberNameStatus = nameStatus;
-    return waba;
+  setNewNumberNameStatus(wabaId: string, newNumberNameStatus: string): SandboxWaba {
+    return this.updateWaba(wabaId, { newNumberNameStatus });
   }
 
   setNameStatus(idOrE164: string, nameStatus: string): SandboxPhoneNumber {
-    const phone = this.requirePhone(idOrE164);
-    phone.nameStatus = nameStatus;
-    return phone;
+    return this.updatePhoneNumber(idOrE164, { nameStatus });
   }
 
   setPhoneStatus(idOrE164: string, status: string): SandboxPhoneNumber {
-    const phone = this.requirePhone(idOrE164);
-    phone.status = status;
-    return phone;
+    return this.updatePhoneNumber(idOrE164, { status });
   }
 
   updatePhoneNumber(idOrE164: string, patch: Omit<SandboxPhoneFields, 'id'>): SandboxPhoneNumber {
