@@ -50,3 +50,28 @@ export function startMemorySampler(intervalMs = 100): { stop(): { peak: MemoryRe
     },
   };
 }
+
+/**
+ * The live heap while a run goes: every `intervalMs` a full collection, then heapUsed. What the
+ * run holds, not the garbage V8 has not collected yet (that peak depends on when V8 chooses to
+ * collect, so a longer run shows more of it whatever it holds). The collections cost time: use it
+ * on a run that is not timed.
+ */
+export function startLiveHeapSampler(intervalMs = 200): { stop(): { peakLiveMb: number; samples: number } } {
+  collectGarbage();
+  let peakLiveMb = readMemory().heapUsedMb;
+  let samples = 1;
+  const sample = (): void => {
+    collectGarbage();
+    peakLiveMb = Math.max(peakLiveMb, readMemory().heapUsedMb);
+    samples += 1;
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { peakLiveMb, samples };
+    },
+  };
+}

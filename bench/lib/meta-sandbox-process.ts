@@ -12,14 +12,16 @@ export interface SandboxWorld {
   wabas: Array<{ id: string; name: string; numbers: Array<{ phoneNumber: string; fields: SandboxPhoneFields }> }>;
 }
 
-type Request = { kind: 'world'; world: SandboxWorld } | { kind: 'calls' };
-type Reply = { kind: 'ready'; url: string; phoneNumberIds: string[] } | { kind: 'calls'; total: number };
+type Request = { kind: 'world'; world: SandboxWorld } | { kind: 'calls' } | { kind: 'name-status'; phoneNumbers: string[]; nameStatus: string };
+type Reply = { kind: 'ready'; url: string; phoneNumberIds: string[] } | { kind: 'calls'; total: number } | { kind: 'name-status-set' };
 
 export interface SandboxProcess {
   url: string;
   /** Graph ids of the numbers, in the order they were given. */
   phoneNumberIds: string[];
   calls(): Promise<number>;
+  /** Meta's review decision of these numbers' display names, changed (so the next reconcile writes them). */
+  setNameStatus(phoneNumbers: string[], nameStatus: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,9 @@ export async function startSandboxProcess(world: SandboxWorld): Promise<SandboxP
     url: ready.url,
     phoneNumberIds: ready.phoneNumberIds,
     calls: async () => ((await ask(child, { kind: 'calls' }, 'calls')) as Extract<Reply, { kind: 'calls' }>).total,
+    setNameStatus: async (phoneNumbers, nameStatus) => {
+      await ask(child, { kind: 'name-status', phoneNumbers, nameStatus }, 'name-status-set');
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -64,6 +69,10 @@ async function serve(world: SandboxWorld): Promise<Reply> {
   const server = await sandbox.listen(0);
   process.on('message', (request: Request) => {
     if (request.kind === 'calls') process.send?.({ kind: 'calls', total: sandbox.state.callCounts().total } satisfies Reply);
+    if (request.kind === 'name-status') {
+      for (const phoneNumber of request.phoneNumbers) sandbox.state.setNameStatus(phoneNumber, request.nameStatus);
+      process.send?.({ kind: 'name-status-set' } satisfies Reply);
+    }
   });
   return { kind: 'ready', url: server.url, phoneNumberIds };
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { MetaGraphError, type BusinessUseCaseUsage, type MetaPhoneNumber, type MetaWaba } from '../../domain/meta';
 import type { MetaGraph } from '../../domain/ports';
 import type { VerificationMethod } from '../../domain/registration';
@@ -262,7 +261,5 @@ function toPhoneNumber(phone: GraphPhoneNumber): MetaPhoneNumber {
   };
 }
 
-const stringOrNull = (value: unknown): string | null => {
-  const parsed = z.string().min(1).safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
+/** The messaging limit comes in one of two fields depending on the version; anything but a non-empty string counts as absent. */
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);

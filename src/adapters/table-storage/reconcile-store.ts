@@ -12,7 +12,7 @@ const RUN_PARTITION = 'run';
 const CHECKPOINT_KEY = { partitionKey: 'checkpoint', rowKey: 'reconcile' };
 const WABA_PREFIX = 'w|';
 /** Rows read per shard and page (two pages buffered): memory stays the same however many registrations there are. */
-const PAGE = 50;
+const PAGE = 25;
 /** Newest first in key order: the row key counts down with time. */
 const runRowKey = (run: ReconcileRun): string => `${String(9_999_999_999_999 - Date.parse(run.startedAt)).padStart(13, '0')}-${run.id}`;
 

@@ -69,9 +69,10 @@ export function phonePointer(registration: Registration): Row | null {
  * The entity row has a column per field (readable in Storage Explorer); a copy holds the
  * registration as one JSON property, which is all a reader needs and far cheaper to write.
  */
-function rowProperties(rowKey: string, registration: Registration, markers: MarkerList): Properties {
-  const base = rowKey.startsWith('e|') ? registrationProperties(registration) : { r: JSON.stringify(registration) };
-  return { ...base, markers: JSON.stringify(markers) };
+function rowsProperties(registration: Registration, markers: MarkerList): (rowKey: string) => Properties {
+  // Every copy carries the same text: serialised once per write, not once per row.
+  const copy = { r: JSON.stringify(registration), markers: JSON.stringify(markers) };
+  return (rowKey) => (rowKey.startsWith('e|') ? { ...registrationProperties(registration), markers: copy.markers } : copy);
 }
 
 /** A registration from its entity row or from any copy. */
@@ -146,8 +147,9 @@ export function planWrite(transition: Transition): PlannedWrite {
   }
   const nextKeys = copyRowKeys(next);
   const currentKeys = current ? copyRowKeys(current.registration) : [];
+  const propertiesOf = rowsProperties(next, markers);
   for (const rowKey of nextKeys) {
-    const row: Row = { partitionKey, rowKey, ...rowProperties(rowKey, next, markers) };
+    const row: Row = { partitionKey, rowKey, ...propertiesOf(rowKey) };
     // The condition goes first: a stale write is refused before the transaction changed anything
     // (Azurite's rollback of a failed transaction is not safe while others run concurrently).
     if (token && token.rowKey === rowKey) actions.unshift(['update', row, 'Replace', { etag: token.etag }]);
@@ -174,7 +176,8 @@ export function planWrite(transition: Transition): PlannedWrite {
 /** Every row a registration has when stored as is, with no history (bulk loading: benchmarks, migrations). */
 export function storedRowsOf(registration: Registration): Row[] {
   const partitionKey = shardPartition(shardOfId(registration.id));
-  const rows: Row[] = copyRowKeys(registration).map((rowKey) => ({ partitionKey, rowKey, ...rowProperties(rowKey, registration, []) }));
+  const propertiesOf = rowsProperties(registration, []);
+  const rows: Row[] = copyRowKeys(registration).map((rowKey) => ({ partitionKey, rowKey, ...propertiesOf(rowKey) }));
   const pointer = phonePointer(registration);
   return pointer ? [...rows, pointer] : rows;
 }

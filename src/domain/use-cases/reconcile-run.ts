@@ -1,4 +1,4 @@
-import { reconcileWithMeta } from '../commands';
+import { reconcileWithMeta, type MetaReading } from '../commands';
 import { isMetaError, type MetaWaba } from '../meta';
 import type { Registration } from '../registration';
 import type { AcsChannels, Logger, ReconcileRun, WabaGroup } from '../ports';
@@ -120,7 +120,6 @@ async function reconcileAll(deps: ReconcileDependencies, options: ReconcileOptio
     outcome = 'credential-broken';
     log.error('Reconcile stopped: the Meta access token is expired or revoked; no status was changed for it');
   }
-  await deps.reconcileStore.saveCheckpoint(outcome === 'completed' ? null : lastDone);
   const run: ReconcileRun = {
     id: deps.ids.newId(),
     startedAt: started.toISOString(),
@@ -129,7 +128,8 @@ async function reconcileAll(deps: ReconcileDependencies, options: ReconcileOptio
     resumedFrom,
     outcome,
   };
-  await deps.reconcileStore.saveRun(run);
+  // Independent rows: the checkpoint says where the next run starts, the run row what this one did.
+  await Promise.all([deps.reconcileStore.saveCheckpoint(outcome === 'completed' ? null : lastDone), deps.reconcileStore.saveRun(run)]);
   log.info('Reconcile run finished', { ...run });
   return run;
 }
@@ -205,6 +205,7 @@ async function reconcileOne(
   trigger: Trigger,
   basis?: Registration,
 ): Promise<void> {
+  const observed: MetaReading = waba ? { waba } : { missing: true, confirmed: confirmedMissing === true };
   let stage: string | undefined;
   let statusBefore: string | null = null;
   const result = await deps.registrations.update(
@@ -212,7 +213,7 @@ async function reconcileOne(
     (registration) => {
       stage = registration.stage;
       statusBefore = registration.status;
-      return reconcileWithMeta(registration, waba ? { waba } : { missing: true, confirmed: confirmedMissing === true }, contextOf(trigger, deps.clock));
+      return reconcileWithMeta(registration, observed, contextOf(trigger, deps.clock));
     },
     basis ? { basis } : {},
   );
