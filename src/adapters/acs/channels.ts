@@ -1,6 +1,6 @@
 import type { MessagesServiceClient } from '@azure-rest/communication-messages';
 import type { AcsChannels } from '../../domain/ports';
-import { AcsRequestError, DEFAULT_ACS_TIMEOUT_MS, acsFailure, acsPipelineOptions, resolveAcsTarget, type AcsClientOptions } from './sms-sender';
+import { AcsRequestError, DEFAULT_ACS_TIMEOUT_MS, acsFailure, lazyAcsClient, type AcsClientOptions } from './sms-sender';
 
 /**
  * The AcsChannels port on `@azure-rest/communication-messages` (api-version 2024-08-30). ACS has no
@@ -14,22 +14,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isChannelRegistrationId = (value: string): boolean => GUID.test(value);
 
 export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
-  const target = resolveAcsTarget(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_ACS_TIMEOUT_MS;
-  let client: Promise<MessagesServiceClient> | undefined;
-  const open = (): Promise<MessagesServiceClient> => {
-    if (!client) {
-      // Loaded on first use: the SDK is not needed to start the app (docs/design.md §10).
-      client = import('@azure-rest/communication-messages').then(({ default: MessageClient }) => {
-        const pipeline = acsPipelineOptions(target, options);
-        return target.credential ? MessageClient(target.clientArgument, target.credential, pipeline) : MessageClient(target.clientArgument, pipeline);
-      });
-      client.catch(() => {
-        client = undefined;
-      });
-    }
-    return client;
-  };
+  const open = lazyAcsClient(options, async (target, pipeline): Promise<MessagesServiceClient> => {
+    const { default: MessageClient } = await import('@azure-rest/communication-messages');
+    return target.credential ? MessageClient(target.clientArgument, target.credential, pipeline) : MessageClient(target.clientArgument, pipeline);
+  });
 
   return {
     /**

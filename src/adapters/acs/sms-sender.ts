@@ -1,7 +1,8 @@
-import type { SmsClient, SmsClientOptions, SmsSendResult } from '@azure/communication-sms';
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { SmsClientOptions, SmsSendResult } from '@azure/communication-sms';
+import type { TokenCredential } from '@azure/identity';
 import { maskPhoneNumber } from '../../domain/phone-number';
 import type { SmsSender } from '../../domain/ports';
+import { LazyDefaultAzureCredential } from '../lazy-credential';
 
 /**
  * The SmsSender port on `@azure/communication-sms`. This module also holds what both ACS adapters
@@ -63,16 +64,6 @@ export interface AcsTarget {
   allowInsecureConnection: boolean;
 }
 
-/** Defers loading @azure/identity (large, slow to import) to the first token request (docs/design.md §10). */
-class LazyDefaultAzureCredential implements TokenCredential {
-  private inner: Promise<TokenCredential> | undefined;
-
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    this.inner ??= import('@azure/identity').then((identity) => new identity.DefaultAzureCredential());
-    return (await this.inner).getToken(scopes, options);
-  }
-}
-
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 function checkedEndpoint(value: string, setting: string): URL {
@@ -91,7 +82,7 @@ function checkedEndpoint(value: string, setting: string): URL {
 const pathBase = (url: URL): string | undefined => (url.pathname === '/' ? undefined : `${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 
 /** Validates the settings at once, so a wrong one fails at start-up rather than on the first probe. */
-export function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
+function resolveAcsTarget(options: AcsClientOptions): AcsTarget {
   const connectionString = options.connectionString?.trim();
   if (connectionString) {
     // The SDK's own parser (communication-common) reads the same two keys, case-insensitively.
@@ -133,8 +124,26 @@ export interface AcsPipelineOptions extends Pick<SmsClientOptions, 'retryOptions
   endpoint?: string;
 }
 
+/**
+ * Opens an SDK client on first use (the SDKs are not needed to start the app, docs/design.md §10);
+ * the settings are checked at once, and a failed load is forgotten so the next call tries again.
+ */
+export function lazyAcsClient<T>(options: AcsClientOptions, build: (target: AcsTarget, pipeline: AcsPipelineOptions) => Promise<T>): () => Promise<T> {
+  const target = resolveAcsTarget(options);
+  let client: Promise<T> | undefined;
+  return () => {
+    if (!client) {
+      client = build(target, acsPipelineOptions(target, options));
+      client.catch(() => {
+        client = undefined;
+      });
+    }
+    return client;
+  };
+}
+
 /** Client options both SDK clients take. */
-export function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions): AcsPipelineOptions {
+function acsPipelineOptions(target: AcsTarget, options: AcsClientOptions): AcsPipelineOptions {
   return {
     retryOptions: {
       maxRetries: options.retry?.maxRetries ?? 2,
@@ -167,22 +176,11 @@ export function acsFailure(operation: AcsRequestFacts['operation'], what: string
 }
 
 export function createAcsSmsSender(options: AcsClientOptions): SmsSender {
-  const target = resolveAcsTarget(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_ACS_TIMEOUT_MS;
-  let client: Promise<SmsClient> | undefined;
-  const open = (): Promise<SmsClient> => {
-    if (!client) {
-      // Loaded on first use: the SDK is not needed to start the app (docs/design.md §10).
-      client = import('@azure/communication-sms').then(({ SmsClient }) => {
-        const pipeline = acsPipelineOptions(target, options);
-        return target.credential ? new SmsClient(target.clientArgument, target.credential, pipeline) : new SmsClient(target.clientArgument, pipeline);
-      });
-      client.catch(() => {
-        client = undefined;
-      });
-    }
-    return client;
-  };
+  const open = lazyAcsClient(options, async (target, pipeline) => {
+    const { SmsClient } = await import('@azure/communication-sms');
+    return target.credential ? new SmsClient(target.clientArgument, target.credential, pipeline) : new SmsClient(target.clientArgument, pipeline);
+  });
 
   return {
     async send({ from, to, message, tag }) {

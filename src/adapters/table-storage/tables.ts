@@ -1,6 +1,7 @@
 import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { SHARDS } from './keys';
+import { LazyDefaultAzureCredential } from '../lazy-credential';
 
 export interface TableStorageOptions {
   /** A connection string (Azurite, shared key) or an `https://…table.core.windows.net` endpoint used with a token credential. */
@@ -36,19 +37,6 @@ export interface Tables {
   ready(): Promise<TableClients>;
   /** The clients, without creating anything. */
   clients(): Promise<TableClients>;
-}
-
-/**
- * Defers loading @azure/identity (large, slow to import) to the first token request, so the
- * cold start of a connection-string deployment never pays for it (docs/design.md §10).
- */
-class LazyDefaultAzureCredential implements TokenCredential {
-  private inner: Promise<TokenCredential> | undefined;
-
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    this.inner ??= import('@azure/identity').then((identity) => new identity.DefaultAzureCredential());
-    return (await this.inner).getToken(scopes, options);
-  }
 }
 
 const isEndpointUrl = (connection: string): boolean => /^https?:\/\//i.test(connection.trim());
