@@ -76,17 +76,7 @@ describe('events on the local host', () => {
   });
 
   it('runs the reconcile timer on demand through the admin endpoint, and lists the run', async () => {
-    const admin = await fetch(`${host.url}/admin/functions/reconcile`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"input":""}',
-    });
-    expect(admin.status).toBe(202);
-    const runs = await until(
-      () => json('GET', '/api/reconcile/runs'),
-      (r) => r.json.items.length > 0,
-      'a reconcile run',
-    );
-    expect(runs.json.items[0]).toMatchObject({ outcome: 'completed', failed: 0 });
+    const runs = await host.reconcileNow();
+    expect(runs[0]).toMatchObject({ outcome: 'completed', failed: 0 });
   });
 });

@@ -76,18 +76,8 @@ describe('the sandboxes keep their world across a restart of the local host', ()
 
     host = await start(azurite);
     expect(host.output()).toMatch(/\[meta-sandbox\] world restored/);
-    const admin = await fetch(`${host.url}/admin/functions/reconcile`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"input":""}',
-    });
-    expect(admin.status).toBe(202);
-    const runs = await until(
-      () => call('GET', `${host!.url}/api/reconcile/runs`),
-      (r) => r.json.items.some((run: { finishedAt: string | null }) => run.finishedAt !== null),
-      'a finished reconcile run',
-    );
-    expect(runs.json.items[0]).toMatchObject({ outcome: 'completed', checked: 1, changed: 0, failed: 0 });
+    const runs = await host.reconcileNow();
+    expect(runs[0]).toMatchObject({ outcome: 'completed', checked: 1, changed: 0, failed: 0 });
 
     const after = (await call('GET', `${host.url}/api/registrations/${id}`)).json;
     expect(after).toMatchObject({ stage: 'Connected', status: before.status, acsChannel: { channelRegistrationId: channel, reachable: true } });

@@ -5,12 +5,18 @@ import path from 'node:path';
 import { freePort } from '../../src/local/azurite';
 import { e2eApi, type E2eApi } from './e2e-api';
 import { testStorageConnectionString } from './storage';
+import { until } from './eventually';
 
 export interface LocalHostProcess {
   url: string;
   /** HTTP calls to the host; answers from /api are checked against its OpenAPI document. */
   api: E2eApi;
   output: () => string;
+  /**
+   * Runs the reconcile timer now through the host's admin endpoint (as Core Tools does), and
+   * answers the runs listed once one more has finished.
+   */
+  reconcileNow(): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -61,10 +67,24 @@ export async function startLocalHostProcess(env: Record<string, string> = {}, op
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  const api = e2eApi(url);
+  const finishedRuns = async (): Promise<Array<Record<string, unknown>>> =>
+    ((await api('GET', '/api/reconcile/runs')).json.items as Array<Record<string, unknown>>).filter((run) => run.finishedAt !== null);
   return {
     url,
-    api: e2eApi(url),
+    api,
     output: () => output,
+    reconcileNow: async () => {
+      const before = (await finishedRuns()).length;
+      const admin = await fetch(`${url}/admin/functions/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+      if (admin.status !== 202) throw new Error(`POST /admin/functions/reconcile answered ${admin.status}`);
+      return until(
+        finishedRuns,
+        (runs) => runs.length > before,
+        'a finished reconcile run',
+        () => output,
+      );
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         const done = (): void => {
