@@ -60,27 +60,34 @@ function operation(tableUrl: string, action: TransactionAction): string {
   return [...lines, body ?? ''].join(CRLF);
 }
 
-/** The first failed operation of an answered transaction, as the RestError the SDK would throw. */
-function failureOf(text: string, status: number, request: ReturnType<typeof createPipelineRequest>): RestError | null {
-  const parts = text.split('--changesetresponse_').slice(1, -1);
-  for (const part of parts.length > 0 ? parts : [text]) {
-    const code = Number(/HTTP\/1\.1 (\d{3})/.exec(part)?.[1] ?? status);
-    if (code < 300) continue;
-    const json = /\{.*\}/s.exec(part)?.[0];
-    let detail: { code?: string; message?: string } = {};
-    try {
-      const parsed = json ? (JSON.parse(json) as { 'odata.error'?: { code?: string; message?: { value?: string } } }) : {};
-      detail = { code: parsed['odata.error']?.code, message: parsed['odata.error']?.message?.value };
-    } catch {
-      // A body that is not the documented error shape still fails with its status.
-    }
-    return new RestError(detail.message ?? `Transaction failed with status ${code}`, {
-      statusCode: code,
-      ...(detail.code ? { code: detail.code } : {}),
-      request,
-    });
+interface Answer {
+  status: number;
+  etag: string | null;
+  text: string;
+}
+
+/** One answer per operation, in their order (a failed transaction answers only for the operation that failed). */
+const answersOf = (text: string): Answer[] =>
+  text
+    .split('--changesetresponse_')
+    .slice(1, -1)
+    .map((part) => ({ status: Number(/HTTP\/1\.1 (\d{3})/.exec(part)?.[1] ?? 0), etag: /^ETag: (.*?)\r?$/im.exec(part)?.[1] ?? null, text: part }));
+
+/** A failed operation (or a refused request) as the RestError the SDK would throw: its status and the service's error code. */
+function errorOf(answer: Answer, request: ReturnType<typeof createPipelineRequest>): RestError {
+  let detail: { code?: string | undefined; message?: string | undefined } = {};
+  try {
+    const json = /\{.*\}/s.exec(answer.text)?.[0];
+    const parsed = json ? (JSON.parse(json) as { 'odata.error'?: { code?: string; message?: { value?: string } } }) : {};
+    detail = { code: parsed['odata.error']?.code, message: parsed['odata.error']?.message?.value };
+  } catch {
+    // A body that is not the documented error shape still fails with its status.
   }
-  return null;
+  return new RestError(detail.message ?? `Transaction failed with status ${answer.status}`, {
+    statusCode: answer.status,
+    ...(detail.code ? { code: detail.code } : {}),
+    request,
+  });
 }
 
 export interface BatchResult {
@@ -121,17 +128,9 @@ export async function submitBatch(client: TableClient, actions: readonly Transac
   httpClient ??= createDefaultHttpClient();
   const response = await client.pipeline.sendRequest(httpClient, request);
   const text = response.bodyAsText ?? '';
-  if (response.status < 200 || response.status >= 300) {
-    throw (
-      failureOf(text, response.status, request) ?? new RestError(`Transaction failed with status ${response.status}`, { statusCode: response.status, request })
-    );
-  }
-  const failure = failureOf(text, response.status, request);
-  if (failure) throw failure;
-  return {
-    subResponses: text
-      .split('--changesetresponse_')
-      .slice(1, -1)
-      .map((part) => ({ status: Number(/HTTP\/1\.1 (\d{3})/.exec(part)?.[1] ?? 0), etag: /^ETag: (.*?)\r?$/im.exec(part)?.[1] ?? null })),
-  };
+  const answers = answersOf(text);
+  const refused = response.status < 200 || response.status >= 300 ? { status: response.status, etag: null, text } : undefined;
+  const failed = answers.find((answer) => answer.status >= 300) ?? refused;
+  if (failed) throw errorOf(failed, request);
+  return { subResponses: answers.map(({ status, etag }) => ({ status, etag })) };
 }
