@@ -15,7 +15,7 @@ import { makeLinkAcsChannel } from './domain/use-cases/acs-channel';
 import { makeCreateRegistration } from './domain/use-cases/create-registration';
 import type { Ports } from './domain/use-cases/dependencies';
 import { makeCompleteEmbeddedSignup } from './domain/use-cases/embedded-signup';
-import { createOutboxDispatcher } from './domain/use-cases/outbox-dispatch';
+import { createOutboxDispatcher, type DispatcherOptions } from './domain/use-cases/outbox-dispatch';
 import {
   makeGetRegistration,
   makeListEvents,
@@ -108,7 +108,10 @@ const embeddedSignupNotConfigured = (): never => {
 };
 
 /** Parts a test or the local host replaces; each is replaced before any use case is bound to it. */
-export type Overrides = Partial<Pick<Ports, 'clock' | 'ids' | 'registrations' | 'meta' | 'accountEventSink'>> & { reconcileOptions?: ReconcileOptions };
+export type Overrides = Partial<Pick<Ports, 'clock' | 'ids' | 'registrations' | 'meta' | 'accountEventSink'>> & {
+  reconcileOptions?: ReconcileOptions;
+  dispatcherOptions?: DispatcherOptions;
+};
 
 export interface AppOptions {
   /** Tests replace the clock or the reconcile options; the local host delivers account changes in process. */
@@ -145,7 +148,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   const topic: EventPublisher | null = config.eventGrid.topicEndpoint
     ? createEventGridPublisher({ endpoint: config.eventGrid.topicEndpoint, ...(config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : {}) })
     : null;
-  const dispatcher = createOutboxDispatcher({ outbox: storage.outbox, publisher: topic, log: processLogger });
+  const dispatcher = createOutboxDispatcher({ outbox: storage.outbox, publisher: topic, log: processLogger }, overrides.dispatcherOptions);
   const acsOptions = {
     ...(config.acs.connectionString ? { connectionString: config.acs.connectionString } : {}),
     ...(config.acs.endpoint ? { endpoint: config.acs.endpoint } : {}),
@@ -229,7 +232,22 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   };
 }
 
+/** The functions, and what the host calls when it stops. */
+export interface App {
+  functions: FunctionDefinition[];
+  /**
+   * Dispatches the outgoing events this process committed and has not dispatched yet, so a host
+   * that is recycled or scaled in does not leave them to the next reconcile sweep. Builds nothing:
+   * an app that never ran has nothing to send.
+   */
+  shutdown(): Promise<void>;
+}
+
 export function createFunctions(config: Config, options: AppOptions = {}): FunctionDefinition[] {
+  return createApp(config, options).functions;
+}
+
+export function createApp(config: Config, options: AppOptions = {}): App {
   if (config.runningInAzure && !config.auth.trustPrincipalHeader) {
     // docs/design.md §5.1: without App Service Authentication only function keys stand in front of the API.
     processLogger.warn('App Service Authentication is off: X-MS-CLIENT-PRINCIPAL is ignored and every caller acts as Registrations.Ops ("anonymous").');
@@ -243,9 +261,15 @@ export function createFunctions(config: Config, options: AppOptions = {}): Funct
     });
     return services;
   };
-  return [
-    ...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices, config.auth)),
-    ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices)),
-    reconcileTimer(config.reconcile.schedule, lazyServices),
-  ];
+  return {
+    functions: [
+      ...httpEndpoints.map((spec) => toHttpFunction(spec, lazyServices, config.auth)),
+      ...eventFunctions.map((spec) => toEventGridFunction(spec, lazyServices)),
+      reconcileTimer(config.reconcile.schedule, lazyServices),
+    ],
+    shutdown: async () => {
+      const built = await services?.catch(() => undefined);
+      await built?.dispatcher.flush();
+    },
+  };
 }

@@ -20,16 +20,17 @@ if (startupProblem) processLogger.error(`Functions registered, but every invocat
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, MANIFEST_FILE), 'utf8')) as ManifestEntry[];
 
-type Loaded = { functions: Map<string, FunctionDefinition> } | { problem: string };
+type Loaded = { functions: Map<string, FunctionDefinition>; shutdown: () => Promise<void> } | { problem: string };
 
 let loaded: Promise<Loaded> | undefined;
 function loadApp(): Promise<Loaded> {
   if (loaded) return loaded;
   loaded = startupProblem
     ? Promise.resolve({ problem: startupProblem })
-    : Promise.all([import('./app'), import('./adapters/config')]).then(([{ createFunctions }, { loadConfig, ConfigError }]) => {
+    : Promise.all([import('./app'), import('./adapters/config')]).then(([{ createApp }, { loadConfig, ConfigError }]) => {
         try {
-          return { functions: new Map(createFunctions(loadConfig(process.env)).map((fn) => [fn.name, fn])) };
+          const created = createApp(loadConfig(process.env));
+          return { functions: new Map(created.functions.map((fn) => [fn.name, fn])), shutdown: created.shutdown };
         } catch (error) {
           // A setting that is present but invalid is a configuration problem too, reported the same way.
           if (error instanceof ConfigError) return { problem: error.message };
@@ -63,6 +64,13 @@ async function failUnconfigured(problem: string): Promise<never> {
   const { UnconfiguredError } = await import('./functions/unconfigured');
   throw new UnconfiguredError(problem);
 }
+
+// A host that stops (recycled, scaled in) first sends the events this worker committed, instead of
+// leaving them to the reconcile timer's sweep. A worker that never loaded the app has nothing to send.
+app.hook.appTerminate(async () => {
+  const result = await loaded?.catch(() => undefined);
+  if (result && 'shutdown' in result) await result.shutdown();
+});
 
 for (const entry of manifest) {
   switch (entry.kind) {

@@ -16,10 +16,15 @@ interface Registration {
 }
 
 const mockRegistrations: Registration[] = [];
+const mockTerminateHandlers: Array<() => Promise<void>> = [];
 jest.mock('@azure/functions', () => {
   const actual = jest.requireActual('@azure/functions');
   const register = (kind: Registration['kind']) => (name: string, options: Registration['options']) => mockRegistrations.push({ kind, name, options });
-  return { ...actual, app: { http: register('http'), eventGrid: register('eventGrid'), timer: register('timer') } };
+  const appTerminate = (handler: () => Promise<void>) => {
+    mockTerminateHandlers.push(handler);
+    return { dispose: () => undefined };
+  };
+  return { ...actual, app: { http: register('http'), eventGrid: register('eventGrid'), timer: register('timer'), hook: { appTerminate } } };
 });
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'src');
@@ -39,6 +44,8 @@ const UNRESOLVED = '@Microsoft.KeyVault(VaultName=kv-test;SecretName=meta-access
 interface Loaded {
   registrations: Registration[];
   startupErrors: string[];
+  /** Runs what the entry point registered for the host's stop (app.hook.appTerminate). */
+  terminate(): Promise<void>;
   invoke(name: string, input?: unknown): Promise<{ result?: unknown; error?: Error; logs: string[] }>;
 }
 
@@ -52,6 +59,7 @@ function loadEntryPoint(env: Record<string, string>): Loaded {
   const startupErrors: string[] = [];
   const consoleError = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void startupErrors.push(args.join(' ')));
   mockRegistrations.length = 0;
+  mockTerminateHandlers.length = 0;
   process.env = { ...env };
   try {
     jest.isolateModules(() => jest.requireActual(path.join(DIST, 'index.js')));
@@ -59,9 +67,14 @@ function loadEntryPoint(env: Record<string, string>): Loaded {
     consoleError.mockRestore();
   }
   const registrations = [...mockRegistrations];
+  const terminateHandlers = [...mockTerminateHandlers];
   return {
     registrations,
     startupErrors,
+    terminate: async () => {
+      if (terminateHandlers.length !== 1) throw new Error(`${terminateHandlers.length} handlers registered for the host's stop, not 1`);
+      await terminateHandlers[0]?.();
+    },
     invoke: async (name, input = {}) => {
       const registration = registrations.find((candidate) => candidate.name === name);
       if (!registration) throw new Error(`${name} was not registered`);
@@ -126,6 +139,13 @@ describe('the Azure entry point when settings are not usable (docs/design.md §7
     const response = (await loaded.invoke('health')).result as { status: number; body: string };
     expect(response.status).toBe(503);
     expect(JSON.parse(response.body).checks.configuration.detail).toContain('META_GRAPH_VERSION');
+  });
+
+  it("registers one handler for the host's stop, which finishes whether the app never loaded or could not load", async () => {
+    await expect(loadEntryPoint(COMPLETE).terminate()).resolves.toBeUndefined();
+    const unusable = loadEntryPoint(broken);
+    await unusable.invoke('health');
+    await expect(unusable.terminate()).resolves.toBeUndefined();
   });
 
   it('logs nothing at start-up when every required setting is there', () => {

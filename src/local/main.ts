@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isDevelopmentStorage, loadConfig } from '../adapters/config';
-import { createFunctions } from '../app';
+import { createApp } from '../app';
 import type { PublishedEvent } from '../domain/ports';
 import type { FunctionDefinition } from '../functions/definitions';
 import { freePort, isListening, startAzurite, tableConnectionString, type RunningAzurite } from './azurite';
@@ -255,7 +255,9 @@ export async function runLocalHost(sourceEnv: Record<string, string | undefined>
             },
           },
         };
-    const functions = createFunctions(config, { services: localTopic });
+    const { functions, shutdown } = createApp(config, { services: localTopic });
+    // Cleanups run last first: the host stops taking requests, then what it committed is sent, then storage stops.
+    cleanups.push(shutdown);
     const host = await startLocalHost({ functions, port, mounts, log, ...(options.timers === undefined ? {} : { timers: options.timers }) });
     cleanups.push(() => host.close());
     toFunction.deliver = (name, event) => host.runFunction(name, event);

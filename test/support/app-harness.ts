@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/adapters/config';
-import { createFunctions, type AppOptions } from '../../src/app';
+import { createApp, type AppOptions } from '../../src/app';
 import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox } from '../../src/local/acs-sandbox';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
 import { eventDeliverer, httpCaller, testContext } from './http';
@@ -9,11 +9,14 @@ export interface AppHarness {
   call: ReturnType<typeof httpCaller>;
   deliver: ReturnType<typeof eventDeliverer>;
   runTimer(name: string): Promise<string[]>;
-  functions: ReturnType<typeof createFunctions>;
+  functions: ReturnType<typeof createApp>['functions'];
   sandbox: MetaSandbox;
   acs: AcsSandbox;
   /** Prefix of this app's tables, for tests that read what was stored. */
   tablePrefix: string;
+  /** What the Functions host calls when it stops: the app sends what it committed. */
+  shutdown(): Promise<void>;
+  /** Shuts the app down (while its storage is still there), then stops the sandboxes. */
   close(): Promise<void>;
 }
 
@@ -42,7 +45,7 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     ...options.env,
   });
   const tablePrefix = options.tablePrefix ?? uniqueTablePrefix('app');
-  const functions = createFunctions(config, { ...options, tablePrefix });
+  const { functions, shutdown } = createApp(config, { ...options, tablePrefix });
   const runTimer = async (name: string) => {
     const timer = functions.find((candidate) => candidate.kind === 'timer' && candidate.name === name);
     if (!timer || timer.kind !== 'timer') throw new Error(`No timer ${name}`);
@@ -61,7 +64,9 @@ export async function startAppHarness(options: AppOptions & { env?: Record<strin
     sandbox,
     acs,
     tablePrefix,
+    shutdown,
     close: async () => {
+      await shutdown();
       await server.close();
       await acsServer.close();
     },
