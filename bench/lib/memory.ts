@@ -31,21 +31,30 @@ export function readMemory(): MemoryReading {
   return { rssMb: usage.rss / MB, heapUsedMb: usage.heapUsed / MB };
 }
 
-/** Samples process.memoryUsage() every `intervalMs` until stopped; reports the peaks. */
-export function startMemorySampler(intervalMs = 100): { stop(): { peak: MemoryReading; samples: number } } {
-  const peak = readMemory();
-  let samples = 1;
-  const sample = (): void => {
-    const reading = readMemory();
-    samples += 1;
-    peak.rssMb = Math.max(peak.rssMb, reading.rssMb);
-    peak.heapUsedMb = Math.max(peak.heapUsedMb, reading.heapUsedMb);
-  };
+/** Runs `sample` every `intervalMs`, and once more when stopped, so the last moment of a run counts too. */
+function sampleUntilStopped(intervalMs: number, sample: () => void): { stop(): void } {
   const timer = setInterval(sample, intervalMs);
   return {
     stop: () => {
       clearInterval(timer);
       sample();
+    },
+  };
+}
+
+/** Samples process.memoryUsage() every `intervalMs` until stopped; reports the peaks. */
+export function startMemorySampler(intervalMs = 100): { stop(): { peak: MemoryReading; samples: number } } {
+  const peak = readMemory();
+  let samples = 1;
+  const sampler = sampleUntilStopped(intervalMs, () => {
+    const reading = readMemory();
+    samples += 1;
+    peak.rssMb = Math.max(peak.rssMb, reading.rssMb);
+    peak.heapUsedMb = Math.max(peak.heapUsedMb, reading.heapUsedMb);
+  });
+  return {
+    stop: () => {
+      sampler.stop();
       return { peak, samples };
     },
   };
@@ -61,16 +70,14 @@ export function startLiveHeapSampler(intervalMs = 200): { stop(): { peakLiveMb: 
   collectGarbage();
   let peakLiveMb = readMemory().heapUsedMb;
   let samples = 1;
-  const sample = (): void => {
+  const sampler = sampleUntilStopped(intervalMs, () => {
     collectGarbage();
     peakLiveMb = Math.max(peakLiveMb, readMemory().heapUsedMb);
     samples += 1;
-  };
-  const timer = setInterval(sample, intervalMs);
+  });
   return {
     stop: () => {
-      clearInterval(timer);
-      sample();
+      sampler.stop();
       return { peakLiveMb, samples };
     },
   };
