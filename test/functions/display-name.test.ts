@@ -189,6 +189,24 @@ describe('Meta’s decision', () => {
     expect(await history(id)).toHaveLength(entries.length);
   });
 
+  it('an approval in the same second as what is known still applies, after confirming with Meta', async () => {
+    // The webhook's whole second must hold the connection's reading, which it cannot be ordered against.
+    if (clock.now().getTime() % 1000 === 0) clock.advance(0.5);
+    const { id, phoneNumber } = await connected();
+    const requested = await changeName(id, 'Contoso Seconds');
+    const registersBefore = registers();
+    const approval = nameUpdate(requested.json.whatsAppBusinessAccountId, phoneNumber, { decision: 'APPROVED', requested_verified_name: 'Contoso Seconds' });
+    const response = await app.call('metaWebhook', approval);
+    expect(response.status).toBe(200);
+    expect(await read(id)).toMatchObject({
+      displayName: 'Contoso Seconds',
+      displayNameChange: { state: 'Approved', registeredAgain: { registeredAt: expect.any(String) } },
+    });
+    expect(registers() - registersBefore).toBe(1);
+    expect((await app.call('metaWebhook', approval)).status).toBe(200);
+    expect(registers() - registersBefore).toBe(1);
+  });
+
   it('an approval by reconcile (new_name_status APPROVED) does the same, once', async () => {
     const { id, phoneNumber } = await pendingChange('Contoso Wheels');
     const registersBefore = registers();

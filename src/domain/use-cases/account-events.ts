@@ -132,7 +132,9 @@ export const makeApplyAccountEvent =
       if (cannotBeOrdered(registration.facts, effect.facts)) {
         trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
         const before = registration.version;
-        const reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
+        let reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
+        // The decision about a requested name has its own order (the request's time): it still applies.
+        if (effect.nameDecision) reconciled = await applyNameDecision(deps, reconciled, effect.nameDecision, change.id, trigger);
         if (reconciled.version !== before) applied += 1;
         continue;
       }
@@ -158,6 +160,20 @@ export const makeApplyAccountEvent =
     }
     return { applied, duplicates, concerned: concerned.length };
   };
+
+/** A display-name decision on its own (marked with the event), then the register it may call for. */
+async function applyNameDecision(
+  deps: Pick<Ports, 'registrations' | 'clock' | 'meta' | 'ids'>,
+  registration: Registration,
+  decision: NameChangeDecision,
+  eventId: string,
+  trigger: Trigger,
+): Promise<Registration> {
+  const result = await deps.registrations.update(registration.id, (current) => decideDisplayNameChange(current, decision, contextOf(trigger, deps.clock)), {
+    eventId: `${eventId}:name`,
+  });
+  return result.duplicate ? result.registration : registerAgainAfterNameChange(deps, result.registration, trigger);
+}
 
 /**
  * Each account change in a webhook delivery becomes one WhatsApp.* event, published for

@@ -6,7 +6,7 @@ import {
   registerAgainDue,
 } from '../display-name-change';
 import { DomainError } from '../errors';
-import { isMetaError } from '../meta';
+import { isMetaError, type MetaGraphError } from '../meta';
 import { claimMetaCall, holdsClaim, recordMetaCallFailed, type MetaStep } from '../meta-call';
 import { maskPhoneNumber } from '../phone-number';
 import { unchanged, type Registration } from '../registration';
@@ -43,7 +43,7 @@ export const makeChangeDisplayName =
         kind: isMetaError(error) ? error.kind : error instanceof DomainError ? error.code : 'unknown',
       });
       await releaseClaim(deps, input.id, token, 'new_display_name', error, trigger);
-      if (isMetaError(error, 'rejected')) {
+      if (refusedName(error)) {
         throw new DomainError('meta-display-name-rejected', `Meta refused the new display name: ${error.message}`, {
           suggestedAction: 'Choose a name that follows Meta’s display name guidelines (it must relate to the business), then submit it again.',
         });
@@ -55,6 +55,13 @@ export const makeChangeDisplayName =
     );
     return requested.registration;
   };
+
+/**
+ * Meta refused the request itself: a refusal, or an invalid parameter (code 100 without the
+ * subcodes of a missing object or a number not ready), which for this call is the name.
+ */
+const refusedName = (error: unknown): error is MetaGraphError =>
+  isMetaError(error) && (error.kind === 'rejected' || (error.details.code === 100 && error.kind !== 'object-missing' && error.kind !== 'not-ready'));
 
 /** A failed call's claim is released at once; a storage fault here must not hide Meta's answer (the lease expires anyway). */
 async function releaseClaim(deps: Deps, id: string, token: string, step: MetaStep, error: unknown, trigger: Trigger): Promise<void> {
