@@ -49,11 +49,12 @@ class ApiProblem extends Error {
   }
 }
 
-async function api(method, path, query = {}) {
+async function api(method, path, query = {}, json = undefined) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') url.searchParams.set(key, value);
   if (functionKey) url.searchParams.set('code', functionKey);
-  const response = await fetch(url, { method, headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  const headers = { accept: 'application/json', ...(json === undefined ? {} : { 'content-type': 'application/json' }) };
+  const response = await fetch(url, { method, headers, credentials: 'same-origin', ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
   const text = await response.text();
   let body = null;
   try {
@@ -264,6 +265,7 @@ async function loadDetail(id) {
       fact('Updated', when(registration.updatedAt)),
     ),
   );
+  showDisplayNameChange(registration);
   const canReconnect = ['Disconnected', 'Revoked', 'PhoneNumberDeleted'].includes(registration.status);
   for (const button of document.querySelectorAll('#actions button')) {
     const action = button.dataset.action;
@@ -308,6 +310,44 @@ async function runAction(action) {
     await Promise.all([loadDetail(shown.id), loadCounts(), loadList()]);
   } catch (error) {
     result.textContent = `${words(action)} failed.`;
+    showProblem(error);
+  }
+}
+
+// ---- a new display name ------------------------------------------------------------------
+// Meta rejected the display name: ops may submit another one (PUT …/display-name); a change in
+// progress is shown instead of the form, since Meta reviews one name at a time.
+function showDisplayNameChange(registration) {
+  const change = registration.displayNameChange;
+  const again = change && change.registeredAgain;
+  const inProgress = change && (change.state === 'Pending' || (change.state === 'Approved' && again && !again.registeredAt));
+  const line = $('#display-name-change');
+  line.hidden = !change;
+  if (change) {
+    const outcome =
+      change.state === 'Pending'
+        ? `under review by Meta since ${when(change.requestedAt)}`
+        : change.state === 'Rejected'
+          ? `rejected ${when(change.decidedAt)}${change.rejectionReason ? `: ${change.rejectionReason}` : ''}`
+          : `approved ${when(change.decidedAt)}; ${again && again.registeredAt ? `number registered again ${when(again.registeredAt)}` : `number to be registered again${again && again.retryNotBefore ? ` after ${when(again.retryNotBefore)}` : ''}`}`;
+    line.textContent = `New display name “${change.requested}”: ${outcome}.`;
+  }
+  $('#display-name-form').hidden = registration.status !== 'DisplayNameReviewRejected' || Boolean(inProgress);
+}
+
+async function submitDisplayName(event) {
+  event.preventDefault();
+  if (!shown) return;
+  const displayName = String(new FormData(event.target).get('displayName') || '').trim();
+  const result = $('#action-result');
+  try {
+    const after = await api('PUT', `/api/registrations/${encodeURIComponent(shown.id)}/display-name`, {}, { displayName });
+    showProblem(null);
+    event.target.reset();
+    result.textContent = `New display name “${after.displayNameChange.requested}” submitted to Meta for review.`;
+    await loadDetail(shown.id);
+  } catch (error) {
+    result.textContent = 'Submitting the new display name failed.';
     showProblem(error);
   }
 }
@@ -384,6 +424,7 @@ function init() {
     render();
   });
   for (const button of document.querySelectorAll('#actions button')) button.addEventListener('click', () => runAction(button.dataset.action));
+  $('#display-name-form').addEventListener('submit', submitDisplayName);
   window.addEventListener('hashchange', render);
   loadHealth();
   loadRuns();

@@ -13,6 +13,7 @@ import { makeCancelRegistration, makeDisconnectRegistration, makeReconnectRegist
 import { makeApplyAccountEvent, makePublishAccountChanges } from './domain/use-cases/account-events';
 import { makeLinkAcsChannel } from './domain/use-cases/acs-channel';
 import { makeCreateRegistration } from './domain/use-cases/create-registration';
+import { makeChangeDisplayName } from './domain/use-cases/display-name';
 import type { Ports } from './domain/use-cases/dependencies';
 import { makeCompleteEmbeddedSignup } from './domain/use-cases/embedded-signup';
 import { createOutboxDispatcher, type DispatcherOptions } from './domain/use-cases/outbox-dispatch';
@@ -43,6 +44,7 @@ import { listReconcileRuns } from './functions/list-reconcile-runs';
 import { reconcileTimer } from './functions/reconcile';
 import { CredentialHealth, RateLimitGovernor } from './domain/rate-limits';
 import { cancelRegistration } from './functions/cancel-registration';
+import { changeDisplayName } from './functions/change-display-name';
 import { createRegistration } from './functions/create-registration';
 import type { FunctionDefinition } from './functions/definitions';
 import { disconnectRegistration } from './functions/disconnect-registration';
@@ -78,6 +80,7 @@ export const httpEndpoints: Array<AnyEndpoint<Services>> = [
   disconnectRegistration,
   reconnectRegistration,
   reconcileRegistration,
+  changeDisplayName,
   requestSmsProbe,
   linkAcsChannel,
   listEvents,
@@ -160,7 +163,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   // Use cases, each bound once to the ports it names; one built on another comes after it.
   const reconcileRegistration = makeReconcileRegistration({ registrations, meta, clock, ids, acsChannels });
   const submitVerificationCode = makeSubmitVerificationCode({ registrations, meta, clock, ids });
-  const applyAccountEvent = makeApplyAccountEvent({ registrations, clock, reconcileRegistration });
+  const applyAccountEvent = makeApplyAccountEvent({ registrations, clock, meta, ids, reconcileRegistration });
   // Without a topic, account changes go straight to what accountEvents does with them.
   const accountEventSink: EventPublisher = overrides.accountEventSink ??
     topic ?? {
@@ -206,6 +209,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     handleSmsReceived: makeHandleSmsReceived({ registrations, submitVerificationCode }),
     handleSmsDeliveryReport: makeHandleSmsDeliveryReport({ registrations, clock }),
     reconcileAll: makeReconcileAll(reconcileDependencies, reconcileOptions),
+    changeDisplayName: makeChangeDisplayName({ registrations, meta, clock, ids }),
   };
 
   return {

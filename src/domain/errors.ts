@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'invalid-signature'
   | 'unauthenticated'
   | 'forbidden'
-  | 'internal';
+  | 'internal'
+  | 'meta-display-name-rejected';
 
 export interface FieldError {
   path: string;

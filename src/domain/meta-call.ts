@@ -8,7 +8,7 @@
 import { DomainError } from './errors';
 import { evolve, unchanged, type Change, type ChangeContext, type Registration } from './registration';
 
-export type MetaStep = 'request_code' | 'verify_code' | 'register';
+export type MetaStep = 'request_code' | 'verify_code' | 'register' | 'new_display_name';
 
 export interface MetaCallClaim {
   step: MetaStep;

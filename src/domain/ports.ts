@@ -34,6 +34,11 @@ export interface MetaGraph {
   subscribeApp(wabaId: string): Promise<void>;
   /** WABA ids the token is still granted `whatsapp_business_management` on (`debug_token`). */
   grantedWabaIds(): Promise<string[]>;
+  /**
+   * `POST /{phone-number-id}` with `new_display_name`: asks Meta to review a new display name (its
+   * `new_name_status` then follows the review). A name Meta refuses throws a `rejected` MetaGraphError.
+   */
+  requestDisplayNameChange(phoneNumberId: string, newDisplayName: string): Promise<void>;
 }
 
 /** What exchanging an Embedded Signup code gave: Meta acting as the business, or a refusal. */

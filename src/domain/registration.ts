@@ -64,6 +64,28 @@ export interface AcsChannel {
   checkedAt: string | null;
 }
 
+/** Where a display-name change asked for by API stands (docs/design.md §5, display-name). */
+export type DisplayNameChangeState = 'Pending' | 'Approved' | 'Rejected';
+
+export interface DisplayNameChange {
+  /** The name Meta was asked to review (`new_display_name`). */
+  requested: string;
+  /** When Meta accepted the request. */
+  requestedAt: string;
+  state: DisplayNameChangeState;
+  /** When Meta's decision was true at the source (webhook time, or when we read Meta). */
+  decidedAt: string | null;
+  /** Meta's reason for a rejection, when it gave one. */
+  rejectionReason: string | null;
+  /** The display name before the change. */
+  previous: string | null;
+  /**
+   * After an approval Meta requires the number to be registered again: its progress (null until
+   * approved). Same retry rules as the first registration (Meta counts both).
+   */
+  registerAgain: MetaRegistration | null;
+}
+
 export interface Registration {
   id: string;
   phoneNumber: string;
@@ -87,6 +109,8 @@ export interface Registration {
   owner: string;
   /** The Meta call claimed for this registration, if any (see meta-call.ts). */
   metaCall?: MetaCallState | null;
+  /** The last display-name change asked for by API, if any (display-name-change.ts). */
+  displayNameChange?: DisplayNameChange | null;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */
@@ -182,12 +206,14 @@ export function evolve(
   patch: Partial<Omit<Registration, 'id' | 'version' | 'createdAt' | 'status' | 'owner'>>,
   context: ChangeContext,
   detail: string,
+  /** `always`: a step worth its own entry even when stage and status stay (a display-name change). */
+  record: 'when-moved' | 'always' = 'when-moved',
 ): Change {
   const merged: Registration = { ...current, ...patch, owner: current.owner, updatedAt: context.at };
   const status = merged.stage === 'Connected' ? deriveStatus(merged.facts) : null;
   const next: Registration = { ...merged, status };
   const moved = next.stage !== current.stage || next.status !== current.status;
-  if (!moved) return { next, history: [] };
+  if (!moved && record === 'when-moved') return { next, history: [] };
   const entry: HistoryEntry = {
     at: context.at,
     from: { stage: current.stage, status: current.status },

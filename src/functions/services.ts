@@ -3,6 +3,7 @@ import type { makeCancelRegistration, makeDisconnectRegistration, makeReconnectR
 import type { makeApplyAccountEvent, makePublishAccountChanges } from '../domain/use-cases/account-events';
 import type { makeLinkAcsChannel } from '../domain/use-cases/acs-channel';
 import type { makeCreateRegistration } from '../domain/use-cases/create-registration';
+import type { makeChangeDisplayName } from '../domain/use-cases/display-name';
 import type { makeCompleteEmbeddedSignup } from '../domain/use-cases/embedded-signup';
 import type { OutboxDispatcher } from '../domain/use-cases/outbox-dispatch';
 import type * as reads from '../domain/use-cases/read-registrations';
@@ -45,6 +46,7 @@ export interface UseCases {
   handleSmsReceived: ReturnType<typeof makeHandleSmsReceived>;
   handleSmsDeliveryReport: ReturnType<typeof makeHandleSmsDeliveryReport>;
   reconcileAll: (log: Logger) => Promise<ReconcileRun>;
+  changeDisplayName: ReturnType<typeof makeChangeDisplayName>;
 }
 
 /** What handlers receive: bound use cases and the few parts that are not one, never ports or adapters. */

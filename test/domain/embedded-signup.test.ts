@@ -105,6 +105,7 @@ function businessGraph(phones: MetaPhoneNumber[] = [phone()], failures: { regist
     requestVerificationCode: unused('requestVerificationCode'),
     verifyCode: unused('verifyCode'),
     grantedWabaIds: unused('grantedWabaIds'),
+    requestDisplayNameChange: unused('requestDisplayNameChange'),
   };
   return { graph, calls };
 }

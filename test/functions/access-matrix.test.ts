@@ -59,6 +59,7 @@ const MATRIX: Record<string, Row> = {
   disconnectRegistration: { expect: [409, 404, 409], mutates: true, request: onId() },
   reconnectRegistration: { expect: [409, 404, 409], mutates: true, request: onId() },
   reconcileRegistration: { expect: [200, 404, 200], mutates: true, request: onId() },
+  changeDisplayName: { expect: [409, 404, 409], mutates: true, request: onId({ body: { displayName: 'Contoso Cycles' } }) },
   linkAcsChannel: { expect: [422, 404, 422], mutates: true, request: onId({ body: { channelRegistrationId: randomUUID() } }) },
   requestSmsProbe: { expect: [202, 404, 202], mutates: true, request: onId({ body: {} }) },
   embeddedSignup: {

@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/adapters/config';
 import { createApp, type AppOptions } from '../../src/app';
 import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox } from '../../src/local/acs-sandbox';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
+import { listenLocally } from '../../src/local/meta-sandbox/http';
 import { eventDeliverer, httpCaller, testContext } from './http';
 import { testStorageConnectionString, uniqueTablePrefix } from './storage';
 
@@ -27,9 +28,16 @@ export const TEST_META_APP = { id: '900000000000042', secret: 'test-app-secret' 
  * The real app — Table Storage on the test Azurite (own tables), Meta over HTTP to a sandbox
  * on a free port — with handlers invoked directly, as the Functions host would.
  */
-export async function startAppHarness(options: AppOptions & { env?: Record<string, string>; metaNow?: () => number } = {}): Promise<AppHarness> {
+export async function startAppHarness(
+  options: AppOptions & {
+    env?: Record<string, string>;
+    metaNow?: () => number;
+    /** Graph routes served in front of the sandbox (a test's own imitation of a Meta call); the rest reach the sandbox. */
+    metaInFront?: (sandbox: MetaSandbox) => MetaSandbox['handle'];
+  } = {},
+): Promise<AppHarness> {
   const sandbox = createMetaSandbox({ log: () => undefined, app: TEST_META_APP, ...(options.metaNow ? { now: options.metaNow } : {}) });
-  const server = await sandbox.listen(0);
+  const server = await (options.metaInFront ? listenLocally(options.metaInFront(sandbox)) : sandbox.listen(0));
   const acs = createAcsSandbox({ log: () => undefined });
   const acsServer = await acs.listen(0);
   const config = loadConfig({

@@ -243,6 +243,19 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       }
       return [...ids];
     },
+
+    async requestDisplayNameChange(phoneNumberId, newDisplayName) {
+      const answer = await client.call({
+        operation: 'requestDisplayNameChange',
+        method: 'POST',
+        path: `/${id(phoneNumberId, 'phone-number')}`,
+        body: { new_display_name: newDisplayName },
+        schema: successSchema,
+        // Repeated only when Meta answered "transient": after a timeout the request may already be under review.
+        retry: 'answered-transient',
+      });
+      expectSuccess('requestDisplayNameChange', answer);
+    },
   };
 }
 

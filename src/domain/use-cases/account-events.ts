@@ -1,12 +1,14 @@
 import type { AccountFacts } from '../account-status';
 import { displayNameReviewFrom } from '../account-status';
-import { applyObservation } from '../commands';
+import { andThen, applyObservation } from '../commands';
+import { decideDisplayNameChange, nameChangeOutcomeOf, type NameChangeDecision } from '../display-name-change';
 import { cannotBeOrdered } from '../event-ordering';
 import { readOutsideTime } from '../outside-time';
 import { toAccountChangeEvents } from '../meta-webhook';
 import { toE164 } from '../phone-number';
 import type { Registration } from '../registration';
 import { contextOf, type Ports, type Trigger } from './dependencies';
+import { registerAgainAfterNameChange } from './display-name';
 import type { makeReconcileRegistration } from './reconcile-registration';
 
 /** A WhatsApp account-change event as published by the Meta webhook function (docs/design.md §6). */
@@ -21,6 +23,8 @@ interface Effect {
   messagingLimit?: string | null;
   /** Phone-level changes apply to the registration of this number only. */
   phoneNumber?: string | null;
+  /** A decision about a display name: it also settles a change asked for by API (display-name-change.ts). */
+  nameDecision?: NameChangeDecision;
   detail: string;
 }
 
@@ -53,11 +57,25 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
     }
     case 'WhatsApp.PhoneNumberNameUpdate': {
       const review = displayNameReviewFrom(text(data.decision));
+      const outcome = nameChangeOutcomeOf(text(data.decision));
+      const source = `phone_number_name_update ${text(data.decision)}`;
       return review
         ? {
             facts: { displayName: { value: review, at } },
             phoneNumber: toE164(text(data.display_phone_number) ?? ''),
-            detail: `phone_number_name_update ${text(data.decision)}`,
+            ...(outcome
+              ? {
+                  nameDecision: {
+                    outcome,
+                    name: text(data.requested_verified_name),
+                    reason: outcome === 'Rejected' ? text(data.rejection_reason) : null,
+                    at,
+                    precision: 'second' as const,
+                    source,
+                  },
+                }
+              : {}),
+            detail: source,
           }
         : null;
     }
@@ -84,7 +102,7 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
  * the event id is recorded with the change, so a redelivery changes nothing.
  */
 export const makeApplyAccountEvent =
-  (deps: Pick<Ports, 'registrations' | 'clock'> & { reconcileRegistration: ReturnType<typeof makeReconcileRegistration> }) =>
+  (deps: Pick<Ports, 'registrations' | 'clock' | 'meta' | 'ids'> & { reconcileRegistration: ReturnType<typeof makeReconcileRegistration> }) =>
   async (change: AccountChange, trigger: Trigger): Promise<{ applied: number; duplicates: number; concerned: number }> => {
     const wabaId = text(change.data.wabaId);
     const now = deps.clock.now();
@@ -114,27 +132,48 @@ export const makeApplyAccountEvent =
       if (cannotBeOrdered(registration.facts, effect.facts)) {
         trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
         const before = registration.version;
-        const reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
+        let reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
+        // The decision about a requested name has its own order (the request's time): it still applies.
+        if (effect.nameDecision) reconciled = await applyNameDecision(deps, reconciled, effect.nameDecision, change.id, trigger);
         if (reconciled.version !== before) applied += 1;
         continue;
       }
+      const decision = effect.nameDecision;
       const result = await deps.registrations.update(
         registration.id,
-        (current) =>
-          applyObservation(
+        (current) => {
+          const observed = applyObservation(
             current,
             { facts: effect.facts, ...(effect.messagingLimit ? { messagingLimit: effect.messagingLimit } : {}) },
             contextOf(trigger, deps.clock),
             effect.detail,
-          ),
+          );
+          return decision ? andThen(observed, (next) => decideDisplayNameChange(next, decision, contextOf(trigger, deps.clock))) : observed;
+        },
         // The copy just read saves the update its own read; a stale one only costs a retry.
         { eventId: change.id, basis: registration },
       );
       if (result.duplicate) duplicates += 1;
       else if (result.changed) applied += 1;
+      // An approved name asks for the number to be registered again; a redelivery finds it done (or deferred).
+      if (decision && !result.duplicate) await registerAgainAfterNameChange(deps, result.registration, trigger);
     }
     return { applied, duplicates, concerned: concerned.length };
   };
+
+/** A display-name decision on its own (marked with the event), then the register it may call for. */
+async function applyNameDecision(
+  deps: Pick<Ports, 'registrations' | 'clock' | 'meta' | 'ids'>,
+  registration: Registration,
+  decision: NameChangeDecision,
+  eventId: string,
+  trigger: Trigger,
+): Promise<Registration> {
+  const result = await deps.registrations.update(registration.id, (current) => decideDisplayNameChange(current, decision, contextOf(trigger, deps.clock)), {
+    eventId: `${eventId}:name`,
+  });
+  return result.duplicate ? result.registration : registerAgainAfterNameChange(deps, result.registration, trigger);
+}
 
 /**
  * Each account change in a webhook delivery becomes one WhatsApp.* event, published for

@@ -1,6 +1,6 @@
 import { recordConnected, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
 import { DomainError } from '../errors';
-import { isMetaError, type MetaErrorKind } from '../meta';
+import { isMetaError, type MetaErrorKind, type MetaGraphError } from '../meta';
 import { claimMetaCall, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
@@ -17,6 +17,12 @@ const RETRY_DELAY: Partial<Record<MetaErrorKind, number>> = {
   transient: 2 * MINUTE,
 };
 const DEFAULT_DELAY = 60 * MINUTE;
+
+/** When a register (or a step after it) that failed with `error` may be tried again: Meta's own hint when longer. */
+export function retryNotBefore(error: MetaGraphError, now: Date): string {
+  const delay = RETRY_DELAY[error.kind] ?? DEFAULT_DELAY;
+  return new Date(now.getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
+}
 
 /**
  * CodeVerified → Connected: register the number on the Cloud API (once: Meta allows 10
@@ -60,8 +66,7 @@ export async function completeMetaRegistration(
       return true;
     } catch (error) {
       if (!isMetaError(error)) throw error;
-      const delay = RETRY_DELAY[error.kind] ?? DEFAULT_DELAY;
-      const notBefore = new Date(deps.clock.now().getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
+      const notBefore = retryNotBefore(error, deps.clock.now());
       trigger.log.warn(`${name} failed; registration with Meta deferred`, {
         registrationId: registration.id,
         phoneNumber: maskPhoneNumber(registration.phoneNumber),

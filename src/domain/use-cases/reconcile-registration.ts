@@ -1,10 +1,12 @@
-import { reconcileWithMeta, type MetaReading } from '../commands';
+import { andThen, reconcileWithMeta, type MetaReading } from '../commands';
+import { reconcileDisplayNameChange } from '../display-name-change';
 import { isMetaError } from '../meta';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
 import { contextOf, loadRegistration, type Ports, type Trigger } from './dependencies';
+import { registerAgainAfterNameChange } from './display-name';
 import { callMeta } from './meta-failures';
 
 /**
@@ -19,6 +21,8 @@ export const makeReconcileRegistration =
     if (current.stage !== 'Connected' || !current.whatsAppBusinessAccountId) return current;
     const wabaId = current.whatsAppBusinessAccountId;
     let reading: MetaReading;
+    // A reading started after a display-name request was accepted is the first that can speak of it.
+    const readAt = deps.clock.now().toISOString();
     try {
       reading = { waba: await callMeta(() => deps.meta.getWhatsAppBusinessAccount(wabaId)) };
     } catch (error) {
@@ -28,7 +32,13 @@ export const makeReconcileRegistration =
       reading = { missing: true, confirmed: granted !== null && !granted.includes(wabaId) };
       trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed: reading.confirmed });
     }
-    const result = await deps.registrations.update(input.id, (registration) => reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock)));
-    if (result.registration.acsChannel) return probeAcsChannel(deps, result.registration, trigger);
-    return result.registration;
+    const result = await deps.registrations.update(input.id, (registration) => {
+      const reconciled = reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock));
+      return 'waba' in reading
+        ? andThen(reconciled, (next) => reconcileDisplayNameChange(next, reading.waba, readAt, contextOf(trigger, deps.clock)))
+        : reconciled;
+    });
+    const registered = await registerAgainAfterNameChange(deps, result.registration, trigger);
+    if (registered.acsChannel) return probeAcsChannel(deps, registered, trigger);
+    return registered;
   };

@@ -1,4 +1,5 @@
-import { reconcileWithMeta, type MetaReading } from '../commands';
+import { andThen, reconcileWithMeta, type MetaReading } from '../commands';
+import { reconcileDisplayNameChange } from '../display-name-change';
 import { isMetaError, type MetaWaba } from '../meta';
 import type { Registration } from '../registration';
 import type { AcsChannels, Logger, ReconcileRun, WabaGroup } from '../ports';
@@ -6,6 +7,7 @@ import type { CredentialHealth, RateLimitGovernor } from '../rate-limits';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
 import { contextOf, type Ports, type Trigger } from './dependencies';
+import { registerAgainAfterNameChange } from './display-name';
 
 export interface ReconcileDependencies extends Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids' | 'reconcileStore'> {
   acsChannels: AcsChannels | null;
@@ -150,9 +152,11 @@ async function reconcileWaba(
   if (delay > 0) await deps.sleep(delay);
   let waba: MetaWaba | null = null;
   let confirmedMissing: boolean | null = null;
+  let readAt = deps.clock.now().toISOString();
   try {
     await graph.acquire();
     try {
+      readAt = deps.clock.now().toISOString();
       waba = await deps.meta.getWhatsAppBusinessAccount(group.wabaId);
     } finally {
       graph.release();
@@ -186,7 +190,7 @@ async function reconcileWaba(
     for (let member = members.shift(); member !== undefined; member = members.shift()) {
       const { id } = member;
       try {
-        await reconcileOne(deps, id, waba, confirmedMissing, tally, trigger, member.basis);
+        await reconcileOne(deps, id, waba ? { waba, readAt } : null, confirmedMissing, tally, trigger, member.basis);
       } catch (error) {
         tally.failed += 1;
         trigger.log.warn('Reconcile failed for a registration', { registrationId: id, error: error instanceof Error ? error.message : String(error) });
@@ -199,24 +203,31 @@ async function reconcileWaba(
 async function reconcileOne(
   deps: ReconcileDependencies,
   id: string,
-  waba: MetaWaba | null,
+  /** The WABA as read, and when the read started (a display-name request accepted before then is what it can speak of). */
+  reading: { waba: MetaWaba; readAt: string } | null,
   confirmedMissing: boolean | null,
   tally: Tally,
   trigger: Trigger,
   basis?: Registration,
 ): Promise<void> {
-  const observed: MetaReading = waba ? { waba } : { missing: true, confirmed: confirmedMissing === true };
+  const observed: MetaReading = reading ? { waba: reading.waba } : { missing: true, confirmed: confirmedMissing === true };
   let stage: string | undefined;
   let statusBefore: string | null = null;
-  const result = await deps.registrations.update(
+  let nameChangeBefore: string | undefined;
+  const updated = await deps.registrations.update(
     id,
     (registration) => {
       stage = registration.stage;
       statusBefore = registration.status;
-      return reconcileWithMeta(registration, observed, contextOf(trigger, deps.clock));
+      nameChangeBefore = registration.displayNameChange?.state;
+      const reconciled = reconcileWithMeta(registration, observed, contextOf(trigger, deps.clock));
+      return reading
+        ? andThen(reconciled, (next) => reconcileDisplayNameChange(next, reading.waba, reading.readAt, contextOf(trigger, deps.clock)))
+        : reconciled;
     },
     basis ? { basis } : {},
   );
+  const result = { registration: await registerAgainAfterNameChange(deps, updated.registration, trigger) };
   if (stage === 'CodeVerified') {
     const after = await completeMetaRegistration(deps, result.registration, trigger);
     if (after.stage !== 'CodeVerified') tally.changed += 1;
@@ -224,7 +235,7 @@ async function reconcileOne(
   }
   if (stage !== 'Connected') return;
   tally.checked += 1;
-  let changed = result.registration.status !== statusBefore;
+  let changed = result.registration.status !== statusBefore || result.registration.displayNameChange?.state !== nameChangeBefore;
   if (deps.acsChannels && result.registration.acsChannel) {
     const probed = await probeAcsChannel({ ...deps, acsChannels: deps.acsChannels }, result.registration, trigger);
     changed ||= probed.status !== result.registration.status;

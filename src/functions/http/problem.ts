@@ -29,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   internal: 500,
+  'meta-display-name-rejected': 422,
 };
 
 const TITLES: Record<ErrorCode, string> = {
@@ -57,6 +58,7 @@ const TITLES: Record<ErrorCode, string> = {
   unauthenticated: 'Not signed in',
   forbidden: 'Not allowed for this caller',
   internal: 'Internal error',
+  'meta-display-name-rejected': 'Meta refused the new display name',
 };
 
 export const problemType = (code: ErrorCode): string => `urn:whatsapp-acs-onboarding:problem:${code}`;

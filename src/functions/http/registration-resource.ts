@@ -43,9 +43,24 @@ export function toRegistrationResource(registration: Registration): Registration
       ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }
       : null,
     acsChannel: registration.acsChannel,
+    displayNameChange: displayNameChangeOf(registration),
     owner: registration.owner,
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,
+  };
+}
+
+function displayNameChangeOf(registration: Registration): RegistrationResource['displayNameChange'] {
+  const change = registration.displayNameChange;
+  if (!change) return null;
+  const again = change.registerAgain;
+  return {
+    requested: change.requested,
+    requestedAt: change.requestedAt,
+    state: change.state,
+    decidedAt: change.decidedAt,
+    rejectionReason: change.rejectionReason,
+    registeredAgain: again ? { registeredAt: again.registeredAt, lastError: again.lastError, retryNotBefore: again.notBefore } : null,
   };
 }
 

@@ -38,6 +38,11 @@ const displayName = plainText(512)
   .min(3, 'must be at least 3 characters')
   .refine((name) => !/[<>{}\n\r\t]/.test(name) && !/^(https?:|www\.)/i.test(name), 'must be a plain business name (no URL, markup or line breaks)');
 
+/** Meta reviews a new display name of 2 to 75 characters (`new_display_name`); the profile's rules apply too. */
+export const displayNameChangeBody = z.strictObject({
+  displayName: displayName.max(75, 'must be at most 75 characters (Meta’s limit for a new display name)'),
+});
+
 export const createRegistrationBody = z.strictObject({
   phoneNumber: phoneNumberInput,
   phoneNumberSource: z.enum(['acs', 'byo']),
@@ -139,6 +144,20 @@ export const registrationResource = z
       .object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() })
       .nullable(),
     acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
+    displayNameChange: z
+      .object({
+        requested: z.string(),
+        requestedAt: timestamp,
+        state: z.enum(['Pending', 'Approved', 'Rejected']),
+        decidedAt: timestamp.nullable(),
+        rejectionReason: z.string().nullable(),
+        registeredAgain: z
+          .object({ registeredAt: timestamp.nullable(), lastError: z.string().nullable(), retryNotBefore: timestamp.nullable() })
+          .nullable()
+          .meta({ description: 'After an approval: registering the number again, as Meta requires after a name change' }),
+      })
+      .nullable()
+      .meta({ description: 'The last display-name change asked for with PUT …/display-name; null when none was' }),
     owner: z.string().meta({ description: 'Caller id that created the registration (docs/design.md §5.1)' }),
     createdAt: timestamp,
     updatedAt: timestamp,
