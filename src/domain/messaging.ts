@@ -169,7 +169,7 @@ export function describeStatus(status: AccountStatus, messaging: Messaging): Sta
   const { label, meaning, suggestedAction, canSend } = STATUS_DETAILS[status];
   if (!canSend || messaging.reason === null) return { label, meaning, suggestedAction };
   if (!messaging.canSend) {
-    const opening = status === 'Active' ? 'The account is connected, but the number cannot send now:' : `${meaning} The number cannot send now either:`;
+    const opening = status === 'Active' ? 'The account is connected, but the number cannot send now:' : `${meaning} The number cannot send now:`;
     return { label, meaning: `${opening} ${messaging.reason}`, suggestedAction: messaging.suggestedAction };
   }
   if (status === 'Active') {
