@@ -9,8 +9,10 @@ export type RegistrationResource = z.infer<typeof registrationResource>;
 
 /** The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts, version) out. */
 export function toRegistrationResource(registration: Registration): RegistrationResource {
-  const { suggestedAction: _action, ...messaging } = messagingOf(registration);
-  const details = registration.status ? describeStatus(registration.status, messagingOf(registration)) : null;
+  const answer = messagingOf(registration);
+  // The suggested action goes into statusDetails (describeStatus), not into messaging.
+  const { suggestedAction: _action, ...messaging } = answer;
+  const details = registration.status ? describeStatus(registration.status, answer) : null;
   const business = registration.businessAccount;
   return {
     id: registration.id,
