@@ -215,6 +215,32 @@ function fact(term, ...value) {
   return [el('dt', {}, term), el('dd', {}, ...value)];
 }
 
+// Why the number cannot send or is limited, in Meta's words, with Meta's possible solutions.
+function messagingWhy(messaging) {
+  if (!messaging.reason) return [];
+  const blockers = messaging.blockedBy || [];
+  return [
+    fact('Why', el('span', { class: 'messaging-reason' }, messaging.reason)),
+    blockers.length
+      ? fact(
+          'Meta says',
+          el(
+            'ul',
+            { class: 'blocked-by' },
+            ...blockers.map((blocker) =>
+              el(
+                'li',
+                {},
+                `${blocker.entity}${blocker.code !== null ? ` (${blocker.code})` : ''}: ${blocker.description || 'no description'}`,
+                blocker.possibleSolution ? el('div', { class: 'muted' }, `Possible solution: ${blocker.possibleSolution}`) : '',
+              ),
+            ),
+          ),
+        )
+      : [],
+  ];
+}
+
 async function loadDetail(id) {
   const section = $('#detail');
   if (!id) {
@@ -255,6 +281,7 @@ async function loadDetail(id) {
         'Messaging',
         `${messaging.canSend ? 'can send' : 'cannot send'}${messaging.limited ? ', limited' : ''}${messaging.messagingLimit ? `, tier ${messaging.messagingLimit}` : ''}${messaging.qualityRating ? `, quality ${messaging.qualityRating}` : ''}`,
       ),
+      messagingWhy(messaging),
       fact('SMS capability', sms ? `${sms.send}${sms.detail ? ` (${sms.detail})` : ''}, checked ${when(sms.checkedAt)}` : 'not checked'),
       fact(
         'ACS channel',

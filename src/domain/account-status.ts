@@ -14,7 +14,29 @@ export interface Fact<T> {
 
 export type WabaAccess = 'ok' | 'suspect' | 'revoked';
 export type PhonePresence = 'present' | 'deleted';
-export type DisplayNameReview = 'Approved' | 'Pending' | 'Rejected' | 'NotStarted';
+/**
+ * `Expired` is `name_status` `EXPIRED`: the display name's certificate ran out, so no approved name
+ * and no review under way; it shows as `DisplayNameReviewNotStarted` (docs/adr/0031).
+ */
+export type DisplayNameReview = 'Approved' | 'Pending' | 'Rejected' | 'NotStarted' | 'Expired';
+
+/** One error of Meta's `health_status`, named by the entity it is about (`PHONE_NUMBER 1234`). */
+export interface HealthBlocker {
+  entity: string;
+  code: number | null;
+  description: string | null;
+  possibleSolution: string | null;
+}
+
+/**
+ * Meta's `health_status` as kept for one registration: the `can_send_message` that applies to it
+ * (raw: `AVAILABLE`, `LIMITED`, `BLOCKED` or a value Meta adds later) and the errors Meta gave,
+ * sorted so that the same answer read again is the same fact.
+ */
+export interface HealthFact {
+  canSendMessage: string;
+  blockedBy: HealthBlocker[];
+}
 
 export interface AccountFacts {
   /** Disconnected on our side (sticky until reconnect). */
@@ -26,6 +48,12 @@ export interface AccountFacts {
   /** `DISABLED_UPDATE` ban state: `DISABLE`, `REINSTATE`, `SCHEDULE_FOR_DISABLE`. */
   accountBan?: Fact<string>;
   displayName?: Fact<DisplayNameReview>;
+  /** The phone node's `status` as Meta gives it, upper-cased (`CONNECTED`, `FLAGGED`, `PENDING`…). */
+  phoneStatus?: Fact<string>;
+  /** The phone number's `health_status`. */
+  phoneHealth?: Fact<HealthFact>;
+  /** The WABA's `health_status`, without the entities of the WABA's other numbers. */
+  wabaHealth?: Fact<HealthFact>;
 }
 
 export type FactName = keyof AccountFacts;
@@ -44,6 +72,7 @@ export function deriveStatus(facts: AccountFacts): AccountStatus {
     case 'Pending':
       return 'DisplayNameReviewPending';
     case 'NotStarted':
+    case 'Expired':
       return 'DisplayNameReviewNotStarted';
     default:
       return 'Active';
@@ -136,6 +165,8 @@ export function displayNameReviewFrom(raw: string | null | undefined): DisplayNa
       return 'Rejected';
     case 'NONE':
       return 'NotStarted';
+    case 'EXPIRED':
+      return 'Expired';
     default:
       return null;
   }

@@ -21,6 +21,8 @@ export interface MetaPhoneNumber {
   status: string | null;
   qualityRating: string | null;
   messagingLimit: string | null;
+  /** Meta's own can-send answer for the number (`health_status`); null or absent when Meta gave none. */
+  healthStatus?: MetaHealthStatus | null;
 }
 
 export interface MetaWaba {
@@ -28,8 +30,33 @@ export interface MetaWaba {
   name: string | null;
   accountReviewStatus: string | null;
   businessVerificationStatus: string | null;
+  /** Meta's own can-send answer for the WABA (`health_status`); null or absent when Meta gave none. */
+  healthStatus?: MetaHealthStatus | null;
   /** Every number on the WABA (all pages). */
   phoneNumbers: MetaPhoneNumber[];
+}
+
+/**
+ * `health_status` of a phone number or a WABA: Meta's overall `can_send_message` (`AVAILABLE`,
+ * `LIMITED`, `BLOCKED`, or a value added later) and the entities it was computed from (the number,
+ * the WABA, the business, the app), each with the errors that limit or block it.
+ */
+export interface MetaHealthStatus {
+  canSendMessage: string | null;
+  entities: MetaHealthEntity[];
+}
+
+export interface MetaHealthEntity {
+  entityType: string | null;
+  id: string | null;
+  canSendMessage: string | null;
+  errors: MetaHealthError[];
+}
+
+export interface MetaHealthError {
+  code: number | null;
+  description: string | null;
+  possibleSolution: string | null;
 }
 
 export type MetaErrorKind =

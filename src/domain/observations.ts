@@ -1,5 +1,5 @@
-import { displayNameReviewFrom, type AccountFacts, type Fact } from './account-status';
-import type { MetaPhoneNumber, MetaWaba } from './meta';
+import { displayNameReviewFrom, type AccountFacts, type Fact, type HealthBlocker, type HealthFact } from './account-status';
+import type { MetaHealthStatus, MetaPhoneNumber, MetaWaba } from './meta';
 import { toE164 } from './phone-number';
 
 /** Facts read from Meta, plus the numbers-only details shown on the registration. */
@@ -25,7 +25,46 @@ export function observeWaba(waba: MetaWaba, target: { phoneNumber: string; phone
   facts.phone = { value: deleted ? 'deleted' : 'present', at };
   const review = displayNameReviewFrom(phone?.nameStatus);
   if (!deleted && review) facts.displayName = { value: review, at };
+  if (phone?.status) facts.phoneStatus = { value: phone.status.toUpperCase(), at };
+  const phoneHealth = healthFactOf(phone?.healthStatus, null);
+  if (!deleted && phoneHealth) facts.phoneHealth = { value: phoneHealth, at };
+  const wabaHealth = healthFactOf(waba.healthStatus, phone?.id ?? target.phoneNumberId);
+  if (wabaHealth) facts.wabaHealth = { value: wabaHealth, at };
   return { facts, phone: deleted ? null : phone };
+}
+
+const SEVERITY: Record<string, number> = { AVAILABLE: 0, LIMITED: 2, BLOCKED: 3 };
+/** A value Meta adds later ranks between AVAILABLE and LIMITED: shown, but neither caps nor blocks. */
+const severityOf = (value: string): number => SEVERITY[value] ?? 1;
+
+/**
+ * Meta's `health_status` as one registration's fact. A WABA's answer may list its numbers as
+ * `PHONE_NUMBER` entities; another number's trouble is not this one's, so those are left out and,
+ * when entities remain, the answer is the most restrictive of them rather than Meta's overall value.
+ * Null when Meta gave no usable answer.
+ */
+export function healthFactOf(health: MetaHealthStatus | null | undefined, ownPhoneId: string | null): HealthFact | null {
+  if (!health) return null;
+  const isOtherNumber = (entityType: string | null, id: string | null): boolean =>
+    ownPhoneId !== null && (entityType ?? '').toUpperCase() === 'PHONE_NUMBER' && id !== null && id !== ownPhoneId;
+  const entities = health.entities.filter((entity) => !isOtherNumber(entity.entityType, entity.id));
+  const dropped = entities.length < health.entities.length;
+  const values = entities.map((entity) => entity.canSendMessage?.toUpperCase()).filter((value): value is string => !!value);
+  const overall = health.canSendMessage?.toUpperCase() ?? null;
+  const worst = values.length > 0 ? values.reduce((most, value) => (severityOf(value) > severityOf(most) ? value : most)) : null;
+  const canSendMessage = dropped ? (worst ?? overall) : (overall ?? worst);
+  if (!canSendMessage) return null;
+  const blockedBy: HealthBlocker[] = entities.flatMap((entity) =>
+    entity.errors.map((error) => ({
+      entity: [entity.entityType?.toUpperCase(), entity.id].filter(Boolean).join(' ') || 'UNKNOWN',
+      code: error.code,
+      description: error.description,
+      possibleSolution: error.possibleSolution,
+    })),
+  );
+  // Sorted: the same answer in another order is the same fact, so re-reading writes nothing.
+  blockedBy.sort((a, b) => `${a.entity}|${a.code ?? ''}|${a.description ?? ''}`.localeCompare(`${b.entity}|${b.code ?? ''}|${b.description ?? ''}`));
+  return { canSendMessage, blockedBy };
 }
 
 /**
@@ -61,4 +100,10 @@ export function observeWabaMissing(known: AccountFacts, at: string, confirmed: b
   const suspicions = (previous?.value === 'suspect' ? (previous.suspicions ?? 1) : 0) + 1;
   const revoked = confirmed || suspicions >= 2 || previous?.value === 'revoked';
   return { wabaAccess: { value: revoked ? 'revoked' : 'suspect', at, suspicions } };
+}
+
+/** What a WABA reading says when the number is not in it yet (just added): the WABA's own facts only. */
+export function wabaLevelFacts(facts: Partial<AccountFacts>): Partial<AccountFacts> {
+  const { wabaAccess, accountReview, wabaHealth } = facts;
+  return { ...(wabaAccess ? { wabaAccess } : {}), ...(accountReview ? { accountReview } : {}), ...(wabaHealth ? { wabaHealth } : {}) };
 }

@@ -1,6 +1,7 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
 import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './access';
 import type { MetaCallState } from './meta-call';
+import { deriveMessaging, type Messaging } from './messaging';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -146,10 +147,9 @@ export function statusDetailsOf(status: AccountStatus | null): StatusDetails | n
   return status ? STATUS_DETAILS[status] : null;
 }
 
-/** What the client sees of sending ability; before Connected nothing can be sent. */
-export function messagingOf(status: AccountStatus | null): { canSend: boolean; limited: boolean } {
-  const details = statusDetailsOf(status);
-  return { canSend: details?.canSend ?? false, limited: details?.limited ?? false };
+/** What the client sees of sending ability (messaging.ts); before Connected nothing can be sent. */
+export function messagingOf(registration: Pick<Registration, 'stage' | 'status' | 'facts'>): Messaging {
+  return deriveMessaging(registration);
 }
 
 export function newRegistration(input: {

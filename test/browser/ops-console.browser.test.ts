@@ -162,6 +162,18 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
     expect(unexpected()).toEqual([]);
   });
 
+  it("shows why a number cannot send, in Meta's words", async () => {
+    const flagged = await connectedRegistration();
+    await api('POST', `/meta-sandbox/_sandbox/phone-numbers/${flagged.phoneNumber.slice(1)}/status`, { status: 'FLAGGED' });
+    const reconciled = await api('POST', `/api/registrations/${flagged.id}/reconcile`);
+    expect(reconciled.messaging.canSend).toBe(false);
+    await page.goto(`${host.url}/api/ops#id=${flagged.id}`);
+    await page.waitForSelector('#detail:not([hidden]) .messaging-reason');
+    expect(await page.textContent('#detail-body .messaging-reason')).toBe(reconciled.messaging.reason);
+    expect(reconciled.messaging.reason).toContain('FLAGGED');
+    expect(unexpected()).toEqual([]);
+  });
+
   it('shows an API error in words', async () => {
     await page.goto(`${host.url}/api/ops#id=no-such-registration`);
     await page.waitForSelector('#error:not([hidden])');

@@ -116,7 +116,7 @@ describe('displayNameReviewFrom', () => {
     ['REJECTED', 'Rejected'],
     ['NONE', 'NotStarted'],
     ['none', 'NotStarted'],
-    ['EXPIRED', null],
+    ['EXPIRED', 'Expired'],
     ['SOMETHING_NEW', null],
     [null, null],
   ])('%p → %p', (raw, expected) => expect(displayNameReviewFrom(raw)).toBe(expected));

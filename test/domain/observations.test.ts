@@ -38,6 +38,7 @@ describe('observeWaba', () => {
       accountReview: { value: 'REJECTED', at },
       phone: { value: 'present', at },
       displayName: { value: 'Pending', at },
+      phoneStatus: { value: 'CONNECTED', at },
     });
     expect(observed.phone?.id).toBe('300');
   });

@@ -80,16 +80,18 @@ describe('evolve', () => {
 });
 
 describe('status details and messaging', () => {
+  const connected = { value: 'CONNECTED', at };
   it('nothing can be sent before Connected', () => {
     expect(statusDetailsOf(null)).toBeNull();
-    expect(messagingOf(null)).toEqual({ canSend: false, limited: false });
+    expect(messagingOf({ stage: 'CodeVerified', status: null, facts: {} })).toMatchObject({ canSend: false, limited: false, blockedBy: [] });
   });
 
-  it('follows the status table', () => {
+  it('follows the status table when Meta reports the number CONNECTED', () => {
     expect(statusDetailsOf('Revoked')).toBe(STATUS_DETAILS.Revoked);
-    expect(messagingOf('Active')).toEqual({ canSend: true, limited: false });
-    expect(messagingOf('DisplayNameReviewPending')).toEqual({ canSend: true, limited: true });
-    expect(messagingOf('Disconnected')).toEqual({ canSend: false, limited: false });
+    const facts = { phoneStatus: connected };
+    expect(messagingOf({ stage: 'Connected', status: 'Active', facts })).toMatchObject({ canSend: true, limited: false, reason: null });
+    expect(messagingOf({ stage: 'Connected', status: 'DisplayNameReviewPending', facts })).toMatchObject({ canSend: true, limited: true });
+    expect(messagingOf({ stage: 'Connected', status: 'Disconnected', facts })).toMatchObject({ canSend: false, limited: false });
   });
 });
 

@@ -14,6 +14,8 @@ import {
   type GraphPhoneNumber,
   type GraphPhoneNumberPage,
 } from './schemas';
+import { phoneNumberFields, wabaFields } from './fields';
+import { readHealthStatus } from './health-status';
 import { deriveTwoStepPin } from './two-step-pin';
 
 export interface MetaGraphOptions {
@@ -37,30 +39,6 @@ export const PHONE_PAGE_SIZE = 100;
 /** Guard against a cursor that never ends: 500 pages of 100 is far above any real WABA. */
 const MAX_PHONE_PAGES = 500;
 
-const BASE_PHONE_FIELDS = [
-  'id',
-  'display_phone_number',
-  'verified_name',
-  'code_verification_status',
-  'name_status',
-  'new_name_status',
-  'status',
-  'quality_rating',
-  'platform_type',
-];
-const WABA_FIELDS = ['id', 'name', 'account_review_status', 'business_verification_status'];
-
-/**
- * The messaging-limit field was renamed in v24 (`messaging_limit_tier` up to v23,
- * `whatsapp_business_manager_messaging_limit` from v24); asking a version for the field it does
- * not know fails the whole call with code 100, so the list depends on the configured version.
- */
-export function phoneNumberFields(version: string): string[] {
-  const major = Number(/^v(\d+)/.exec(version)?.[1] ?? Number.NaN);
-  const limitField = Number.isFinite(major) && major < 24 ? 'messaging_limit_tier' : 'whatsapp_business_manager_messaging_limit';
-  return [...BASE_PHONE_FIELDS, limitField];
-}
-
 export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
   if (!options.pinSecret) throw new Error('A PIN secret is required.');
   const client = new GraphClient({
@@ -72,7 +50,7 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
     onUsage: options.onUsage,
   });
   const phoneFields = phoneNumberFields(options.version).join(',');
-  const wabaFields = [...WABA_FIELDS, `phone_numbers.limit(${PHONE_PAGE_SIZE}){${phoneFields}}`].join(',');
+  const wabaQueryFields = [...wabaFields(options.version), `phone_numbers.limit(${PHONE_PAGE_SIZE}){${phoneFields}}`].join(',');
   const id = (value: string, what: string): string => {
     // Ids go into the path: refuse anything that could change the request's meaning.
     if (!/^[A-Za-z0-9_]+$/.test(value)) {
@@ -112,7 +90,7 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
         operation: 'getWhatsAppBusinessAccount',
         method: 'GET',
         path: `/${id(wabaId, 'WhatsApp Business Account')}`,
-        query: { fields: wabaFields },
+        query: { fields: wabaQueryFields },
         schema: wabaSchema,
         retry: 'transient',
       });
@@ -137,6 +115,7 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
         name: waba.name ?? null,
         accountReviewStatus: waba.account_review_status ?? null,
         businessVerificationStatus: waba.business_verification_status ?? null,
+        healthStatus: readHealthStatus(waba.health_status),
         phoneNumbers,
       };
       return result;
@@ -271,6 +250,7 @@ function toPhoneNumber(phone: GraphPhoneNumber): MetaPhoneNumber {
     status: phone.status ?? null,
     qualityRating: phone.quality_rating ?? null,
     messagingLimit: stringOrNull(phone.whatsapp_business_manager_messaging_limit) ?? stringOrNull(phone.messaging_limit_tier),
+    healthStatus: readHealthStatus(phone.health_status),
   };
 }
 

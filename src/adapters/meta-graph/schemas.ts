@@ -38,7 +38,8 @@ export const phoneNumberSchema = z.looseObject({
   new_name_status: text,
   status: text,
   quality_rating: text,
-  platform_type: text,
+  /** Read by health-status.ts, which drops what it cannot read instead of failing the answer. */
+  health_status: z.unknown().optional(),
   /**
    * Informational only (no rule depends on it) and its shape changed across versions, so anything
    * that is not a string is read as "unknown" instead of failing the whole answer.
@@ -70,6 +71,7 @@ export const wabaSchema = z.looseObject({
   name: text,
   account_review_status: text,
   business_verification_status: text,
+  health_status: z.unknown().optional(),
   /** Meta leaves an empty edge out of a field-expanded answer. */
   phone_numbers: phoneNumberPageSchema.optional(),
 });

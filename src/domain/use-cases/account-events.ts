@@ -25,6 +25,11 @@ interface Effect {
   phoneNumber?: string | null;
   /** A decision about a display name: it also settles a change asked for by API (display-name-change.ts). */
   nameDecision?: NameChangeDecision;
+  /**
+   * The event says something changed without saying what it now means for sending (a restriction,
+   * a flag lifted): the registration is reconciled, which reads the phone status and health_status.
+   */
+  confirmWithMeta?: boolean;
   detail: string;
 }
 
@@ -35,6 +40,8 @@ const banStateOf = (value: unknown): string | null => text(Array.isArray(value) 
 
 const REVOKING = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'PARTNER_APP_UNINSTALLED', 'ACCOUNT_OFFBOARDED']);
 const RESTORING = new Set(['PARTNER_ADDED', 'PARTNER_APP_INSTALLED', 'ACCOUNT_RECONNECTED']);
+/** Account changes whose meaning for sending only Meta's health_status and review tell (docs/adr/0031). */
+const READ_AGAIN = new Set(['ACCOUNT_RESTRICTION', 'ACCOUNT_VIOLATION']);
 
 /** docs/design.md §2.2 for webhook content: which fact the event speaks of, and what it says. */
 export function effectOf(change: AccountChange, at: string): Effect | null {
@@ -44,6 +51,7 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
       const event = (text(data.event) ?? '').toUpperCase();
       if (REVOKING.has(event)) return { facts: { wabaAccess: { value: 'revoked', at, suspicions: 0 } }, detail: `account_update ${event}` };
       if (RESTORING.has(event)) return { facts: { wabaAccess: { value: 'ok', at, suspicions: 0 } }, detail: `account_update ${event}` };
+      if (READ_AGAIN.has(event)) return { facts: {}, confirmWithMeta: true, detail: `account_update ${event}` };
       if (event === 'DISABLED_UPDATE') {
         const banInfo = (data.ban_info ?? {}) as Record<string, unknown>;
         const state = (banStateOf(banInfo.waba_ban_state) ?? '').toUpperCase();
@@ -84,11 +92,14 @@ export function effectOf(change: AccountChange, at: string): Effect | null {
         text(data.max_daily_conversations_per_business) ??
         text(data.current_limit) ??
         (typeof data.max_daily_conversations_per_business === 'number' ? String(data.max_daily_conversations_per_business) : null);
+      const event = (text(data.event) ?? '').toUpperCase();
       return {
-        facts: {},
+        // FLAGGED is the phone status Meta now reports; what follows UNFLAGGED is read from Meta.
+        facts: event === 'FLAGGED' ? { phoneStatus: { value: 'FLAGGED', at } } : {},
+        ...(event === 'UNFLAGGED' ? { confirmWithMeta: true } : {}),
         messagingLimit: limit,
         phoneNumber: toE164(text(data.display_phone_number) ?? ''),
-        detail: `phone_number_quality_update ${text(data.event) ?? ''}`.trim(),
+        detail: `phone_number_quality_update ${event}`.trim(),
       };
     }
     default:
@@ -129,8 +140,11 @@ export const makeApplyAccountEvent =
     let applied = 0;
     let duplicates = 0;
     for (const registration of concerned) {
-      if (cannotBeOrdered(registration.facts, effect.facts)) {
-        trigger.log.info('Account event in the same second as what is known: confirming with Meta', { eventId: change.id, registrationId: registration.id });
+      if (effect.confirmWithMeta || cannotBeOrdered(registration.facts, effect.facts)) {
+        const why = effect.confirmWithMeta
+          ? `${effect.detail}: reading the number and the account from Meta`
+          : 'Account event in the same second as what is known: confirming with Meta';
+        trigger.log.info(why, { eventId: change.id, registrationId: registration.id });
         const before = registration.version;
         let reconciled = await deps.reconcileRegistration({ id: registration.id }, trigger);
         // The decision about a requested name has its own order (the request's time): it still applies.

@@ -2,7 +2,7 @@ import { assertCanTakeEmbeddedSignup, recordEmbeddedSignup } from '../commands';
 import { DomainError, validationFailed } from '../errors';
 import { isMetaError } from '../meta';
 import type { EmbeddedSignup, MetaGraph, RegistrationRepository, SignupCodeExchange } from '../ports';
-import { observeWaba } from '../observations';
+import { observeWaba, wabaLevelFacts } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import { unchanged, type Registration } from '../registration';
 import { completeMetaRegistration } from './complete-registration';
@@ -104,7 +104,7 @@ export const makeCompleteEmbeddedSignup =
             displayName: chosen.displayName,
             numberVerified: chosen.verified,
             // A number just added is not in the snapshot yet: only WABA-level facts are known.
-            facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
+            facts: observed.phone ? observed.facts : wabaLevelFacts(observed.facts),
             messagingLimit: observed.phone?.messagingLimit ?? null,
             qualityRating: observed.phone?.qualityRating ?? null,
           },

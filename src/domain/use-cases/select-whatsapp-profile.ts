@@ -1,7 +1,7 @@
 import { assertCanSelectProfile, selectProfile } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError, type MetaWaba } from '../meta';
-import { findPhoneOnWaba, observeWaba } from '../observations';
+import { findPhoneOnWaba, observeWaba, wabaLevelFacts } from '../observations';
 import { parsePhoneNumber } from '../phone-number';
 import type { Registration, WhatsAppProfile } from '../registration';
 import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
@@ -84,7 +84,7 @@ export const makeSelectWhatsAppProfile =
             profile: input.profile.profile,
             phoneNumberId,
             // A number just added is not in the snapshot yet: only WABA-level facts are known.
-            facts: observed.phone ? observed.facts : { wabaAccess: observed.facts.wabaAccess, accountReview: observed.facts.accountReview },
+            facts: observed.phone ? observed.facts : wabaLevelFacts(observed.facts),
             messagingLimit: observed.phone?.messagingLimit ?? null,
             qualityRating: observed.phone?.qualityRating ?? null,
           },

@@ -1,6 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
-import { messagingOf, statusDetailsOf, type Registration } from '../../domain/registration';
+import { describeStatus } from '../../domain/messaging';
+import { messagingOf, type Registration } from '../../domain/registration';
 import { etagOf } from './endpoint';
 import type { registrationResource } from './schemas';
 
@@ -8,7 +9,10 @@ export type RegistrationResource = z.infer<typeof registrationResource>;
 
 /** The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts, version) out. */
 export function toRegistrationResource(registration: Registration): RegistrationResource {
-  const details = statusDetailsOf(registration.status);
+  const answer = messagingOf(registration);
+  // The suggested action goes into statusDetails (describeStatus), not into messaging.
+  const { suggestedAction: _action, ...messaging } = answer;
+  const details = registration.status ? describeStatus(registration.status, answer) : null;
   const business = registration.businessAccount;
   return {
     id: registration.id,
@@ -17,7 +21,7 @@ export function toRegistrationResource(registration: Registration): Registration
     stage: registration.stage,
     status: registration.status,
     statusDetails: details ? { label: details.label, meaning: details.meaning, suggestedAction: details.suggestedAction } : null,
-    messaging: { ...messagingOf(registration.status), messagingLimit: registration.messagingLimit, qualityRating: registration.qualityRating },
+    messaging: { ...messaging, messagingLimit: registration.messagingLimit, qualityRating: registration.qualityRating },
     businessAccount: business ? { id: business.id, name: business.name, ...(business.toCreate ? { pendingCreation: business.toCreate } : {}) } : null,
     whatsAppBusinessAccountId: registration.whatsAppBusinessAccountId,
     phoneNumberId: registration.phoneNumberId,

@@ -128,7 +128,27 @@ export const registrationResource = z
     stage: z.enum(STAGES),
     status: z.enum(ACCOUNT_STATUSES).nullable(),
     statusDetails: z.object({ label: z.string(), meaning: z.string(), suggestedAction: z.string().nullable() }).nullable(),
-    messaging: z.object({ canSend: z.boolean(), limited: z.boolean(), messagingLimit: z.string().nullable(), qualityRating: z.string().nullable() }),
+    messaging: z
+      .object({
+        canSend: z
+          .boolean()
+          .meta({ description: "False unless Connected, the status allows sending, Meta's phone status is CONNECTED and neither health_status is BLOCKED" }),
+        limited: z.boolean().meta({ description: 'The number can send, but Meta caps it (health_status LIMITED, account review, display name not approved)' }),
+        reason: z.string().nullable().meta({ description: "Why it cannot send or is limited, naming Meta's value; null when it can send without limits" }),
+        blockedBy: z
+          .array(
+            z.object({
+              entity: z.string().meta({ description: 'Entity type and id, e.g. PHONE_NUMBER 1234', examples: ['WABA 200000000000001'] }),
+              code: z.number().nullable(),
+              description: z.string().nullable(),
+              possibleSolution: z.string().nullable(),
+            }),
+          )
+          .meta({ description: "Meta's health_status errors, with Meta's possible solutions" }),
+        messagingLimit: z.string().nullable(),
+        qualityRating: z.string().nullable(),
+      })
+      .meta({ id: 'Messaging' }),
     businessAccount: z.object({ id: z.string().nullable(), name: z.string().nullable(), pendingCreation: companyDetails.partial().optional() }).nullable(),
     whatsAppBusinessAccountId: z.string().nullable(),
     phoneNumberId: z.string().nullable(),

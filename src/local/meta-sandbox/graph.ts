@@ -86,6 +86,8 @@ const PHONE_FIELDS: FieldTable<SandboxPhoneNumber> = {
   is_official_business_account: () => false,
   account_mode: () => 'LIVE',
   is_pin_enabled: (phone) => phone.pinHash !== null,
+  // Known, so that the service's reads are not refused; the sandbox's numbers are always healthy.
+  health_status: () => ({ can_send_message: 'AVAILABLE' }),
 };
 const PHONE_DEFAULT = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
 
@@ -99,6 +101,7 @@ const WABA_FIELDS: FieldTable<SandboxWaba> = {
   currency: () => 'USD',
   timezone_id: () => '1',
   message_template_namespace: (waba) => `sandbox_${waba.id}`,
+  health_status: () => ({ can_send_message: 'AVAILABLE' }),
 };
 const WABA_DEFAULT = ['id', 'name', 'currency', 'timezone_id', 'message_template_namespace'];
 

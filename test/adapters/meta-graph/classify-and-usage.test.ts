@@ -1,5 +1,5 @@
 import rateLimitedFixture from '../../fixtures/meta-graph.error.rate-limited.json';
-import { classifyMetaError, parseBusinessUseCaseUsage, phoneNumberFields, retryAfterSecondsFromUsage } from '../../../src/adapters/meta-graph';
+import { classifyMetaError, parseBusinessUseCaseUsage, phoneNumberFields, retryAfterSecondsFromUsage, wabaFields } from '../../../src/adapters/meta-graph';
 
 describe('classifyMetaError (docs/meta-graph.md "Errors")', () => {
   it.each([
@@ -91,5 +91,24 @@ describe('phone-number fields by version', () => {
     ['v26.0', 'whatsapp_business_manager_messaging_limit'],
   ])('%s asks for %s', (version, field) => {
     expect(phoneNumberFields(version)).toContain(field);
+  });
+});
+
+describe('fields by version (docs/meta-graph.md "Fields by version")', () => {
+  it.each(['v22.0', 'v23.0'])("%s gets no field missing from Meta's v23 document", (version) => {
+    const fields = phoneNumberFields(version);
+    for (const unknown of ['new_name_status', 'whatsapp_business_manager_messaging_limit', 'platform_type']) expect(fields).not.toContain(unknown);
+    expect(fields).toEqual(expect.arrayContaining(['status', 'name_status', 'health_status', 'messaging_limit_tier']));
+  });
+
+  it.each(['v24.0', 'v25.0', 'v26.0'])('%s gets new_name_status and the renamed messaging limit, never the old one', (version) => {
+    const fields = phoneNumberFields(version);
+    expect(fields).toEqual(expect.arrayContaining(['status', 'health_status', 'new_name_status', 'whatsapp_business_manager_messaging_limit']));
+    expect(fields).not.toContain('messaging_limit_tier');
+    expect(fields).not.toContain('platform_type');
+  });
+
+  it.each(['v23.0', 'v25.0'])('%s asks the WABA for its health_status', (version) => {
+    expect(wabaFields(version)).toEqual(['id', 'name', 'account_review_status', 'business_verification_status', 'health_status']);
   });
 });

@@ -66,6 +66,7 @@ describe('happy paths', () => {
       name: SEED_WABA.name,
       accountReviewStatus: 'APPROVED',
       businessVerificationStatus: 'verified',
+      healthStatus: { canSendMessage: 'AVAILABLE', entities: [] },
       phoneNumbers: [],
     });
   });
@@ -89,6 +90,7 @@ describe('happy paths', () => {
       status: 'PENDING',
       qualityRating: 'UNKNOWN',
       messagingLimit: 'TIER_250',
+      healthStatus: { canSendMessage: 'AVAILABLE', entities: [] },
     });
 
     await graph.requestVerificationCode(id, 'VOICE', 'en_US');

@@ -123,6 +123,25 @@ describe("Meta's exact shapes", () => {
       name: 'Contoso Bikes',
       accountReviewStatus: 'APPROVED',
       businessVerificationStatus: 'verified',
+      healthStatus: {
+        canSendMessage: 'LIMITED',
+        entities: [
+          { entityType: 'WABA', id: '611200938475521', canSendMessage: 'AVAILABLE', errors: [] },
+          {
+            entityType: 'BUSINESS',
+            id: '100000000000009',
+            canSendMessage: 'LIMITED',
+            errors: [
+              {
+                code: 141010,
+                description: 'The business has not completed business verification.',
+                possibleSolution: 'Start or finish business verification in the business settings.',
+              },
+            ],
+          },
+          { entityType: 'APP', id: '900000000000001', canSendMessage: 'AVAILABLE', errors: [] },
+        ],
+      },
       phoneNumbers: [
         {
           id: '520033118845170',
@@ -135,6 +154,10 @@ describe("Meta's exact shapes", () => {
           status: 'CONNECTED',
           qualityRating: 'GREEN',
           messagingLimit: 'TIER_250',
+          healthStatus: {
+            canSendMessage: 'AVAILABLE',
+            entities: [{ entityType: 'PHONE_NUMBER', id: '520033118845170', canSendMessage: 'AVAILABLE', errors: [] }],
+          },
         },
       ],
     });
@@ -145,7 +168,7 @@ describe("Meta's exact shapes", () => {
     const requested = new URL(request.url, url);
     expect(requested.pathname).toBe('/v25.0/611200938475521');
     expect(requested.searchParams.get('fields')).toBe(
-      'id,name,account_review_status,business_verification_status,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,new_name_status,status,quality_rating,platform_type,whatsapp_business_manager_messaging_limit}',
+      'id,name,account_review_status,business_verification_status,health_status,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,new_name_status,status,quality_rating,health_status,whatsapp_business_manager_messaging_limit}',
     );
   });
 
@@ -192,6 +215,43 @@ describe("Meta's exact shapes", () => {
     const fields = new URL(requests[0]!.url, url).searchParams.get('fields')!;
     expect(fields).toContain('messaging_limit_tier');
     expect(fields).not.toContain('whatsapp_business_manager_messaging_limit');
+  });
+
+  it("asks v23 only for fields of Meta's v23 document, health_status included, on the WABA and its numbers", async () => {
+    responder = (_req, res) => json(res, 200, { id: '1', name: 'W' });
+    await graphWith({ version: 'v23.0' }).getWhatsAppBusinessAccount('1');
+    expect(new URL(requests[0]!.url, url).searchParams.get('fields')).toBe(
+      'id,name,account_review_status,business_verification_status,health_status,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,status,quality_rating,health_status,messaging_limit_tier}',
+    );
+  });
+
+  it('reads health_status leniently: unknown values stay raw, malformed parts are dropped, never failing the read', async () => {
+    const answers: unknown[] = [
+      'not an object',
+      { can_send_message: 42, entities: 'nope' },
+      {
+        can_send_message: 'SOMETHING_NEW',
+        entities: [
+          'junk',
+          { entity_type: 'PHONE_NUMBER', id: 1234, can_send_message: 'BLOCKED', errors: [{ error_code: '131031', error_description: 'Locked.' }, 'junk', {}] },
+          { entity_type: 7, errors: { not: 'a list' } },
+        ],
+      },
+    ];
+    let next = 0;
+    responder = (_req, res) => json(res, 200, { id: '1', display_phone_number: '+1 425-555-0100', status: 'CONNECTED', health_status: answers[next++] });
+    const graph = graphWith();
+    await expect(graph.getPhoneNumber('1')).resolves.toMatchObject({ status: 'CONNECTED', healthStatus: null });
+    await expect(graph.getPhoneNumber('1')).resolves.toMatchObject({ status: 'CONNECTED', healthStatus: null });
+    await expect(graph.getPhoneNumber('1')).resolves.toMatchObject({
+      healthStatus: {
+        canSendMessage: 'SOMETHING_NEW',
+        entities: [
+          { entityType: 'PHONE_NUMBER', id: '1234', canSendMessage: 'BLOCKED', errors: [{ code: 131031, description: 'Locked.', possibleSolution: null }] },
+          { entityType: null, id: null, canSendMessage: null, errors: [] },
+        ],
+      },
+    });
   });
 
   it('keeps unknown enum values and unknown fields', async () => {
