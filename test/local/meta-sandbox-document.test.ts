@@ -95,6 +95,19 @@ describe('HTTP status per kind of error', () => {
   });
 });
 
+describe('request_code', () => {
+  it("takes the language in the document's form xx_XX only", async () => {
+    const phone = connectedNumber('+14255550100', { status: 'PENDING', codeVerificationStatus: 'NOT_VERIFIED', registered: false });
+    for (const language of ['en', 'EN_us', 'en-US', 'eng_US', 'en_USA']) {
+      expectError(await post(`/v25.0/${phone.id}/request_code`, { code_method: 'SMS', language }), 400, 100);
+    }
+    expect(sandbox.state.lastCode(phone.id)).toBeNull();
+    for (const language of ['en_US', 'pt_BR']) {
+      expect((await post(`/v25.0/${phone.id}/request_code`, { code_method: 'SMS', language })).body).toEqual({ success: true });
+    }
+  });
+});
+
 describe('fields gated by version', () => {
   it('knows messaging_limit_tier up to v23 and whatsapp_business_manager_messaging_limit from v24', async () => {
     const phone = connectedNumber('+14255550100', { messagingLimit: 'TIER_250' });

@@ -372,7 +372,8 @@ function requestCode(ctx: GraphContext, phone: SandboxPhoneNumber, request: Requ
   const method = stringParam(request.params, 'code_method')?.toUpperCase();
   if (method !== 'SMS' && method !== 'VOICE') throw graphErrors.invalidParameter('Param code_method must be one of {SMS, VOICE}');
   const language = stringParam(request.params, 'language');
-  if (!language || !/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) {
+  // Meta's document: two lower-case letters, an underscore, two capitals (en_US, pt_BR).
+  if (!language || !/^[a-z]{2}_[A-Z]{2}$/.test(language)) {
     throw graphErrors.invalidParameter('Param language must be a locale such as en_US');
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
