@@ -38,8 +38,9 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 const get = (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers);
 const post = (path: string, body: unknown = {}, headers?: Record<string, string>) => call('POST', path, body, headers);
 
-function expectMetaError(answer: Answer, code: number, subcode?: number): void {
-  expect(answer.status).toBe(400);
+/** Meta's error body with the HTTP status of its kind: 400 unless the test says otherwise. */
+function expectMetaError(answer: Answer, code: number, subcode?: number, status = 400): void {
+  expect(answer.status).toBe(status);
   expect(answer.body).toEqual({
     error: expect.objectContaining({ message: expect.any(String), type: expect.any(String), code, fbtrace_id: expect.any(String) }),
   });
@@ -85,9 +86,9 @@ describe('Graph basics', () => {
   });
 
   it('requires a bearer token, and rejects the expired one with 190/463', async () => {
-    expectMetaError(await get(`/v25.0/${SEED_BUSINESS.id}`, {}), 104);
+    expectMetaError(await get(`/v25.0/${SEED_BUSINESS.id}`, {}), 104, undefined, 401);
     const expired = await get(`/v25.0/${SEED_BUSINESS.id}`, { Authorization: 'Bearer expired-token' });
-    expectMetaError(expired, 190, 463);
+    expectMetaError(expired, 190, 463, 401);
     expect(expired.body.error.type).toBe('OAuthException');
     expect((await get(`/v25.0/${SEED_BUSINESS.id}?access_token=query-token`, {})).status).toBe(200);
   });
@@ -183,10 +184,10 @@ describe('a number from added to connected', () => {
   it('refuses a number already on the WABA, or live on another one', async () => {
     await addNumber();
     const again = await post(`/v25.0/${SEED_WABA.id}/phone_numbers`, { cc: '1', phone_number: '425-555-0123', verified_name: 'X' });
-    expectMetaError(again, 100, SUBCODE_NUMBER_ALREADY_ON_WABA);
+    expectMetaError(again, 100, SUBCODE_NUMBER_ALREADY_ON_WABA, 409);
     const other = sandbox.state.addWaba({ name: 'Other' });
     const elsewhere = await post(`/v25.0/${other.id}/phone_numbers`, { cc: '1', phone_number: '4255550123', verified_name: 'X' });
-    expectMetaError(elsewhere, 100, SUBCODE_NUMBER_ON_OTHER_WABA);
+    expectMetaError(elsewhere, 100, SUBCODE_NUMBER_ON_OTHER_WABA, 409);
     expectMetaError(await post(`/v25.0/${SEED_WABA.id}/phone_numbers`, { cc: '1', phone_number: '4255550199' }), 100);
   });
 
@@ -244,12 +245,12 @@ describe('a number from added to connected', () => {
 
   it('verify_code: 6 digits only, 136025 on a wrong code, VERIFIED on the right one', async () => {
     const id = await addNumber();
-    expectMetaError(await post(`/v25.0/${id}/verify_code`, { code: '123456' }), 136025);
+    expectMetaError(await post(`/v25.0/${id}/verify_code`, { code: '123456' }), 136025, undefined, 422);
     await post(`/v25.0/${id}/request_code`, { code_method: 'SMS', language: 'en_US' });
     const code = sandbox.state.lastCode(id)!;
     const wrong = code === '000000' ? '111111' : '000000';
     const mismatch = await post(`/v25.0/${id}/verify_code`, { code: wrong });
-    expectMetaError(mismatch, 136025);
+    expectMetaError(mismatch, 136025, undefined, 422);
     expect(mismatch.body.error.message).toBe('Verification code mismatch');
     expectMetaError(await post(`/v25.0/${id}/verify_code`, { code: `${code.slice(0, 3)}-${code.slice(3)}` }), 100);
     expectMetaError(await post(`/v25.0/${id}/verify_code`, { code: '12345' }), 100);
@@ -261,7 +262,7 @@ describe('a number from added to connected', () => {
   it('register: needs VERIFIED, a 6-digit PIN, the same PIN the second time, at most 10 calls', async () => {
     const id = await addNumber();
     const register = (pin: unknown, product: unknown = 'whatsapp') => post(`/v25.0/${id}/register`, { messaging_product: product, pin });
-    expectMetaError(await register('123456'), 133010);
+    expectMetaError(await register('123456'), 133010, undefined, 422);
     await post(`/v25.0/${id}/request_code`, { code_method: 'SMS', language: 'en_US' });
     await post(`/v25.0/${id}/verify_code`, { code: sandbox.state.lastCode(id) });
     expectMetaError(await register('12345'), 100);
@@ -269,10 +270,10 @@ describe('a number from added to connected', () => {
     expect((await register('123456')).body).toEqual({ success: true });
     expect(sandbox.state.phoneNumber(id)).toEqual(expect.objectContaining({ status: 'CONNECTED', registered: true }));
     expect((await get(`/v25.0/${id}?fields=status,platform_type`)).body).toEqual({ status: 'CONNECTED', platform_type: 'CLOUD_API' });
-    expectMetaError(await register('654321'), 133005);
+    expectMetaError(await register('654321'), 133005, undefined, 422);
     // 1 (133010) + 1 success + 1 mismatch so far; 7 more reach 10, the 11th is refused.
     for (let index = 0; index < 7; index += 1) expect((await register('123456')).status).toBe(200);
-    expectMetaError(await register('123456'), 133016);
+    expectMetaError(await register('123456'), 133016, undefined, 429);
     // The PIN is not kept in plain text, nor shown.
     expect(JSON.stringify(sandbox.state.snapshot())).not.toContain('123456');
     expect(JSON.stringify((await get('/_sandbox/state')).body)).not.toContain(sandbox.state.lastCode(id)!);
@@ -421,9 +422,9 @@ describe('error injection and counters', () => {
   it('fails the next matching calls by operation, then recovers', async () => {
     sandbox.state.failNext('get_business', { code: 131000, is_transient: true }, 2);
     const failed = await get(`/v25.0/${SEED_BUSINESS.id}`);
-    expectMetaError(failed, 131000);
+    expectMetaError(failed, 131000, undefined, 500);
     expect(failed.body.error.is_transient).toBe(true);
-    expect((await get(`/v25.0/${SEED_BUSINESS.id}`)).status).toBe(400);
+    expect((await get(`/v25.0/${SEED_BUSINESS.id}`)).status).toBe(500);
     expect((await get(`/v25.0/${SEED_BUSINESS.id}`)).status).toBe(200);
     expect(sandbox.state.calls('get_business')).toBe(3);
   });
@@ -441,7 +442,7 @@ describe('error injection and counters', () => {
       estimatedTimeToRegainAccess: 7,
     });
     const answer = await get(`/v25.0/${SEED_WABA.id}`);
-    expectMetaError(answer, 80008);
+    expectMetaError(answer, 80008, undefined, 429);
     expect(JSON.parse(answer.headers.get('x-business-use-case-usage')!)).toEqual({
       [SEED_WABA.id]: [expect.objectContaining({ call_count: 100, estimated_time_to_regain_access: 7 })],
     });

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { serveControl } from './http';
 import type { SignupSessions } from './signup';
-import { SANDBOX_OPERATIONS, SandboxControlError, type SandboxOperation, type SandboxState } from './state';
+import { MISSING_OBJECT_STYLES } from './errors';
+import { CAN_SEND_MESSAGE, SANDBOX_OPERATIONS, SandboxControlError, type SandboxHealth, type SandboxOperation, type SandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the SandboxState methods over HTTP. */
 const text = z.string().trim().min(1).max(200);
@@ -36,6 +37,21 @@ const schemas = {
   businessVerificationStatus: z.object({ businessVerificationStatus: text }),
   nameStatus: z.object({ nameStatus: text }),
   delete: z.object({ mode: z.enum(['status', 'remove']).optional() }),
+  health: z.object({
+    canSendMessage: z.enum(CAN_SEND_MESSAGE),
+    errors: z
+      .array(
+        z.object({
+          errorCode: z.number().int().positive(),
+          errorDescription: z.string().trim().min(1).max(500),
+          possibleSolution: z.string().trim().min(1).max(500),
+        }),
+      )
+      .max(20)
+      .optional(),
+  }),
+  newNameStatus: z.object({ newNameStatus: text }),
+  missingObjects: z.object({ style: z.enum(MISSING_OBJECT_STYLES) }),
   signup: z.object({
     phoneNumber: text.optional(),
     verified: z.boolean().optional(),
@@ -72,7 +88,10 @@ const FIXED_ROUTES = new Set([
   'POST /embedded-signup',
   'POST /fail-next',
   'DELETE /fail-next',
+  'POST /missing-objects',
 ]);
+
+const toHealth = (input: z.infer<typeof schemas.health>): SandboxHealth => ({ canSendMessage: input.canSendMessage, errors: input.errors ?? [] });
 
 function pattern(source: string): RegExp {
   try {
@@ -124,6 +143,12 @@ export function handleControl(state: SandboxState, req: IncomingMessage, res: Se
         return [200, state.setAccountReviewStatus(id, (await body(schemas.accountReviewStatus)).accountReviewStatus)];
       case 'POST /wabas/:id/business-verification-status':
         return [200, state.setBusinessVerificationStatus(id, (await body(schemas.businessVerificationStatus)).businessVerificationStatus)];
+      case 'POST /wabas/:id/health':
+        return [200, state.setWabaHealth(id, toHealth(await body(schemas.health)))];
+      case 'DELETE /wabas/:id/health':
+        return [200, state.setWabaHealth(id, null)];
+      case 'POST /wabas/:id/unsubscribe-app':
+        return [200, state.unsubscribeApp(id)];
       case 'POST /wabas/:id/new-number-name-status':
         return [200, state.setNewNumberNameStatus(id, (await body(schemas.nameStatus)).nameStatus)];
       case 'GET /phone-numbers/:id':
@@ -134,6 +159,12 @@ export function handleControl(state: SandboxState, req: IncomingMessage, res: Se
         return [200, withoutSecrets(state.setNameStatus(id, (await body(schemas.nameStatus)).nameStatus))];
       case 'POST /phone-numbers/:id/status':
         return [200, withoutSecrets(state.setPhoneStatus(id, (await body(schemas.status)).status))];
+      case 'POST /phone-numbers/:id/health':
+        return [200, withoutSecrets(state.setPhoneHealth(id, toHealth(await body(schemas.health))))];
+      case 'DELETE /phone-numbers/:id/health':
+        return [200, withoutSecrets(state.setPhoneHealth(id, null))];
+      case 'POST /phone-numbers/:id/new-name-status':
+        return [200, withoutSecrets(state.decideNewName(id, (await body(schemas.newNameStatus)).newNameStatus))];
       case 'POST /phone-numbers/:id/update':
         return [200, withoutSecrets(state.updatePhoneNumber(id, await body(phoneFieldsSchema)))];
       case 'GET /codes/:id': {
@@ -151,6 +182,9 @@ export function handleControl(state: SandboxState, req: IncomingMessage, res: Se
         });
         return [201, { pendingFailures: state.pendingFailures().length }];
       }
+      case 'POST /missing-objects':
+        state.missingObjectStyle = (await body(schemas.missingObjects)).style;
+        return [200, { style: state.missingObjectStyle }];
       case 'DELETE /fail-next':
         state.clearFailures();
         return [200, { pendingFailures: 0 }];

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maskPhoneNumber } from '../../domain/phone-number';
 import { RATE_LIMIT_CODES, SandboxGraphError, errorBody, fbtraceId, graphErrors, type MetaErrorSpec } from './errors';
+import { phoneHealthStatus, wabaHealthStatus } from './health';
 import type { SignupSessions } from './signup';
 import { FieldsSyntaxError, parseFields, serializeFields, type FieldSpec } from './fields';
 import { BodyError, parseParams, readBody, sendJson, stringParam } from './http';
@@ -31,12 +32,17 @@ export const MAX_REGISTER_CALLS = 10;
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
 const USAGE_HEADER = 'X-Business-Use-Case-Usage';
+/** The version a request without a `/vNN.N` prefix is served as (the service's default too). */
+const DEFAULT_VERSION = 'v25.0';
+const SANDBOX_APP_NAME = 'Meta sandbox app';
 
 interface RequestInfo {
   method: string;
   url: URL;
   /** `/v25.0` or '' when the request named no version. */
   versionPrefix: string;
+  /** The major Graph version the request is served as: its `/vNN.N` prefix, DEFAULT_VERSION without one. */
+  version: number;
   /** `http://host` + mount point, for `paging.next`. */
   base: string;
   params: Record<string, unknown>;
@@ -61,7 +67,35 @@ interface Route {
 
 // ---- fields -----------------------------------------------------------------------------------
 
-type FieldTable<T> = Record<string, (node: T) => unknown>;
+/** What a field reader may look at besides its node. */
+interface NodeView {
+  state: SandboxState;
+  appId: string;
+}
+
+type FieldTable<T> = Record<string, (node: T, view: NodeView) => unknown>;
+
+/**
+ * Fields that only some Graph versions know, by `node type.field`: asking a version for a field it
+ * does not know answers code 100, as real Graph does. A field not listed here is known in every
+ * version. The one table of version gates (docs/meta-graph.md "Meta's document and real Graph"):
+ * - `messaging_limit_tier` up to v23 and `whatsapp_business_manager_messaging_limit` from v24: the
+ *   rename of v24.0 (Meta's v23 document lists only the first);
+ * - `platform_type`, `new_name_status` and `health_status` (phone), `health_status` and
+ *   `subscribed_apps` (WABA): not gated. Meta's v23 document leaves the first three out of the phone
+ *   node (it names `host_platform` instead of `platform_type`, and shows `health_status` only on
+ *   Flows), but real Graph answers all of them in v23 and later, and the service reads them there.
+ */
+export const FIELD_VERSIONS: Readonly<Record<string, { firstVersion?: number; lastVersion?: number }>> = {
+  'WhatsAppBusinessPhoneNumber.messaging_limit_tier': { lastVersion: 23 },
+  'WhatsAppBusinessPhoneNumber.whatsapp_business_manager_messaging_limit': { firstVersion: 24 },
+};
+
+export function versionKnowsField(nodeType: string, field: string, version: number): boolean {
+  const gate = FIELD_VERSIONS[`${nodeType}.${field}`];
+  if (!gate) return true;
+  return (gate.firstVersion === undefined || version >= gate.firstVersion) && (gate.lastVersion === undefined || version <= gate.lastVersion);
+}
 
 const BUSINESS_FIELDS: FieldTable<SandboxBusiness> = {
   id: (business) => business.id,
@@ -82,14 +116,14 @@ const PHONE_FIELDS: FieldTable<SandboxPhoneNumber> = {
   platform_type: (phone) => (phone.registered ? phone.platformType : 'NOT_APPLICABLE'),
   whatsapp_business_manager_messaging_limit: (phone) => phone.messagingLimit,
   messaging_limit_tier: (phone) => phone.messagingLimit,
+  health_status: (phone, view) => phoneHealthStatus(view.state, phone, view.appId),
   throughput: () => ({ level: 'STANDARD' }),
   is_official_business_account: () => false,
   account_mode: () => 'LIVE',
   is_pin_enabled: (phone) => phone.pinHash !== null,
-  // Known, so that the service's reads are not refused; the sandbox's numbers are always healthy.
-  health_status: () => ({ can_send_message: 'AVAILABLE' }),
 };
 const PHONE_DEFAULT = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
+const PHONE_NODE = 'WhatsAppBusinessPhoneNumber';
 
 const WABA_FIELDS: FieldTable<SandboxWaba> = {
   id: (waba) => waba.id,
@@ -101,9 +135,11 @@ const WABA_FIELDS: FieldTable<SandboxWaba> = {
   currency: () => 'USD',
   timezone_id: () => '1',
   message_template_namespace: (waba) => `sandbox_${waba.id}`,
-  health_status: () => ({ can_send_message: 'AVAILABLE' }),
+  health_status: (waba, view) => wabaHealthStatus(view.state, waba, view.appId),
 };
 const WABA_DEFAULT = ['id', 'name', 'currency', 'timezone_id', 'message_template_namespace'];
+/** Edges a WABA read may expand (`fields=…,phone_numbers{…}`); answered as `{ data, paging? }`. */
+const WABA_EDGES = new Set(['phone_numbers', 'subscribed_apps']);
 
 function requestedFields(request: RequestInfo, defaults: string[]): FieldSpec[] {
   const fields = request.url.searchParams.get('fields');
@@ -111,12 +147,12 @@ function requestedFields(request: RequestInfo, defaults: string[]): FieldSpec[] 
   return parseFields(fields);
 }
 
-function render<T>(node: T, table: FieldTable<T>, fields: readonly FieldSpec[], nodeType: string): Record<string, unknown> {
+function render<T>(node: T, table: FieldTable<T>, fields: readonly FieldSpec[], nodeType: string, version: number, view: NodeView): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const read = table[field.name];
-    if (!read) throw graphErrors.nonexistingField(field.name, nodeType);
-    const value = read(node);
+    if (!read || !versionKnowsField(nodeType, field.name, version)) throw graphErrors.nonexistingField(field.name, nodeType);
+    const value = read(node, view);
     // Meta leaves out fields without a value.
     if (value !== null && value !== undefined && value !== '') out[field.name] = value;
   }
@@ -142,15 +178,15 @@ function pageSize(raw: string | undefined): number {
 function phonePage(
   request: RequestInfo,
   waba: SandboxWaba,
-  state: SandboxState,
+  view: NodeView,
   fields: readonly FieldSpec[],
   limit: number,
   after: string | undefined,
 ): Record<string, unknown> | undefined {
-  const phones = state.listedPhoneNumbers(waba.id);
+  const phones = view.state.listedPhoneNumbers(waba.id);
   const start = after ? decodeCursor(after) : 0;
   const slice = phones.slice(start, start + limit);
-  const data = slice.map((phone) => render(phone, PHONE_FIELDS, fields, 'WhatsAppBusinessPhoneNumber'));
+  const data = slice.map((phone) => render(phone, PHONE_FIELDS, fields, PHONE_NODE, request.version, view));
   if (slice.length === 0) return { data };
   const end = start + slice.length;
   const paging: Record<string, unknown> = { cursors: { before: encodeCursor(start), after: encodeCursor(end) } };
@@ -167,6 +203,8 @@ function phonePage(
 
 function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   const { state } = ctx;
+  const view: NodeView = { state, appId: ctx.signups.app.id };
+  const missing = (objectId: string, verb: 'get' | 'post' | 'delete') => graphErrors.objectMissing(objectId, verb, state.missingObjectStyle);
   const route = (operation: SandboxOperation, objectId: string | undefined, usageWabaId: string | undefined, run: Route['run']): Route => ({
     operation,
     objectId,
@@ -180,16 +218,16 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   const [id, edge, ...extra] = segments;
   if (id === undefined || extra.length > 0) return unknown(`/${segments.join('/')}`);
 
-  const accessibleWaba = (wabaId: string, verb: 'get' | 'post'): SandboxWaba => {
+  const accessibleWaba = (wabaId: string, verb: 'get' | 'post' | 'delete'): SandboxWaba => {
     const waba = state.waba(wabaId);
-    if (!waba || !waba.shared) throw graphErrors.objectMissing(wabaId, verb);
+    if (!waba || !waba.shared) throw missing(wabaId, verb);
     return waba;
   };
-  const accessiblePhone = (phoneId: string, verb: 'get' | 'post', action: boolean): SandboxPhoneNumber => {
+  const accessiblePhone = (phoneId: string, verb: 'get' | 'post' | 'delete', action: boolean): SandboxPhoneNumber => {
     const phone = state.phoneNumbers.get(phoneId);
     const waba = phone ? state.waba(phone.wabaId) : undefined;
     if (!phone || phone.removed || !waba?.shared || (action && phone.status === 'DELETED')) {
-      throw graphErrors.objectMissing(phoneId, verb);
+      throw missing(phoneId, verb);
     }
     return phone;
   };
@@ -200,28 +238,31 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   };
 
   if (edge === undefined) {
-    if (id === 'debug_token' && method === 'GET') return route('debug_token', undefined, undefined, (request) => debugToken(state, request));
-    if (method !== 'GET') return route('post_object', id, undefined, fail(graphErrors.objectMissing(id, 'post')));
+    if (id === 'debug_token' && method === 'GET') return route('debug_token', undefined, undefined, (request) => debugToken(state, request, view.appId));
+    if (method === 'POST' && state.phoneNumbers.has(id)) {
+      return route('update_phone_number', id, phoneUsage(id), (request) => updatePhoneNumber(state, accessiblePhone(id, 'post', true), request));
+    }
+    if (method !== 'GET') return route('post_object', id, undefined, fail(missing(id, 'post')));
     const business = state.business(id);
     if (business) {
       return route('get_business', id, undefined, (request) => ({
-        body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business'),
+        body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business', request.version, view),
       }));
     }
-    if (state.waba(id)) return route('get_waba', id, wabaUsage(id), (request) => ({ body: getWaba(state, request, accessibleWaba(id, 'get')) }));
+    if (state.waba(id)) return route('get_waba', id, wabaUsage(id), (request) => ({ body: getWaba(view, request, accessibleWaba(id, 'get')) }));
     if (state.phoneNumbers.has(id)) {
       return route('get_phone_number', id, phoneUsage(id), (request) => ({
-        body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), 'WhatsAppBusinessPhoneNumber'),
+        body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), PHONE_NODE, request.version, view),
       }));
     }
-    return route('get_object', id, undefined, fail(graphErrors.objectMissing(id, 'get')));
+    return route('get_object', id, undefined, fail(missing(id, 'get')));
   }
 
   if (id === 'oauth' && edge === 'access_token') {
     return { ...route('oauth_access_token', undefined, undefined, (request) => ({ body: ctx.signups.exchange(request.params) })), public: true };
   }
 
-  const verb = method === 'GET' ? 'get' : 'post';
+  const verb = method === 'GET' ? 'get' : method === 'DELETE' ? 'delete' : 'post';
   const on = (operation: SandboxOperation, usageWabaId: string | undefined, run: Route['run']): Route => route(operation, id, usageWabaId, run);
   switch (`${method} ${edge}`) {
     case 'GET phone_numbers':
@@ -230,21 +271,20 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
         const fields = requestedFields(request, PHONE_DEFAULT);
         const limit = pageSize(request.url.searchParams.get('limit') ?? undefined);
         const after = request.url.searchParams.get('after') ?? undefined;
-        return { body: phonePage(request, waba, state, fields, limit, after) };
+        return { body: phonePage(request, waba, view, fields, limit, after) };
       });
     case 'POST phone_numbers':
       return on('add_phone_number', wabaUsage(id), (request) => addPhoneNumber(state, accessibleWaba(id, verb), request));
     case 'GET subscribed_apps':
-      return on('list_subscribed_apps', wabaUsage(id), () => {
-        const waba = accessibleWaba(id, verb);
-        const data = waba.subscribedApp
-          ? [{ whatsapp_business_api_data: { id: '900000000000001', name: 'Meta sandbox app', link: 'https://example.invalid/app' } }]
-          : [];
-        return { body: { data } };
-      });
+      return on('list_subscribed_apps', wabaUsage(id), () => ({ body: { data: subscribedApps(accessibleWaba(id, verb), view.appId) } }));
     case 'POST subscribed_apps':
       return on('subscribe_app', wabaUsage(id), () => {
         accessibleWaba(id, verb).subscribedApp = true;
+        return { body: { success: true } };
+      });
+    case 'DELETE subscribed_apps':
+      return on('unsubscribe_app', wabaUsage(id), () => {
+        state.unsubscribeApp(accessibleWaba(id, verb).id);
         return { body: { success: true } };
       });
     case 'POST request_code':
@@ -260,19 +300,48 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   }
 }
 
-function getWaba(state: SandboxState, request: RequestInfo, waba: SandboxWaba): Record<string, unknown> {
+/** The app subscribed to a WABA's webhooks: the sandbox's own app (signup.ts), when subscribed. */
+function subscribedApps(waba: SandboxWaba, appId: string): Array<{ whatsapp_business_api_data: { id: string; link: string; name: string } }> {
+  if (!waba.subscribedApp) return [];
+  return [{ whatsapp_business_api_data: { id: appId, link: `https://www.facebook.com/games/?app_id=${appId}`, name: SANDBOX_APP_NAME } }];
+}
+
+function getWaba(view: NodeView, request: RequestInfo, waba: SandboxWaba): Record<string, unknown> {
   const fields = requestedFields(request, WABA_DEFAULT);
-  const plain = fields.filter((field) => field.name !== 'phone_numbers');
-  const body = render(waba, WABA_FIELDS, plain, 'WhatsAppBusinessAccount');
+  const plain = fields.filter((field) => !WABA_EDGES.has(field.name));
+  const body = render(waba, WABA_FIELDS, plain, 'WhatsAppBusinessAccount', request.version, view);
   const expansion = fields.find((field) => field.name === 'phone_numbers');
   if (expansion) {
     const limit = pageSize(expansion.modifiers.limit);
     const subfields = expansion.subfields ?? PHONE_DEFAULT.map((name) => ({ name, modifiers: {} }));
-    const page = phonePage(request, waba, state, subfields, limit, expansion.modifiers.after);
+    const page = phonePage(request, waba, view, subfields, limit, expansion.modifiers.after);
     // Meta leaves an empty edge out of a field-expanded answer.
     if (page && Array.isArray(page.data) && page.data.length > 0) body.phone_numbers = page;
   }
+  if (fields.some((field) => field.name === 'subscribed_apps')) {
+    // The edge's shape, as for phone_numbers (Meta's document shows a bare array: docs/meta-graph.md).
+    const data = subscribedApps(waba, view.appId);
+    if (data.length > 0) body.subscribed_apps = { data };
+  }
   return body;
+}
+
+/** Parameters `POST /{phone-number-id}` understands here: the two-step PIN and a display-name change. */
+const PHONE_UPDATE_PARAMS = new Set(['pin', 'new_display_name']);
+
+function updatePhoneNumber(state: SandboxState, phone: SandboxPhoneNumber, request: RequestInfo): RouteResult {
+  const names = Object.keys(request.params);
+  const unsupported = names.find((name) => !PHONE_UPDATE_PARAMS.has(name));
+  if (unsupported !== undefined) throw graphErrors.invalidParameter(`The sandbox does not support the parameter ${unsupported} on a phone number`);
+  if (names.length === 0) throw graphErrors.invalidParameter('One of the parameters pin or new_display_name is required');
+  // Both are checked before either is applied, so a refused call changes nothing.
+  const pin = stringParam(request.params, 'pin');
+  if (names.includes('pin') && (pin === undefined || !/^\d{6}$/.test(pin))) throw graphErrors.invalidParameter('Param pin must be a 6-digit number');
+  const name = stringParam(request.params, 'new_display_name')?.trim();
+  if (names.includes('new_display_name') && (name === undefined || name.length < 2 || name.length > 75)) throw graphErrors.invalidDisplayName();
+  if (pin !== undefined) phone.pinHash = hashPin(pin);
+  if (name !== undefined) state.requestDisplayName(phone.id, name);
+  return { body: { success: true } };
 }
 
 function addPhoneNumber(state: SandboxState, waba: SandboxWaba, request: RequestInfo): RouteResult {
@@ -303,7 +372,8 @@ function requestCode(ctx: GraphContext, phone: SandboxPhoneNumber, request: Requ
   const method = stringParam(request.params, 'code_method')?.toUpperCase();
   if (method !== 'SMS' && method !== 'VOICE') throw graphErrors.invalidParameter('Param code_method must be one of {SMS, VOICE}');
   const language = stringParam(request.params, 'language');
-  if (!language || !/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) {
+  // Meta's document: two lower-case letters, an underscore, two capitals (en_US, pt_BR).
+  if (!language || !/^[a-z]{2}_[A-Z]{2}$/.test(language)) {
     throw graphErrors.invalidParameter('Param language must be a locale such as en_US');
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -357,13 +427,13 @@ function deregister(phone: SandboxPhoneNumber): RouteResult {
   return { body: { success: true } };
 }
 
-function debugToken(state: SandboxState, request: RequestInfo): RouteResult {
+function debugToken(state: SandboxState, request: RequestInfo, appId: string): RouteResult {
   const input = request.url.searchParams.get('input_token');
   if (!input) throw graphErrors.invalidParameter('The parameter input_token is required');
   const common = {
-    app_id: '900000000000001',
+    app_id: appId,
     type: 'SYSTEM_USER',
-    application: 'Meta sandbox app',
+    application: SANDBOX_APP_NAME,
     data_access_expires_at: 0,
     expires_at: 0,
     user_id: '900000000000002',
@@ -454,7 +524,9 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
       if (token === EXPIRED_TOKEN) throw graphErrors.expiredToken();
       const reach = ctx.signups.reaches(token, route.objectId);
       if (reach === false && !ctx.signups.reaches(token, undefined)) throw graphErrors.invalidToken();
-      if (reach === false) throw graphErrors.objectMissing(route.objectId ?? '', method === 'GET' ? 'get' : 'post');
+      if (reach === false) {
+        throw graphErrors.objectMissing(route.objectId ?? '', method === 'GET' ? 'get' : method === 'DELETE' ? 'delete' : 'post', ctx.state.missingObjectStyle);
+      }
       if (reach === true) ctx.signups.recordBusinessTokenCall(route.operation);
     }
     const injected = ctx.state.takeFailure(route.operation, rest);
@@ -464,7 +536,8 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
       }
       throw new SandboxGraphError(injected.error, injected.httpStatus);
     }
-    const result = route.run({ method, url, versionPrefix, base, params });
+    const version = Number(/^\/v(\d+)/.exec(versionPrefix || `/${DEFAULT_VERSION}`)?.[1]);
+    const result = route.run({ method, url, versionPrefix, version, base, params });
     body = result.body;
     after = result.after;
   } catch (error) {
@@ -484,7 +557,7 @@ export async function handleGraph(ctx: GraphContext, req: IncomingMessage, res: 
     usage = usageHeader(route.usageWabaId, ctx.state.countWabaCall(route.usageWabaId), 0);
   }
   if (ctx.latencyMs > 0) await ctx.delay(ctx.latencyMs);
-  const headers: Record<string, string> = { 'x-fb-trace-id': fbtraceId(), 'facebook-api-version': versionPrefix.slice(1) || 'v25.0' };
+  const headers: Record<string, string> = { 'x-fb-trace-id': fbtraceId(), 'facebook-api-version': versionPrefix.slice(1) || DEFAULT_VERSION };
   if (usage !== undefined) headers[USAGE_HEADER] = usage;
   if (after) res.once('finish', after);
   sendJson(res, status, body, headers);

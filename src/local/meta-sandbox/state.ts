@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { toE164 } from '../../domain/phone-number';
-import type { MetaErrorSpec } from './errors';
+import { httpStatusFor, type MetaErrorSpec, type MissingObjectStyle } from './errors';
 import { ControlError } from './http';
 import type { MetaSandboxWorld } from './world';
 
@@ -12,6 +12,16 @@ import type { MetaSandboxWorld } from './world';
  *
  * The records returned are the live ones: changing a field changes what the Graph endpoints answer.
  */
+/** Meta's `health_status.can_send_message` values. */
+export const CAN_SEND_MESSAGE = ['AVAILABLE', 'LIMITED', 'BLOCKED'] as const;
+export type CanSendMessage = (typeof CAN_SEND_MESSAGE)[number];
+
+/** A health set by a control route: replaces what the sandbox would compute for that entity. */
+export interface SandboxHealth {
+  canSendMessage: CanSendMessage;
+  errors: Array<{ errorCode: number; errorDescription: string; possibleSolution: string }>;
+}
+
 export interface SandboxBusiness {
   id: string;
   name: string;
@@ -29,6 +39,8 @@ export interface SandboxWaba {
   /** `name_status` given to numbers added through `POST /{waba}/phone_numbers`. */
   newNumberNameStatus: string;
   subscribedApp: boolean;
+  /** The WABA entity's health when a control route set it; null: computed from the account (health.ts). */
+  health: SandboxHealth | null;
   /** In insertion order, removed numbers included (their records have `removed: true`). */
   phoneNumberIds: string[];
 }
@@ -55,6 +67,10 @@ export interface SandboxPhoneNumber {
   /** SHA-256 of the two-step PIN set by the first successful register (the sandbox keeps no PIN). */
   pinHash: string | null;
   registerCalls: number;
+  /** The PHONE_NUMBER entity's health when a control route set it; null: computed from the number (health.ts). */
+  health: SandboxHealth | null;
+  /** The display name asked for with `POST /{phone} new_display_name`, until decided. */
+  requestedDisplayName: string | null;
 }
 
 export type SandboxPhoneFields = Partial<
@@ -92,10 +108,12 @@ export const SANDBOX_OPERATIONS = [
   'get_phone_number',
   'get_object',
   'post_object',
+  'update_phone_number',
   'list_phone_numbers',
   'add_phone_number',
   'list_subscribed_apps',
   'subscribe_app',
+  'unsubscribe_app',
   'request_code',
   'verify_code',
   'register',
@@ -108,7 +126,7 @@ export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number];
 export interface FailNextOptions {
   /** How many matching calls fail (default 1). */
   times?: number;
-  /** HTTP status of the failure (default 400, Meta's usual; use 500+ for server faults). */
+  /** HTTP status of the failure (default: the status of the error's kind, errors.ts httpStatusFor). */
   httpStatus?: number;
   /**
    * For rate-limit codes: minutes in `estimated_time_to_regain_access` of the usage header sent with
@@ -175,6 +193,8 @@ export class SandboxState {
   private counters = new Map<string, number>();
   private readonly usageWindows = new Map<string, { start: number; calls: number }>();
   private nextIds = { business: 1, waba: 1, phone: 1, generatedNumber: 1 };
+  /** How a missing object is answered (errors.ts); one run's setting, back to the default on reset. */
+  missingObjectStyle: MissingObjectStyle = 'graph-100-33';
 
   constructor(options: { seed?: boolean } = {}) {
     if (options.seed !== false) this.seed();
@@ -190,6 +210,7 @@ export class SandboxState {
     this.counters = new Map();
     this.usageWindows.clear();
     this.nextIds = { business: 1, waba: 1, phone: 1, generatedNumber: 1 };
+    this.missingObjectStyle = 'graph-100-33';
     if (options.seed !== false) this.seed();
   }
 
@@ -232,6 +253,7 @@ export class SandboxState {
       shared: true,
       newNumberNameStatus: input.newNumberNameStatus ?? 'PENDING_REVIEW',
       subscribedApp: false,
+      health: null,
       phoneNumberIds: [],
     };
     this.wabas.set(id, waba);
@@ -276,6 +298,8 @@ export class SandboxState {
       registered: fields.registered ?? (fields.status ?? 'CONNECTED') === 'CONNECTED',
       pinHash: null,
       registerCalls: 0,
+      health: null,
+      requestedDisplayName: null,
     };
     this.phoneNumbers.set(id, phone);
     this.byE164.set(e164, id);
@@ -360,6 +384,54 @@ export class SandboxState {
     return this.updatePhoneNumber(idOrE164, { status });
   }
 
+  /** Sets the number's own health (`null`: computed again from its status). */
+  setPhoneHealth(idOrE164: string, health: SandboxHealth | null): SandboxPhoneNumber {
+    const phone = this.requirePhone(idOrE164);
+    phone.health = health;
+    return phone;
+  }
+
+  /** Sets the WABA entity's health (`null`: computed again from the account). */
+  setWabaHealth(wabaId: string, health: SandboxHealth | null): SandboxWaba {
+    const waba = this.requireWaba(wabaId);
+    waba.health = health;
+    return waba;
+  }
+
+  /** `POST /{phone} new_display_name`: the request waits for review; the current name stays. */
+  requestDisplayName(idOrE164: string, name: string): SandboxPhoneNumber {
+    const phone = this.requirePhone(idOrE164);
+    phone.requestedDisplayName = name;
+    phone.newNameStatus = 'PENDING_REVIEW';
+    return phone;
+  }
+
+  /**
+   * Meta's review of a requested display name: `APPROVED` makes it the verified name (name_status
+   * APPROVED); any other decision (`DECLINED`, …) keeps the current name. `new_name_status` reads the
+   * decision either way, as reconcile sees it.
+   */
+  decideNewName(idOrE164: string, newNameStatus: string): SandboxPhoneNumber {
+    const phone = this.requirePhone(idOrE164);
+    if (phone.requestedDisplayName === null) {
+      throw new SandboxControlError(`Phone number ${idOrE164} has no display-name change pending.`, 409);
+    }
+    phone.newNameStatus = newNameStatus;
+    if (newNameStatus === 'APPROVED') {
+      phone.verifiedName = phone.requestedDisplayName;
+      phone.nameStatus = 'APPROVED';
+    }
+    if (newNameStatus !== 'PENDING_REVIEW') phone.requestedDisplayName = null;
+    return phone;
+  }
+
+  /** Takes the app off the WABA's webhooks, as `DELETE /{waba}/subscribed_apps` or WhatsApp Manager would. */
+  unsubscribeApp(wabaId: string): SandboxWaba {
+    const waba = this.requireWaba(wabaId);
+    waba.subscribedApp = false;
+    return waba;
+  }
+
   updatePhoneNumber(idOrE164: string, patch: Omit<SandboxPhoneFields, 'id'>): SandboxPhoneNumber {
     const phone = this.requirePhone(idOrE164);
     for (const [key, value] of Object.entries(patch)) {
@@ -384,7 +456,7 @@ export class SandboxState {
       target,
       error,
       remaining: options.times ?? 1,
-      httpStatus: options.httpStatus ?? 400,
+      httpStatus: options.httpStatus ?? httpStatusFor(error),
       estimatedTimeToRegainAccess: options.estimatedTimeToRegainAccess,
     });
   }

@@ -6,6 +6,15 @@ import { z } from 'zod';
  * failures belong to one run and are left out; so is the last verification code, since no code is
  * written to disk in plain text (a code requested before a restart must be requested again).
  */
+/** Added after the first saved worlds: absent in an older file means "not set". */
+const health = z
+  .object({
+    canSendMessage: z.enum(['AVAILABLE', 'LIMITED', 'BLOCKED']),
+    errors: z.array(z.object({ errorCode: z.number().int(), errorDescription: z.string(), possibleSolution: z.string() })),
+  })
+  .nullable()
+  .default(null);
+
 const business = z.object({ id: z.string(), name: z.string() });
 
 const waba = z.object({
@@ -18,6 +27,7 @@ const waba = z.object({
   shared: z.boolean(),
   newNumberNameStatus: z.string(),
   subscribedApp: z.boolean(),
+  health,
   phoneNumberIds: z.array(z.string()),
 });
 
@@ -39,6 +49,8 @@ const phoneNumber = z.object({
   registered: z.boolean(),
   pinHash: z.string().nullable(),
   registerCalls: z.number().int(),
+  health,
+  requestedDisplayName: z.string().nullable().default(null),
 });
 
 export const metaSandboxWorldSchema = z.object({
