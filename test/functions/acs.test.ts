@@ -73,5 +73,41 @@ describe('ACS channel', () => {
     expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });
     const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
     expect(last).toMatchObject({ cause: 'reconcile', to: { status: 'Disconnected' }, detail: expect.stringContaining('Azure portal') });
+    expect(last.detail).toContain('HTTP 404 NotFound');
+    expect(reconciled.logs.join('\n')).toMatch(/ACS channel not found.*"status":404.*"code":"NotFound"/);
+  });
+
+  it('disconnects when ACS answers the removed channel in problem-details shape, and logs its title', async () => {
+    const { id } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const channel = randomUUID();
+    app.acs.state.addChannel(channel);
+    expect((await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: channel } })).status).toBe(200);
+    app.acs.state.removeChannel(channel);
+    app.acs.state.channelNotFoundShape = 'problem-details';
+    try {
+      const reconciled = await app.call('reconcileRegistration', { params: { id } });
+      expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });
+      expect(reconciled.logs.join('\n')).toMatch(/ACS channel not found.*"status":404.*"code":"Not Found"/);
+      const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
+      expect(last).toMatchObject({ to: { status: 'Disconnected' }, detail: expect.stringContaining('HTTP 404 Not Found') });
+    } finally {
+      app.acs.state.channelNotFoundShape = 'error';
+    }
+  });
+
+  it('does not disconnect when the channel probe meets a bare 404 (a proxy, a wrong endpoint): a fault, tried again later', async () => {
+    const { id } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const channel = randomUUID();
+    app.acs.state.addChannel(channel);
+    expect((await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: channel } })).status).toBe(200);
+    app.acs.state.failNext({ route: 'templates', status: 404, bare: true });
+    const reconciled = await app.call('reconcileRegistration', { params: { id } });
+    expect(reconciled.status).toBeGreaterThanOrEqual(500);
+    const after = await app.call('getRegistration', { params: { id } });
+    expect(after.json.status).toBe('DisplayNameReviewPending');
+    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({
+      status: 'DisplayNameReviewPending',
+      acsChannel: { reachable: true },
+    });
   });
 });
