@@ -1,13 +1,19 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
 import { messagingOf, statusDetailsOf, type Registration } from '../../domain/registration';
+import { smsCapabilityAsOf } from '../../domain/use-cases/sms-capability';
 import { etagOf } from './endpoint';
 import type { registrationResource } from './schemas';
 
 export type RegistrationResource = z.infer<typeof registrationResource>;
 
-/** The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts, version) out. */
+/**
+ * The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts,
+ * version) out. What depends on the time of reading (an SMS probe past its wait) is read at the
+ * wall clock, when the answer is made.
+ */
 export function toRegistrationResource(registration: Registration): RegistrationResource {
+  const now = new Date();
   const details = statusDetailsOf(registration.status);
   const business = registration.businessAccount;
   return {
@@ -39,9 +45,7 @@ export function toRegistrationResource(registration: Registration): Registration
           retryNotBefore: registration.metaRegistration.notBefore,
         }
       : null,
-    smsCapability: registration.smsCapability
-      ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }
-      : null,
+    smsCapability: registration.smsCapability ? smsCapabilityAsOf(registration.smsCapability, now) : null,
     acsChannel: registration.acsChannel,
     owner: registration.owner,
     createdAt: registration.createdAt,
