@@ -158,7 +158,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
   };
   const acsConfigured = Boolean(config.acs.connectionString || config.acs.endpoint);
   const sms: SmsSender = acsConfigured ? acs.createAcsSmsSender(acsOptions) : { send: acsNotConfigured };
-  const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { exists: acsNotConfigured };
+  const acsChannels: AcsChannels = acsConfigured ? acs.createAcsChannels(acsOptions) : { probe: acsNotConfigured };
 
   // Use cases, each bound once to the ports it names; one built on another comes after it.
   const reconcileRegistration = makeReconcileRegistration({ registrations, meta, clock, ids, acsChannels });

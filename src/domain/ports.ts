@@ -216,12 +216,18 @@ export interface SmsSender {
   send(input: { from: string; to: string; message: string; tag: string }): Promise<{ messageId: string }>;
 }
 
+/**
+ * What a channel probe found: the channel exists, or ACS itself said it does not (`status` and
+ * `code` are the evidence, kept for the log and the history; null when no call was made).
+ */
+export type AcsChannelProbe = { exists: true } | { exists: false; status: number | null; code: string | null };
+
 export interface AcsChannels {
   /**
    * Whether the ACS Advanced Messaging channel registration still exists (listing its templates
-   * answers 404 when it does not). Throws for anything else (transient).
+   * answers 404 with a service error body when it does not). Throws for anything else.
    */
-  exists(channelRegistrationId: string): Promise<boolean>;
+  probe(channelRegistrationId: string): Promise<AcsChannelProbe>;
 }
 
 /** The registrations of one WABA, as reconcile visits them. */

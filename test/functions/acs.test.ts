@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startAppHarness, type AppHarness } from '../support/app-harness';
 import { smsDeliveryReport } from '../support/events';
-import { registerUpTo } from '../support/onboarding';
+import { registerUpTo, testClock } from '../support/onboarding';
 
 let app: AppHarness;
 beforeAll(async () => (app = await startAppHarness()));
@@ -73,5 +73,70 @@ describe('ACS channel', () => {
     expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });
     const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
     expect(last).toMatchObject({ cause: 'reconcile', to: { status: 'Disconnected' }, detail: expect.stringContaining('Azure portal') });
+    expect(last.detail).toContain('HTTP 404 NotFound');
+    expect(reconciled.logs.join('\n')).toMatch(/ACS channel not found.*"status":404.*"code":"NotFound"/);
+  });
+
+  it('disconnects when ACS answers the removed channel in problem-details shape, and logs its title', async () => {
+    const { id } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const channel = randomUUID();
+    app.acs.state.addChannel(channel);
+    expect((await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: channel } })).status).toBe(200);
+    app.acs.state.removeChannel(channel);
+    app.acs.state.channelNotFoundShape = 'problem-details';
+    try {
+      const reconciled = await app.call('reconcileRegistration', { params: { id } });
+      expect(reconciled.json).toMatchObject({ status: 'Disconnected', acsChannel: { reachable: false } });
+      expect(reconciled.logs.join('\n')).toMatch(/ACS channel not found.*"status":404.*"code":"Not Found"/);
+      const last = (await app.call('getRegistrationHistory', { params: { id } })).json.items.at(-1);
+      expect(last).toMatchObject({ to: { status: 'Disconnected' }, detail: expect.stringContaining('HTTP 404 Not Found') });
+    } finally {
+      app.acs.state.channelNotFoundShape = 'error';
+    }
+  });
+
+  it('does not disconnect when the channel probe meets a bare 404 (a proxy, a wrong endpoint): a fault, tried again later', async () => {
+    const { id } = await registerUpTo(app, 'Connected', { source: 'acs' });
+    const channel = randomUUID();
+    app.acs.state.addChannel(channel);
+    expect((await app.call('linkAcsChannel', { params: { id }, body: { channelRegistrationId: channel } })).status).toBe(200);
+    app.acs.state.failNext({ route: 'templates', status: 404, bare: true });
+    const reconciled = await app.call('reconcileRegistration', { params: { id } });
+    expect(reconciled.status).toBeGreaterThanOrEqual(500);
+    const after = await app.call('getRegistration', { params: { id } });
+    expect(after.json.status).toBe('DisplayNameReviewPending');
+    expect((await app.call('reconcileRegistration', { params: { id } })).json).toMatchObject({
+      status: 'DisplayNameReviewPending',
+      acsChannel: { reachable: true },
+    });
+  });
+});
+
+describe('SMS probe without a delivery report', () => {
+  // This app's clock stands 25 hours back: its probes were sent 25 hours before the API is read.
+  const clock = testClock(Date.now() - 25 * 3600_000);
+  let late: AppHarness;
+  beforeAll(async () => (late = await startAppHarness({ services: { clock } })));
+  afterAll(() => late.close());
+
+  it('reads unconfirmed after 24 h with the reason, and a late delivery report still confirms it', async () => {
+    const { id, phoneNumber } = await registerUpTo(late, 'SignupStarted', { source: 'acs' });
+    expect((await late.call('requestSmsProbe', { params: { id } })).status).toBe(202);
+    const probeSentAt = clock.now().toISOString();
+
+    const read = (await late.call('getRegistration', { params: { id } })).json;
+    expect(read.smsCapability).toEqual({
+      send: 'unconfirmed',
+      checkedAt: new Date(Date.parse(probeSentAt) + 24 * 3600_000).toISOString(),
+      detail: `No delivery report within 24 h of the probe sent at ${probeSentAt}; send another probe to check again`,
+    });
+    expect((await late.call('listRegistrations', { query: { phoneNumber } })).json.items[0].smsCapability.send).toBe('unconfirmed');
+
+    const probe = late.acs.state.sent.find((sms) => sms.tag === `sms-probe:${id}`)!;
+    expect((await late.deliver('smsEvents', [smsDeliveryReport(phoneNumber, `sms-probe:${id}`, 'Delivered', probe.messageId)])).status).toBe(202);
+    expect((await late.call('getRegistration', { params: { id } })).json.smsCapability).toMatchObject({
+      send: 'confirmed',
+      detail: expect.stringContaining('Delivered'),
+    });
   });
 });

@@ -1,4 +1,15 @@
-import { acsSandboxConnectionString, ACS_SANDBOX_ACCESS_KEY, createAcsSandbox, type AcsSandbox, type SandboxSms } from '../../src/local/acs-sandbox';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAcsChannels } from '../../src/adapters/acs/channels';
+import { createAcsSmsSender } from '../../src/adapters/acs/sms-sender';
+import {
+  acsSandboxConnectionString,
+  ACS_SANDBOX_ACCESS_KEY,
+  ACS_SANDBOX_API_VERSIONS,
+  createAcsSandbox,
+  type AcsSandbox,
+  type SandboxSms,
+} from '../../src/local/acs-sandbox';
 import { eventually } from '../support/eventually';
 
 /** The ACS sandbox over HTTP, the way e2e tests and curl see it. */
@@ -87,6 +98,7 @@ describe('ACS sandbox control routes', () => {
     expect(state.status).toBe(200);
     expect(state.body).toEqual({
       channels: [CHANNEL],
+      channelNotFoundShape: 'error',
       failingNumbers: ['+14255550199'],
       undeliverableNumbers: ['+14255550188'],
       sent: [expect.objectContaining({ to: '+14255550123', message: 'hello', tag: 'sms-probe:r1', enableDeliveryReport: true })],
@@ -136,6 +148,105 @@ describe('ACS sandbox service routes', () => {
     const noVersion = await call('GET', `/messages/channels/${CHANNEL}/templates`, undefined, AUTH);
     expect(noVersion).toMatchObject({ status: 400, body: { error: { code: 'MissingApiVersionParameter' } } });
     expect(sandbox.state.calls.unauthorized).toBe(2);
+  });
+
+  it('serves only the api-version each route is called with by the installed SDK, refusing others as Azure services do', async () => {
+    await call('POST', `/_sandbox/channels/${CHANNEL}`);
+    // The preview that renamed maxpagesize to maxPageSize, a made-up date, the other route's version.
+    for (const version of ['2025-09-01-preview', '2099-01-01', '2021-03-07']) {
+      const answer = await call('GET', `/messages/channels/${CHANNEL}/templates?api-version=${version}&maxPageSize=1`, undefined, AUTH);
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: { code: 'UnsupportedApiVersionValue', message: `Unsupported api-version '${version}'. The supported api-versions are '2024-08-30'.` } },
+      });
+      expect(answer.headers.get('x-ms-error-code')).toBe('UnsupportedApiVersionValue');
+    }
+    for (const version of ['2024-08-30', '2026-01-23']) {
+      const answer = await call('POST', `/sms?api-version=${version}`, smsBody('+14255550123'), AUTH);
+      expect(answer).toMatchObject({ status: 400, body: { error: { code: 'UnsupportedApiVersionValue' } } });
+    }
+    expect(sandbox.state.sent).toEqual([]);
+    expect(ACS_SANDBOX_API_VERSIONS).toEqual({ sms: ['2021-03-07'], templates: ['2024-08-30'] });
+  });
+
+  it('serves exactly the api-versions the SDK clients in package-lock.json send', async () => {
+    const seen: string[] = [];
+    const recording = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      seen.push(`${url.pathname.startsWith('/sms') ? 'sms' : 'templates'} ${url.searchParams.get('api-version')}`);
+      void sandbox.handle(req, res, req.url ?? '/');
+    });
+    await new Promise<void>((resolve) => recording.listen(0, '127.0.0.1', resolve));
+    try {
+      const connectionString = acsSandboxConnectionString(`http://127.0.0.1:${(recording.address() as AddressInfo).port}`);
+      sandbox.state.addChannel(CHANNEL);
+      await expect(createAcsChannels({ connectionString }).probe(CHANNEL)).resolves.toEqual({ exists: true });
+      await expect(createAcsSmsSender({ connectionString }).send({ from: '+18005550100', to: '+14255550123', message: 'hi', tag: 't' })).resolves.toEqual({
+        messageId: expect.any(String),
+      });
+    } finally {
+      recording.closeAllConnections();
+      await new Promise<void>((resolve) => recording.close(() => resolve()));
+    }
+    expect(seen).toEqual([`templates ${ACS_SANDBOX_API_VERSIONS.templates.join()}`, `sms ${ACS_SANDBOX_API_VERSIONS.sms.join()}`]);
+  });
+
+  it('answers a removed channel 404 in the shape chosen: ACS error body or problem details', async () => {
+    expect(await templates(CHANNEL)).toMatchObject({ status: 404, body: { error: { code: 'NotFound' } } });
+
+    expect(await call('POST', '/_sandbox/channel-not-found-shape', { shape: 'problem-details' })).toMatchObject({
+      status: 200,
+      body: { shape: 'problem-details' },
+    });
+    const problem = await templates(CHANNEL);
+    expect(problem.status).toBe(404);
+    expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(problem.body).toEqual({
+      type: 'https://tools.ietf.org/html/rfc9110#section-15.5.5',
+      title: 'Not Found',
+      status: 404,
+      traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/),
+    });
+
+    expect((await call('POST', '/_sandbox/channel-not-found-shape', { shape: 'html' })).status).toBe(400);
+    await call('POST', '/_sandbox/reset');
+    expect((await templates(CHANNEL)).body).toMatchObject({ error: { code: 'NotFound' } });
+  });
+
+  it('answers an injected bare failure with no body at all', async () => {
+    await call('POST', '/_sandbox/fail-next', { route: 'templates', status: 404, bare: true });
+    const answer = await fetch(`${server.url}/messages/channels/${CHANNEL}/templates?api-version=2024-08-30`, { headers: AUTH });
+    expect(answer.status).toBe(404);
+    expect(await answer.text()).toBe('');
+  });
+
+  it('pairs the repeatability fields as the spec does: an id needs an RFC 1123 first-sent date, a date needs an id', async () => {
+    const rejected = (to: string) => ({ to, httpStatusCode: 400, repeatabilityResult: 'rejected', successful: false, errorMessage: expect.any(String) });
+    const id = () => crypto.randomUUID();
+    const body = smsBody('+14255550101');
+    body.smsRecipients = [
+      { to: '+14255550101', repeatabilityRequestId: id() } as (typeof body.smsRecipients)[number],
+      { to: '+14255550102', repeatabilityRequestId: id(), repeatabilityFirstSent: new Date().toISOString() },
+      { to: '+14255550103', repeatabilityRequestId: id(), repeatabilityFirstSent: 'Mon, 32 Apr 2019 06:22:03 GMT' },
+      { to: '+14255550104', repeatabilityFirstSent: new Date().toUTCString() } as (typeof body.smsRecipients)[number],
+      { to: '+14255550105' } as (typeof body.smsRecipients)[number],
+      { to: '+14255550106', repeatabilityRequestId: id(), repeatabilityFirstSent: 'Mon, 01 Apr 2019 06:22:03 GMT' },
+    ];
+
+    const answer = await call('POST', '/sms?api-version=2021-03-07', body, AUTH);
+
+    expect(answer.status).toBe(202);
+    expect(answer.body.value).toEqual([
+      rejected('+14255550101'),
+      rejected('+14255550102'),
+      rejected('+14255550103'),
+      rejected('+14255550104'),
+      { to: '+14255550105', messageId: expect.stringMatching(/^Outgoing_/), httpStatusCode: 202, successful: true },
+      { to: '+14255550106', messageId: expect.stringMatching(/^Outgoing_/), httpStatusCode: 202, repeatabilityResult: 'accepted', successful: true },
+    ]);
+    expect(answer.body.value[0].errorMessage).toMatch(/repeatability-first-sent.*RFC1123/);
+    expect(answer.body.value[3].errorMessage).toMatch(/without repeatability-request-id/);
+    expect(smsSent.map((sms) => sms.to)).toEqual(['+14255550105', '+14255550106']);
   });
 
   it('accepts an SMS with 202 and calls onSmsSent after answering', async () => {

@@ -27,6 +27,9 @@ let concurrentTimerRuns = 0;
 let maxConcurrentTimerRuns = 0;
 let timerGate: Promise<void> | undefined;
 const mounted: Array<{ path: string; url: string | undefined }> = [];
+const batchStarted: unknown[] = [];
+const batchFinished: unknown[] = [];
+let batchAllStarted = deferred<unknown>();
 const logLines: string[] = [];
 
 const functions: FunctionDefinition[] = [
@@ -107,6 +110,20 @@ const functions: FunctionDefinition[] = [
     },
   },
   {
+    // Each event waits until every event of its batch has started: only a host that starts them all
+    // before awaiting any (as the Functions host does) gets through a batch of these.
+    kind: 'eventGrid',
+    name: 'batchEvents',
+    handler: async (event: unknown) => {
+      const { batchSize, fail } = (event as { data: { batchSize: number; fail?: boolean } }).data;
+      batchStarted.push(event);
+      if (batchStarted.length >= batchSize) batchAllStarted.resolve(undefined);
+      await batchAllStarted.promise;
+      if (fail) throw new Error('transient fault in a batch');
+      batchFinished.push(event);
+    },
+  },
+  {
     kind: 'timer',
     name: 'reconcile',
     schedule: '0 0 0 1 1 *',
@@ -153,6 +170,9 @@ afterAll(async () => {
 
 beforeEach(() => {
   events.length = 0;
+  batchStarted.length = 0;
+  batchFinished.length = 0;
+  batchAllStarted = deferred<unknown>();
   timerRuns.length = 0;
   mounted.length = 0;
 });
@@ -334,17 +354,65 @@ describe('Event Grid webhook', () => {
     expect(events).toEqual([]);
   });
 
-  it('answers the CloudEvents abuse-protection handshake on OPTIONS', async () => {
-    const response = await fetch(`${base}/runtime/webhooks/eventgrid?functionName=smsEvents`, {
-      method: 'OPTIONS',
-      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
-    });
+  it('answers the CloudEvents abuse-protection handshake on OPTIONS, naming the Event Grid cloud that asks', async () => {
+    const options = (headers: Record<string, string>, functionName = 'smsEvents') =>
+      fetch(`${base}/runtime/webhooks/eventgrid?functionName=${functionName}`, { method: 'OPTIONS', headers });
+    const response = await options({ 'WebHook-Request-Origin': 'eventgrid.azure.net' });
     expect(response.status).toBe(200);
     expect(response.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
-    expect(response.headers.get('webhook-allowed-rate')).toBe('*');
 
-    const withoutOrigin = await fetch(`${base}/runtime/webhooks/eventgrid?functionName=smsEvents`, { method: 'OPTIONS' });
-    expect(withoutOrigin.status).toBe(400);
+    const government = await options({ 'WebHook-Request-Origin': 'eventgrid.azure.us' });
+    expect(government.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.us');
+    expect(events).toEqual([]);
+  });
+
+  it('answers OPTIONS without WebHook-Request-Origin, or from another origin, 200 naming the public cloud, as the extension does', async () => {
+    for (const headers of [{}, { 'WebHook-Request-Origin': 'attacker.example' }] as Array<Record<string, string>>) {
+      const response = await fetch(`${base}/runtime/webhooks/eventgrid?functionName=smsEvents`, { method: 'OPTIONS', headers });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
+    }
+  });
+
+  it('checks the function name before the method: OPTIONS for an unknown function is 404', async () => {
+    const headers = { 'WebHook-Request-Origin': 'eventgrid.azure.net' };
+    for (const query of ['?functionName=nope', '', '?functionName=echo']) {
+      const response = await fetch(`${base}/runtime/webhooks/eventgrid${query}`, { method: 'OPTIONS', headers });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('webhook-allowed-origin')).toBeNull();
+    }
+  });
+
+  it('reads the handshake code of one validation object, its data an object or double-encoded JSON text', async () => {
+    const validate = (body: unknown) =>
+      post('/runtime/webhooks/eventgrid?functionName=smsEvents', JSON.stringify(body), {
+        'content-type': 'application/json',
+        'aeg-event-type': 'SubscriptionValidation',
+      });
+    const event = { id: 'v1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', subject: '', eventTime: '2025-01-01T00:00:00Z' };
+    const doubleEncoded = await validate({ ...event, data: JSON.stringify({ validationCode: 'code-in-text', validationUrl: 'https://x' }) });
+    expect(doubleEncoded.status).toBe(200);
+    expect(await doubleEncoded.json()).toEqual({ validationResponse: 'code-in-text' });
+    const plain = await validate({ ...event, data: { validationCode: 'code-in-object' } });
+    expect(await plain.json()).toEqual({ validationResponse: 'code-in-object' });
+    expect((await validate({ ...event, data: 'not json' })).status).toBe(400);
+    expect((await validate({ ...event, data: JSON.stringify({ other: 1 }) })).status).toBe(400);
+    expect(events).toEqual([]);
+  });
+
+  it('starts every event of a batch before awaiting any, as the Functions host does, and answers 202 when all succeed', async () => {
+    const batch = Array.from({ length: 10 }, (_, index) => ({ id: `e${index}`, data: { batchSize: 10 } }));
+    const response = await notify('batchEvents', batch);
+    expect(response.status).toBe(202);
+    expect(batchStarted).toHaveLength(10);
+    expect(batchFinished).toHaveLength(10);
+  });
+
+  it('answers 500 when one event of a concurrent batch fails, after every event ran', async () => {
+    const batch = Array.from({ length: 4 }, (_, index) => ({ id: `e${index}`, data: { batchSize: 4, fail: index === 2 } }));
+    const response = await notify('batchEvents', batch);
+    expect(response.status).toBe(500);
+    expect(batchFinished.map((event) => (event as { id: string }).id).sort()).toEqual(['e0', 'e1', 'e3']);
   });
 
   it('answers 405 to other methods', async () => {

@@ -5,13 +5,35 @@ import { AcsRequestError, DEFAULT_ACS_TIMEOUT_MS, acsFailure, lazyAcsClient, typ
 /**
  * The AcsChannels port on `@azure-rest/communication-messages` (api-version 2024-08-30). ACS has no
  * API to read a channel registration, so listing one template of the channel stands in for it:
- * 200 means the channel exists, 404 with ACS's error body that it was disconnected (or never existed).
+ * 200 means the channel exists; 404 with a service error body that it was disconnected (or never
+ * existed). The Messages spec documents no 404 body, so both shapes ACS uses elsewhere count
+ * (docs/azure-events.md): `{ error: { code, message } }` and RFC 9457 problem details
+ * `{ type, title, status, traceId }` (the SMS API's 404). A 404 without either is not ACS speaking.
  */
 export type AcsChannelsOptions = AcsClientOptions;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isChannelRegistrationId = (value: string): boolean => GUID.test(value);
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/**
+ * The code ACS's error body names: `error.code` of the Azure error shape, or the `title` of RFC 9457
+ * problem details whose `status` is a number (the body must say it is an HTTP answer, not only
+ * carry a word called title). Undefined for any other body.
+ */
+export function serviceErrorCode(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const error = record.error;
+  if (error !== null && typeof error === 'object') {
+    const code = text((error as Record<string, unknown>).code);
+    if (code !== undefined) return code;
+  }
+  const title = text(record.title);
+  return title !== undefined && typeof record.status === 'number' ? title : undefined;
+}
 
 export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
   const timeoutMs = options.timeoutMs ?? DEFAULT_ACS_TIMEOUT_MS;
@@ -25,9 +47,9 @@ export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
      * An id that is not a GUID cannot name a channel registration: false, without a call (callers
      * validate input at their own boundary; this keeps junk out of the request path).
      */
-    async exists(channelRegistrationId) {
+    async probe(channelRegistrationId) {
       const id = channelRegistrationId.trim();
-      if (!isChannelRegistrationId(id)) return false;
+      if (!isChannelRegistrationId(id)) return { exists: false, status: null, code: null };
       const what = `ACS channel ${id} probe`;
       let response: Awaited<ReturnType<ReturnType<MessagesServiceClient['path']>['get']>>;
       try {
@@ -39,12 +61,11 @@ export function createAcsChannels(options: AcsChannelsOptions): AcsChannels {
         throw acsFailure('list-templates', what, error, timeoutMs);
       }
       const status = Number(response.status);
-      const body = response.body as { error?: { code?: unknown } } | undefined;
-      const serviceCode = typeof body?.error?.code === 'string' ? body.error.code : undefined;
-      if (status === 200) return true;
-      // "Gone" marks the registration Disconnected, which sticks until a reconnect: only ACS's own
-      // error body counts, not a bare 404 from a proxy or a wrong endpoint path.
-      if (status === 404 && serviceCode !== undefined) return false;
+      if (status === 200) return { exists: true };
+      const serviceCode = serviceErrorCode(response.body);
+      // "Gone" marks the registration Disconnected, which sticks until a reconnect: only a body ACS
+      // writes counts, not a bare 404 from a proxy or a wrong endpoint path (that is a fault).
+      if (status === 404 && serviceCode !== undefined) return { exists: false, status, code: serviceCode };
       if (status === 404) {
         throw new AcsRequestError(`${what}: HTTP 404 without an ACS error body (is ACS_ENDPOINT / ACS_CONNECTION_STRING the resource's endpoint?).`, {
           operation: 'list-templates',

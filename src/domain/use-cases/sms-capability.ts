@@ -13,6 +13,38 @@ export const SMS_PROBE_COOLDOWN_MS = 10 * 60_000;
 /** A probe whose message id was never recorded (the sender died after sending) is given up after this. */
 const PROBE_RECORDING_GRACE_MS = 10 * 60_000;
 
+/**
+ * How long a probe waits for its delivery report: after this it reads `unconfirmed` (docs/adr/0036).
+ * ACS publishes the report on Event Grid, which retries a delivery for 24 h by default, so a report
+ * that has not arrived by then is most likely never coming. A later one still confirms the probe.
+ */
+export const SMS_PROBE_REPORT_TIMEOUT_MS = 24 * 60 * 60_000;
+
+/** What the API shows of a registration's SMS capability. */
+export interface SmsCapabilityView {
+  send: SmsCapability['send'] | 'unconfirmed';
+  checkedAt: string | null;
+  detail: string | null;
+}
+
+/**
+ * The capability as of `now`: a probe still pending after SMS_PROBE_REPORT_TIMEOUT_MS reads
+ * `unconfirmed`, checked at its deadline. Computed when read, never stored, so nothing has to run
+ * for it to happen and a late report finds the probe as it was left (pending) and confirms it.
+ */
+export function smsCapabilityAsOf(capability: SmsCapability, now: Date): SmsCapabilityView {
+  const view = { send: capability.send, checkedAt: capability.checkedAt, detail: capability.detail };
+  const sentAt = capability.probeSentAt ? Date.parse(capability.probeSentAt) : Number.NaN;
+  if (capability.send !== 'pending' || !Number.isFinite(sentAt)) return view;
+  const deadline = sentAt + SMS_PROBE_REPORT_TIMEOUT_MS;
+  if (now.getTime() <= deadline) return view;
+  return {
+    send: 'unconfirmed',
+    checkedAt: new Date(deadline).toISOString(),
+    detail: `No delivery report within ${SMS_PROBE_REPORT_TIMEOUT_MS / 3_600_000} h of the probe sent at ${capability.probeSentAt}; send another probe to check again`,
+  };
+}
+
 export function smsProbeCooldown(registration: Registration, now: Date): number {
   const sentAt = registration.smsCapability?.probeSentAt;
   if (!sentAt) return 0;

@@ -2,17 +2,23 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
 import { describeStatus } from '../../domain/messaging';
 import { messagingOf, type Registration } from '../../domain/registration';
+import { smsCapabilityAsOf } from '../../domain/use-cases/sms-capability';
 import { etagOf } from './endpoint';
 import type { registrationResource } from './schemas';
 
 export type RegistrationResource = z.infer<typeof registrationResource>;
 
-/** The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts, version) out. */
+/**
+ * The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts,
+ * version) out. What depends on the time of reading (an SMS probe past its wait) is read at the
+ * wall clock, when the answer is made.
+ */
 export function toRegistrationResource(registration: Registration): RegistrationResource {
   const answer = messagingOf(registration);
   // The suggested action goes into statusDetails (describeStatus), not into messaging.
   const { suggestedAction: _action, ...messaging } = answer;
   const details = registration.status ? describeStatus(registration.status, answer) : null;
+  const now = new Date();
   const business = registration.businessAccount;
   return {
     id: registration.id,
@@ -43,9 +49,7 @@ export function toRegistrationResource(registration: Registration): Registration
           retryNotBefore: registration.metaRegistration.notBefore,
         }
       : null,
-    smsCapability: registration.smsCapability
-      ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }
-      : null,
+    smsCapability: registration.smsCapability ? smsCapabilityAsOf(registration.smsCapability, now) : null,
     acsChannel: registration.acsChannel,
     displayNameChange: displayNameChangeOf(registration),
     owner: registration.owner,

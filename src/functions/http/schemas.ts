@@ -161,7 +161,13 @@ export const registrationResource = z
       .nullable(),
     metaRegistration: z.object({ registeredAt: timestamp.nullable(), lastError: z.string().nullable(), retryNotBefore: timestamp.nullable() }).nullable(),
     smsCapability: z
-      .object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() })
+      .object({
+        send: z.enum(['unknown', 'pending', 'confirmed', 'failed', 'unconfirmed']).meta({
+          description: 'unconfirmed: the last probe had no delivery report within 24 h (a late report still confirms it)',
+        }),
+        checkedAt: timestamp.nullable(),
+        detail: z.string().nullable(),
+      })
       .nullable(),
     acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
     displayNameChange: z

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { serveControl } from '../meta-sandbox/http';
-import { ACS_SANDBOX_ROUTES, AcsSandboxControlError, type AcsSandboxState } from './state';
+import { ACS_SANDBOX_ROUTES, AcsSandboxControlError, CHANNEL_NOT_FOUND_SHAPES, type AcsSandboxState } from './state';
 
 /** The `/_sandbox/...` control routes (listed in index.ts): the AcsSandboxState methods over HTTP. */
 const failNextSchema = z.object({
@@ -10,7 +10,10 @@ const failNextSchema = z.object({
   code: z.string().trim().min(1).max(100).optional(),
   message: z.string().max(1000).optional(),
   times: z.number().int().min(1).max(10_000).optional(),
+  bare: z.boolean().optional(),
 });
+
+const channelNotFoundShapeSchema = z.object({ shape: z.enum(CHANNEL_NOT_FOUND_SHAPES) }).strict();
 
 const notFound = (what: string): AcsSandboxControlError => new AcsSandboxControlError(`${what} is not in the sandbox.`, 404);
 
@@ -29,6 +32,9 @@ export function handleControl(state: AcsSandboxState, req: IncomingMessage, res:
       case 'DELETE /channels/:id':
         if (!state.removeChannel(id!)) throw notFound(`Channel ${id}`);
         return [200, { channelRegistrationId: id!.toLowerCase(), removed: true }];
+      case 'POST /channel-not-found-shape':
+        state.channelNotFoundShape = (await body(channelNotFoundShapeSchema)).shape;
+        return [200, { shape: state.channelNotFoundShape }];
       case 'POST /failing-numbers/:id':
         return [201, { phoneNumber: state.failNumber(id!) }];
       case 'DELETE /failing-numbers/:id':

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BodyError, readBody, sendJson } from '../meta-sandbox/http';
@@ -11,6 +12,38 @@ export interface AcsServiceContext {
 }
 
 const TEMPLATES_PATH = /^\/messages\/channels\/([^/]+)\/templates$/;
+
+/**
+ * The api-versions the sandbox serves: exactly what the SDK clients in package-lock.json send
+ * (`@azure/communication-sms` 1.1.0 for the SMS route, `@azure-rest/communication-messages` 2.0.0
+ * for the templates route; test/local/acs-sandbox.test.ts checks it against the SDKs' requests). A
+ * newer SDK that moves to another version (whose routes may differ: 2025-09-01-preview renames
+ * `maxpagesize` to `maxPageSize`) is refused until the sandbox is taught that version.
+ */
+export const ACS_SANDBOX_API_VERSIONS: Readonly<Record<AcsSandboxRoute, readonly string[]>> = {
+  sms: ['2021-03-07'],
+  templates: ['2024-08-30'],
+};
+
+/** `Tue, 26 Mar 2019 16:06:51 GMT`: the RFC 1123 date `repeatabilityFirstSent` must be. */
+const RFC_1123_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+const isRfc1123Date = (value: string): boolean => RFC_1123_DATE.test(value) && Number.isFinite(Date.parse(value));
+
+/**
+ * Why a recipient's repeatability fields are refused, or null when they are fine. The SMS spec pairs
+ * them: `repeatabilityFirstSent` MUST come with a `repeatabilityRequestId`, and its example refuses
+ * an id sent without a first-sent date (per recipient: 400, `repeatabilityResult: "rejected"`).
+ */
+function repeatabilityProblem(recipient: { repeatabilityRequestId?: string | undefined; repeatabilityFirstSent?: string | undefined }): string | null {
+  const { repeatabilityRequestId: id, repeatabilityFirstSent: firstSent } = recipient;
+  if (id === undefined && firstSent === undefined) return null;
+  if (firstSent === undefined || !isRfc1123Date(firstSent)) {
+    return 'Request sent with Invalid DateTime value for repeatability-first-sent. Expected is DateTime, RFC1123 pattern.';
+  }
+  if (id === undefined || id.trim() === '') return 'Request sent with repeatability-first-sent but without repeatability-request-id.';
+  return null;
+}
 
 /** What ACS's SMS API takes (generated models of @azure/communication-sms 1.1.0); unknown fields pass. */
 const smsRequestSchema = z.object({
@@ -33,6 +66,8 @@ const smsRequestSchema = z.object({
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { code, message } }, { 'x-ms-error-code': code });
 }
+
+const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 const masked = (e164: string): string => {
   const digits = e164.replace(/\D/g, '');
@@ -58,15 +93,23 @@ export async function handleService(context: AcsServiceContext, req: IncomingMes
     sendError(res, 401, 'Denied', 'Denied by the resource provider: no Authorization header.');
     return;
   }
-  if (!url.searchParams.get('api-version')) {
+  // As Azure services answer (Microsoft's REST API guidelines; the ACS specs document no error here).
+  const apiVersion = url.searchParams.get('api-version');
+  if (!apiVersion) {
     sendError(res, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    return;
+  }
+  const served = ACS_SANDBOX_API_VERSIONS[route];
+  if (!served.includes(apiVersion)) {
+    sendError(res, 400, 'UnsupportedApiVersionValue', `Unsupported api-version '${apiVersion}'. The supported api-versions are '${served.join(', ')}'.`);
     return;
   }
   context.state.calls[route] += 1;
   const failure = context.state.takeFailure(route);
   if (failure) {
-    context.log(`${method} ${url.pathname}: injected failure ${failure.status} ${failure.code}`);
-    sendError(res, failure.status, failure.code, failure.message);
+    context.log(`${method} ${url.pathname}: injected failure ${failure.status} ${failure.bare ? '(no body)' : failure.code}`);
+    if (failure.bare) res.writeHead(failure.status, { 'Content-Length': '0' }).end();
+    else sendError(res, failure.status, failure.code, failure.message);
     return;
   }
   if (route === 'sms') await sendSms(context, req, res);
@@ -85,7 +128,16 @@ function listTemplates(context: AcsServiceContext, res: ServerResponse, url: URL
     return;
   }
   if (!context.state.hasChannel(channelId)) {
-    context.log(`GET templates of channel ${channelId}: 404 (no such channel)`);
+    context.log(`GET templates of channel ${channelId}: 404 (no such channel, ${context.state.channelNotFoundShape} body)`);
+    if (context.state.channelNotFoundShape === 'problem-details') {
+      sendJson(
+        res,
+        404,
+        { type: 'https://tools.ietf.org/html/rfc9110#section-15.5.5', title: 'Not Found', status: 404, traceId: `00-${randomHex(16)}-${randomHex(8)}-00` },
+        { 'Content-Type': 'application/problem+json; charset=utf-8' },
+      );
+      return;
+    }
     sendError(res, 404, 'NotFound', `Channel registration ${channelId} was not found.`);
     return;
   }
@@ -123,6 +175,10 @@ async function sendSms(context: AcsServiceContext, req: IncomingMessage, res: Se
   const request = parsed.data;
   const sent: SandboxSms[] = [];
   const value = request.smsRecipients.map((recipient) => {
+    const refused = repeatabilityProblem(recipient);
+    if (refused !== null) {
+      return { to: recipient.to, httpStatusCode: 400, repeatabilityResult: 'rejected', successful: false, errorMessage: refused };
+    }
     const requestId = recipient.repeatabilityRequestId ?? null;
     const earlier = context.state.repeated(requestId);
     if (earlier !== undefined) {

@@ -10,6 +10,14 @@ import { ControlError } from '../meta-sandbox/http';
 export type AcsSandboxRoute = 'sms' | 'templates';
 export const ACS_SANDBOX_ROUTES = ['sms', 'templates'] as const satisfies readonly AcsSandboxRoute[];
 
+/**
+ * How the templates route answers for a channel that does not exist: ACS's Azure error body
+ * `{ error: { code, message } }`, or RFC 9457 problem details `{ type, title, status, traceId }`
+ * (the shape of the SMS API's 404). The Messages spec documents neither, so both are played.
+ */
+export const CHANNEL_NOT_FOUND_SHAPES = ['error', 'problem-details'] as const;
+export type ChannelNotFoundShape = (typeof CHANNEL_NOT_FOUND_SHAPES)[number];
+
 export interface SandboxDeliveryReport {
   /** As in SMSDeliveryReportReceived's `deliveryStatus`. */
   status: 'Delivered' | 'Failed';
@@ -42,6 +50,8 @@ export interface FailNextOptions {
   message?: string;
   /** How many calls fail; default 1. */
   times?: number;
+  /** Answer with no body at all, as a proxy or a wrong path would (not ACS speaking); default false. */
+  bare?: boolean;
 }
 
 export interface PendingFailure {
@@ -50,6 +60,7 @@ export interface PendingFailure {
   code: string;
   message: string;
   remaining: number;
+  bare: boolean;
 }
 
 export interface AcsSandboxCalls {
@@ -63,6 +74,7 @@ export interface AcsSandboxCalls {
 
 export interface AcsSandboxSnapshot {
   channels: string[];
+  channelNotFoundShape: ChannelNotFoundShape;
   failingNumbers: string[];
   undeliverableNumbers: string[];
   sent: SandboxSms[];
@@ -129,6 +141,8 @@ export class AcsSandboxState {
   readonly undeliverableNumbers = new Set<string>();
   readonly sent: SandboxSms[] = [];
   readonly calls: AcsSandboxCalls = { sms: 0, templates: 0, unauthorized: 0, injectedFailures: 0 };
+  /** The body of the templates route's 404; default ACS's Azure error body. */
+  channelNotFoundShape: ChannelNotFoundShape = 'error';
   private failures: PendingFailure[] = [];
   /** repeatabilityRequestId → messageId, so a retried POST /sms does not send twice. */
   private readonly repeatability = new Map<string, string>();
@@ -174,6 +188,7 @@ export class AcsSandboxState {
       code: options.code ?? defaultCode(status),
       message: options.message ?? `Sandbox: injected failure (HTTP ${status}).`,
       remaining: times,
+      bare: options.bare ?? false,
     };
     this.failures.push(failure);
     return { ...failure };
@@ -223,6 +238,7 @@ export class AcsSandboxState {
 
   reset(): void {
     this.channels.clear();
+    this.channelNotFoundShape = 'error';
     this.failingNumbers.clear();
     this.undeliverableNumbers.clear();
     this.sent.length = 0;
@@ -259,6 +275,7 @@ export class AcsSandboxState {
   snapshot(): AcsSandboxSnapshot {
     return {
       channels: [...this.channels],
+      channelNotFoundShape: this.channelNotFoundShape,
       failingNumbers: [...this.failingNumbers],
       undeliverableNumbers: [...this.undeliverableNumbers],
       sent: this.sent.map((sms) => ({ ...sms })),

@@ -46,7 +46,7 @@ describe('createAcsChannels against the sandbox', () => {
   it('finds a channel that exists by listing one of its templates, signed', async () => {
     sandbox.state.addChannel(CHANNEL);
 
-    await expect(channelsWith().exists(CHANNEL)).resolves.toBe(true);
+    await expect(channelsWith().probe(CHANNEL)).resolves.toEqual({ exists: true });
 
     expect(requests).toHaveLength(1);
     const url = new URL(requests[0]!.url, baseUrl);
@@ -59,28 +59,34 @@ describe('createAcsChannels against the sandbox', () => {
 
   it('matches the channel id case-insensitively and ignores surrounding blanks', async () => {
     sandbox.state.addChannel(CHANNEL.toUpperCase());
-    await expect(channelsWith().exists(` ${CHANNEL} `)).resolves.toBe(true);
+    await expect(channelsWith().probe(` ${CHANNEL} `)).resolves.toEqual({ exists: true });
   });
 
-  it('answers false once the channel is removed (ACS answers 404)', async () => {
+  it('answers gone once the channel is removed (ACS answers 404 { error: { code } }), with the status and code', async () => {
     sandbox.state.addChannel(CHANNEL);
     const channels = channelsWith();
-    await expect(channels.exists(CHANNEL)).resolves.toBe(true);
+    await expect(channels.probe(CHANNEL)).resolves.toEqual({ exists: true });
 
     sandbox.state.removeChannel(CHANNEL);
 
-    await expect(channels.exists(CHANNEL)).resolves.toBe(false);
+    await expect(channels.probe(CHANNEL)).resolves.toEqual({ exists: false, status: 404, code: 'NotFound' });
     expect(sandbox.state.calls.templates).toBe(2);
   });
 
-  it('answers false for an unknown channel', async () => {
-    await expect(channelsWith().exists('00000000-0000-0000-0000-000000000000')).resolves.toBe(false);
+  it('answers gone for a 404 in problem-details shape { type, title, status, traceId }, naming its title', async () => {
+    sandbox.state.channelNotFoundShape = 'problem-details';
+
+    await expect(channelsWith().probe(CHANNEL)).resolves.toEqual({ exists: false, status: 404, code: 'Not Found' });
   });
 
-  it('answers false for an id that is not a GUID, without calling ACS', async () => {
+  it('answers gone for an unknown channel', async () => {
+    await expect(channelsWith().probe('00000000-0000-0000-0000-000000000000')).resolves.toEqual({ exists: false, status: 404, code: 'NotFound' });
+  });
+
+  it('answers gone for an id that is not a GUID, without calling ACS', async () => {
     const channels = channelsWith();
     for (const id of ['', 'not-a-guid', '../../sms', `${CHANNEL}/x`, `${CHANNEL}x`]) {
-      await expect(channels.exists(id)).resolves.toBe(false);
+      await expect(channels.probe(id)).resolves.toEqual({ exists: false, status: null, code: null });
     }
     expect(requests).toHaveLength(0);
   });
@@ -89,7 +95,7 @@ describe('createAcsChannels against the sandbox', () => {
     sandbox.state.addChannel(CHANNEL);
     sandbox.state.failNext({ route: 'templates', status: 500 });
 
-    await expect(channelsWith().exists(CHANNEL)).resolves.toBe(true);
+    await expect(channelsWith().probe(CHANNEL)).resolves.toEqual({ exists: true });
     expect(sandbox.state.calls).toMatchObject({ templates: 2, injectedFailures: 1 });
   });
 
@@ -97,7 +103,7 @@ describe('createAcsChannels against the sandbox', () => {
     sandbox.state.addChannel(CHANNEL);
     sandbox.state.failNext({ route: 'templates', status: 500, times: 10 });
 
-    const error = await failure(channelsWith({ retry: { maxRetries: 1, retryDelayInMs: 10 } }).exists(CHANNEL));
+    const error = await failure(channelsWith({ retry: { maxRetries: 1, retryDelayInMs: 10 } }).probe(CHANNEL));
 
     expect(error.facts).toEqual({ operation: 'list-templates', status: 500, code: 'InternalServerError', transient: true });
     expect(error.message).toContain('HTTP 500');
@@ -108,7 +114,7 @@ describe('createAcsChannels against the sandbox', () => {
     sandbox.state.addChannel(CHANNEL);
     sandbox.state.failNext({ route: 'templates', status: 403 });
 
-    const error = await failure(channelsWith().exists(CHANNEL));
+    const error = await failure(channelsWith().probe(CHANNEL));
 
     expect(error.facts).toEqual({ operation: 'list-templates', status: 403, code: 'Forbidden', transient: false });
   });
@@ -119,7 +125,7 @@ describe('createAcsChannels against the sandbox', () => {
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
       const channels = createAcsChannels({ connectionString: acsSandboxConnectionString(url), timeoutMs: 200, retry: { maxRetries: 0 } });
-      const error = await failure(channels.exists(CHANNEL));
+      const error = await failure(channels.probe(CHANNEL));
       expect(error.facts).toEqual({ operation: 'list-templates', code: 'Timeout', transient: true });
     } finally {
       silent.closeAllConnections();
@@ -141,7 +147,7 @@ describe('createAcsChannels against the sandbox', () => {
       sandbox.state.addChannel(CHANNEL);
       const url = `http://localhost:${(prefixed.address() as AddressInfo).port}/acs-sandbox`;
       const channels = createAcsChannels({ connectionString: acsSandboxConnectionString(url) });
-      await expect(channels.exists(CHANNEL)).resolves.toBe(true);
+      await expect(channels.probe(CHANNEL)).resolves.toEqual({ exists: true });
     } finally {
       prefixed.closeAllConnections();
       await new Promise<void>((resolve) => prefixed.close(() => resolve()));
@@ -155,12 +161,31 @@ describe('createAcsChannels against the sandbox', () => {
     try {
       const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
       const proxy = createAcsChannels({ connectionString: acsSandboxConnectionString(url) });
-      const error = await failure(proxy.exists(CHANNEL));
+      const error = await failure(proxy.probe(CHANNEL));
       expect(error.facts).toEqual({ operation: 'list-templates', status: 404, transient: false });
       expect(error.message).toContain('without an ACS error body');
     } finally {
       bare.closeAllConnections();
       await new Promise<void>((resolve) => bare.close(() => resolve()));
+    }
+  });
+
+  it('does not take a 404 whose JSON body is not an ACS error (no error.code, no problem-details status) for a missing channel', async () => {
+    const bodies = ['{}', '{"error":{"message":"no code"}}', '{"title":"Not Found"}', '"Not Found"', '<html>Not Found</html>'];
+    let served = 0;
+    const server404 = createServer((_req, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end(bodies[served++ % bodies.length]));
+    await new Promise<void>((resolve) => server404.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server404.address() as AddressInfo).port}`;
+      const proxy = createAcsChannels({ connectionString: acsSandboxConnectionString(url), retry: { maxRetries: 0 } });
+      for (let i = 0; i < bodies.length; i += 1) {
+        const error = await failure(proxy.probe(CHANNEL));
+        expect(error.facts).toMatchObject({ operation: 'list-templates', status: 404, transient: false });
+      }
+      expect(served).toBe(bodies.length);
+    } finally {
+      server404.closeAllConnections();
+      await new Promise<void>((resolve) => server404.close(() => resolve()));
     }
   });
 
