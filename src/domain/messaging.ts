@@ -147,10 +147,11 @@ export function deriveMessaging(registration: { stage: Stage; status: AccountSta
 }
 
 function limitFinding(status: AccountStatus, facts: AccountFacts): Finding | null {
-  if (facts.phoneHealth?.value.canSendMessage === 'LIMITED') return healthFinding('number', facts.phoneHealth.value);
-  if (facts.wabaHealth?.value.canSendMessage === 'LIMITED') return healthFinding('WhatsApp Business Account', facts.wabaHealth.value);
+  // Meta's review value names the cause; a LIMITED health answer is often its consequence, so the review speaks first.
   const review = REVIEW_FINDINGS[facts.accountReview?.value ?? ''];
   if (review) return review;
+  if (facts.phoneHealth?.value.canSendMessage === 'LIMITED') return healthFinding('number', facts.phoneHealth.value);
+  if (facts.wabaHealth?.value.canSendMessage === 'LIMITED') return healthFinding('WhatsApp Business Account', facts.wabaHealth.value);
   if (facts.displayName?.value === 'Expired') return EXPIRED_NAME;
   return DISPLAY_NAME_FINDINGS[status] ?? null;
 }

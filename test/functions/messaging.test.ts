@@ -29,7 +29,11 @@ describe("messaging carries Meta's own answer", () => {
 
     const reconciled = await app.call('reconcileRegistration', { params: { id } });
     expect(reconciled.status).toBe(200);
-    expect(reconciled.json).toMatchObject({ stage: 'Connected', status: 'Active', messaging: { canSend: false, limited: false, blockedBy: [] } });
+    expect(reconciled.json).toMatchObject({ stage: 'Connected', status: 'Active', messaging: { canSend: false, limited: false } });
+    // Meta's health answer for the flagged number names the entity and a possible solution.
+    expect(reconciled.json.messaging.blockedBy).toEqual([
+      expect.objectContaining({ entity: expect.stringMatching(/^PHONE_NUMBER \d+$/), possibleSolution: expect.any(String) }),
+    ]);
     expect(reconciled.json.messaging.reason).toContain('FLAGGED');
     expect(reconciled.json.statusDetails.meaning).toContain('FLAGGED');
     expect(JSON.stringify(reconciled.json)).not.toMatch(/ready to send/);
