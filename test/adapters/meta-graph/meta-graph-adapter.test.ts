@@ -66,7 +66,10 @@ describe('happy paths', () => {
       name: SEED_WABA.name,
       accountReviewStatus: 'APPROVED',
       businessVerificationStatus: 'verified',
-      healthStatus: { canSendMessage: 'AVAILABLE', entities: expect.arrayContaining([expect.objectContaining({ entityType: 'WABA', canSendMessage: 'AVAILABLE', errors: [] })]) },
+      healthStatus: {
+        canSendMessage: 'AVAILABLE',
+        entities: expect.arrayContaining([expect.objectContaining({ entityType: 'WABA', canSendMessage: 'AVAILABLE', errors: [] })]),
+      },
       phoneNumbers: [],
     });
   });
@@ -90,7 +93,17 @@ describe('happy paths', () => {
       status: 'PENDING',
       qualityRating: 'UNKNOWN',
       messagingLimit: 'TIER_250',
-      healthStatus: { canSendMessage: 'BLOCKED', entities: expect.arrayContaining([expect.objectContaining({ entityType: 'PHONE_NUMBER', id, canSendMessage: 'BLOCKED', errors: [expect.objectContaining({ possibleSolution: expect.any(String) })] })]) },
+      healthStatus: {
+        canSendMessage: 'BLOCKED',
+        entities: expect.arrayContaining([
+          expect.objectContaining({
+            entityType: 'PHONE_NUMBER',
+            id,
+            canSendMessage: 'BLOCKED',
+            errors: [expect.objectContaining({ possibleSolution: expect.any(String) })],
+          }),
+        ]),
+      },
     });
 
     await graph.requestVerificationCode(id, 'VOICE', 'en_US');
