@@ -4,6 +4,7 @@
  */
 import type { MetaBusiness, MetaPhoneNumber, MetaWaba } from './meta';
 import type { Change, HistoryEntry, Registration, VerificationMethod } from './registration';
+import type { OutgoingEvent } from './outgoing-event';
 import type { AccountStatus, Stage } from './stages';
 
 export interface Clock {
@@ -148,18 +149,8 @@ export interface IdempotencyStore {
   }>;
 }
 
-/** An outgoing CloudEvent (docs/design.md §6): `Registration.StageChanged` or `Registration.StatusChanged`. */
-export interface OutgoingEvent {
-  /** Deterministic: `{registrationId}:{version}:{index}`, so a re-publish carries the same id. */
-  id: string;
-  type: 'Registration.StageChanged' | 'Registration.StatusChanged';
-  source: string;
-  subject: string;
-  time: string;
-  data: { registrationId: string; from: string | null; to: string | null; cause: string; at: string };
-  /** The registration's owner: scopes `GET /api/events` to a caller's own; never published. */
-  owner?: string;
-}
+/** Defined below the registration model, which builds these events; named here with the other ports. */
+export type { OutgoingEvent } from './outgoing-event';
 
 /** The outgoing events of one committed change, and what to acknowledge once they are out. */
 export interface OutboxEntry {

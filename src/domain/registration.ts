@@ -1,6 +1,7 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
-import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './access';
-import type { MetaCallState } from './meta-call';
+import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './actors';
+import type { MetaCallState } from './meta-call-state';
+import type { OutgoingEvent } from './outgoing-event';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -207,8 +208,8 @@ export function andThen(first: Change, second: (registration: Registration) => C
 }
 
 /** The outgoing CloudEvents a history entry implies: one per moved stage, one per moved status. */
-export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): Array<import('./ports').OutgoingEvent> {
-  const events: Array<import('./ports').OutgoingEvent> = [];
+export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): OutgoingEvent[] {
+  const events: OutgoingEvent[] = [];
   const moves = [
     ['stage', 'Registration.StageChanged'],
     ['status', 'Registration.StatusChanged'],

@@ -335,7 +335,10 @@ describe('faults', () => {
     responder = (_req, res) => json(res, 429, { message: 'slow down' });
     expect((await failure(graphWith().getBusiness('1'))).kind).toBe('rate-limited');
     responder = (_req, res) => json(res, 404, { message: 'nope' });
-    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('rejected');
+    // A 404 without Meta's code is not Meta saying the object is gone (a wrong URL answers it too).
+    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('request-refused');
+    responder = (_req, res) => json(res, 401, { message: 'who are you' });
+    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('token');
   });
 
   it('a usage header that is not JSON is ignored', async () => {
