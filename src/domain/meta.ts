@@ -30,6 +30,8 @@ export interface MetaWaba {
   businessVerificationStatus: string | null;
   /** Every number on the WABA (all pages). */
   phoneNumbers: MetaPhoneNumber[];
+  /** The ids of the apps subscribed to the WABA's webhooks (`subscribed_apps`); absent when not read. */
+  subscribedAppIds?: string[];
 }
 
 export type MetaErrorKind =

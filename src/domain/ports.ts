@@ -35,6 +35,8 @@ export interface MetaGraph {
   subscribeApp(wabaId: string): Promise<void>;
   /** WABA ids the token is still granted `whatsapp_business_management` on (`debug_token`). */
   grantedWabaIds(): Promise<string[]>;
+  /** The ids of the apps subscribed to the WABA's webhooks (`GET /{waba}/subscribed_apps`). */
+  subscribedAppIds(wabaId: string): Promise<string[]>;
 }
 
 /** What exchanging an Embedded Signup code gave: Meta acting as the business, or a refusal. */
@@ -231,6 +233,10 @@ export interface ReconcileRun {
   rateLimited: number;
   /** The WABA id after which this run started (the previous run's checkpoint), if any. */
   resumedFrom: string | null;
+  /** Registrations whose Meta reads Meta refused as malformed: not retried before their wait is over (docs/adr/0032). */
+  needsAttention?: number;
+  /** WABAs whose app subscription this run restored. */
+  subscriptionsRestored?: number;
   /** `completed` went through to the end; the others left a checkpoint for the next run. */
   outcome: 'completed' | 'budget-exhausted' | 'credential-broken';
 }

@@ -49,6 +49,24 @@ export interface MetaRegistration {
   notBefore: string | null;
 }
 
+/**
+ * Meta refused a read or call for this registration as malformed (`request-refused`): a fault on our
+ * side that no retry fixes by itself, so it waits (growing, capped) instead of being retried every
+ * run, and shows as "needs attention" until a call succeeds again (docs/adr/0032).
+ */
+export interface MetaRefusal {
+  /** What Meta refused, e.g. `read WABA`. */
+  operation: string;
+  code: number | null;
+  subcode: number | null;
+  since: string;
+  lastAt: string;
+  /** Refusals in a row. */
+  count: number;
+  /** No automatic retry before this time. */
+  notBefore: string;
+}
+
 export interface SmsCapability {
   send: 'unknown' | 'pending' | 'confirmed' | 'failed';
   checkedAt: string | null;
@@ -88,6 +106,8 @@ export interface Registration {
   owner: string;
   /** The Meta call claimed for this registration, if any (see meta-call.ts). */
   metaCall?: MetaCallState | null;
+  /** Set while Meta refuses our requests for it as malformed; cleared by the next success. */
+  metaRefusal?: MetaRefusal | null;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */

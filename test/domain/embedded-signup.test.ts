@@ -105,6 +105,7 @@ function businessGraph(phones: MetaPhoneNumber[] = [phone()], failures: { regist
     requestVerificationCode: unused('requestVerificationCode'),
     verifyCode: unused('verifyCode'),
     grantedWabaIds: unused('grantedWabaIds'),
+    subscribedAppIds: unused('subscribedAppIds'),
   };
   return { graph, calls };
 }

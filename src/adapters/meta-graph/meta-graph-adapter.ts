@@ -9,9 +9,11 @@ import {
   debugTokenSchema,
   phoneNumberPageSchema,
   phoneNumberSchema,
+  subscribedAppsSchema,
   successSchema,
   wabaSchema,
   type GraphPhoneNumber,
+  type GraphSubscribedApp,
   type GraphPhoneNumberPage,
 } from './schemas';
 import { deriveTwoStepPin } from './two-step-pin';
@@ -48,7 +50,8 @@ const BASE_PHONE_FIELDS = [
   'quality_rating',
   'platform_type',
 ];
-const WABA_FIELDS = ['id', 'name', 'account_review_status', 'business_verification_status'];
+/** `subscribed_apps` rides on the same read, so reconcile checks the subscription without a call of its own. */
+const WABA_FIELDS = ['id', 'name', 'account_review_status', 'business_verification_status', 'subscribed_apps'];
 
 /**
  * The messaging-limit field was renamed in v24 (`messaging_limit_tier` up to v23,
@@ -138,6 +141,8 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
         accountReviewStatus: waba.account_review_status ?? null,
         businessVerificationStatus: waba.business_verification_status ?? null,
         phoneNumbers,
+        // Absent means empty: Meta leaves an empty edge out of a field-expanded answer.
+        subscribedAppIds: appIdsOf(Array.isArray(waba.subscribed_apps) ? waba.subscribed_apps : (waba.subscribed_apps?.data ?? [])),
       };
       return result;
     },
@@ -222,6 +227,17 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       expectSuccess('subscribeApp', answer);
     },
 
+    async subscribedAppIds(wabaId) {
+      const answer = await client.call({
+        operation: 'subscribedAppIds',
+        method: 'GET',
+        path: `/${id(wabaId, 'WhatsApp Business Account')}/subscribed_apps`,
+        schema: subscribedAppsSchema,
+        retry: 'transient',
+      });
+      return appIdsOf(answer.data);
+    },
+
     async grantedWabaIds() {
       const answer = await client.call({
         operation: 'grantedWabaIds',
@@ -244,6 +260,13 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       return [...ids];
     },
   };
+}
+
+function appIdsOf(apps: GraphSubscribedApp[]): string[] {
+  return apps.flatMap((app) => {
+    const appId = app.whatsapp_business_api_data?.id ?? app.id;
+    return appId ? [appId] : [];
+  });
 }
 
 function toPhoneNumber(phone: GraphPhoneNumber): MetaPhoneNumber {

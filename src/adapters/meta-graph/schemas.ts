@@ -65,6 +65,21 @@ export const phoneNumberPageSchema = z.looseObject({
 });
 export type GraphPhoneNumberPage = z.infer<typeof phoneNumberPageSchema>;
 
+/**
+ * One subscribed app. Meta's document gives two shapes: its schema lists `{ id, name }`, its
+ * examples (and real Graph) wrap them as `{ whatsapp_business_api_data: { id, name, link } }`;
+ * both are read (docs/meta-graph.md "Subscribed apps").
+ */
+const subscribedAppSchema = z.looseObject({
+  id: z.string().optional(),
+  name: text,
+  whatsapp_business_api_data: z.looseObject({ id: z.string(), name: text, link: text }).optional(),
+});
+export type GraphSubscribedApp = z.infer<typeof subscribedAppSchema>;
+
+/** `GET /{waba}/subscribed_apps`, and the same edge expanded on the WABA. */
+export const subscribedAppsSchema = z.looseObject({ data: z.array(subscribedAppSchema) });
+
 export const wabaSchema = z.looseObject({
   id: z.string().min(1),
   name: text,
@@ -72,6 +87,8 @@ export const wabaSchema = z.looseObject({
   business_verification_status: text,
   /** Meta leaves an empty edge out of a field-expanded answer. */
   phone_numbers: phoneNumberPageSchema.optional(),
+  /** An edge when expanded (`{ data }`); the document's schema shows a plain array, also read. */
+  subscribed_apps: z.union([subscribedAppsSchema, z.array(subscribedAppSchema)]).optional(),
 });
 
 export const createdSchema = z.looseObject({ id: z.string().min(1) });

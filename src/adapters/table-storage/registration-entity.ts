@@ -41,6 +41,7 @@ export function registrationProperties(registration: Registration): Properties {
     ['smsCapability', jsonOrNull(registration.smsCapability)],
     ['acsChannel', jsonOrNull(registration.acsChannel)],
     ['metaCall', jsonOrNull(registration.metaCall)],
+    ['metaRefusal', jsonOrNull(registration.metaRefusal)],
   ];
   for (const [name, value] of optional) {
     if (value !== null) entity[name] = value;
@@ -87,6 +88,7 @@ function oneOf<T extends string>(allowed: readonly T[], value: string, name: str
 export function registrationFromEntity(entity: Record<string, unknown>): Registration {
   const status = textOrNull(entity, 'status');
   const metaCall = jsonField<NonNullable<Registration['metaCall']>>(entity, 'metaCall');
+  const metaRefusal = jsonField<NonNullable<Registration['metaRefusal']>>(entity, 'metaRefusal');
   return {
     id: text(entity, 'id'),
     phoneNumber: text(entity, 'phoneNumber'),
@@ -109,6 +111,7 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
     owner: textOrNull(entity, 'owner') ?? ANONYMOUS_CALLER_ID,
     // Optional: registrations that never claimed a Meta call read back exactly as they were stored.
     ...(metaCall ? { metaCall } : {}),
+    ...(metaRefusal ? { metaRefusal } : {}),
     createdAt: text(entity, 'createdAt'),
     updatedAt: text(entity, 'updatedAt'),
     version: integer(entity, 'version'),

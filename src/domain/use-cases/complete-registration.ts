@@ -1,10 +1,10 @@
-import { recordConnected, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
+import { clearMetaRefusal, nextRefusal, recordConnected, recordMetaRefused, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError, type MetaErrorKind } from '../meta';
 import { claimMetaCall, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
-import type { Registration } from '../registration';
+import { andThen, type Registration } from '../registration';
 import { contextOf, type Ports, type Trigger } from './dependencies';
 
 const MINUTE = 60_000;
@@ -60,22 +60,31 @@ export async function completeMetaRegistration(
       return true;
     } catch (error) {
       if (!isMetaError(error)) throw error;
-      const delay = RETRY_DELAY[error.kind] ?? DEFAULT_DELAY;
-      const notBefore = new Date(deps.clock.now().getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
+      const now = deps.clock.now();
+      // Meta refused our request as malformed: no retry fixes that by itself, so the wait grows with
+      // each refusal in a row, up to a cap, and the registration shows it needs attention (ADR 0032).
+      const refusal = error.kind === 'request-refused' ? { operation: name, code: error.details.code, subcode: error.details.subcode } : null;
+      const delay = refusal
+        ? Date.parse(nextRefusal(registration.metaRefusal, refusal, now.toISOString()).notBefore) - now.getTime()
+        : (RETRY_DELAY[error.kind] ?? DEFAULT_DELAY);
+      const notBefore = new Date(now.getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
       trigger.log.warn(`${name} failed; registration with Meta deferred`, {
         registrationId: registration.id,
         phoneNumber: maskPhoneNumber(registration.phoneNumber),
         kind: error.kind,
         code: error.details.code,
         notBefore,
+        ...(refusal ? { meta: error.message } : {}),
       });
-      const deferred = await deps.registrations.update(registration.id, (fresh) =>
-        recordMetaRegistrationFailed(
+      const deferred = await deps.registrations.update(registration.id, (fresh) => {
+        const context = contextOf(trigger, deps.clock);
+        const failed = recordMetaRegistrationFailed(
           fresh,
           { reason: `${name}: ${error.kind} (${error.details.code ?? 'no code'})`, notBefore, countsAsAttempt },
-          contextOf(trigger, deps.clock),
-        ),
-      );
+          context,
+        );
+        return refusal ? andThen(failed, (next) => recordMetaRefused(next, refusal, context)) : failed;
+      });
       current = deferred.registration;
       return false;
     }
@@ -100,10 +109,13 @@ export async function completeMetaRegistration(
   const connected = await deps.registrations.update(
     registration.id,
     (fresh) =>
-      recordConnected(
-        fresh,
-        { facts: seen.facts, messagingLimit: seen.phone?.messagingLimit ?? null, qualityRating: seen.phone?.qualityRating ?? null },
-        contextOf(trigger, deps.clock),
+      andThen(
+        recordConnected(
+          fresh,
+          { facts: seen.facts, messagingLimit: seen.phone?.messagingLimit ?? null, qualityRating: seen.phone?.qualityRating ?? null },
+          contextOf(trigger, deps.clock),
+        ),
+        clearMetaRefusal,
       ),
     trigger.eventId ? { eventId: `${trigger.eventId}:connected` } : {},
   );

@@ -1,7 +1,7 @@
-import { reconcileWithMeta, type MetaReading } from '../commands';
+import { clearMetaRefusal, reconcileWithMeta, type MetaReading } from '../commands';
 import { isMetaError } from '../meta';
 import { maskPhoneNumber } from '../phone-number';
-import type { Registration } from '../registration';
+import { andThen, type Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
 import { contextOf, loadRegistration, type Ports, type Trigger } from './dependencies';
@@ -28,7 +28,11 @@ export const makeReconcileRegistration =
       reading = { missing: true, confirmed: granted !== null && !granted.includes(wabaId) };
       trigger.log.warn('WABA not readable', { registrationId: current.id, phoneNumber: maskPhoneNumber(current.phoneNumber), confirmed: reading.confirmed });
     }
-    const result = await deps.registrations.update(input.id, (registration) => reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock)));
+    const result = await deps.registrations.update(input.id, (registration) => {
+      const reconciled = reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock));
+      // Meta answered: a refusal recorded by an earlier run is over.
+      return 'waba' in reading ? andThen(reconciled, clearMetaRefusal) : reconciled;
+    });
     if (result.registration.acsChannel) return probeAcsChannel(deps, result.registration, trigger);
     return result.registration;
   };

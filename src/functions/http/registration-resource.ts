@@ -43,6 +43,16 @@ export function toRegistrationResource(registration: Registration): Registration
       ? { send: registration.smsCapability.send, checkedAt: registration.smsCapability.checkedAt, detail: registration.smsCapability.detail }
       : null,
     acsChannel: registration.acsChannel,
+    ...(registration.metaRefusal
+      ? {
+          needsAttention: {
+            reason: 'meta-request-refused' as const,
+            operation: registration.metaRefusal.operation,
+            since: registration.metaRefusal.since,
+            retryNotBefore: registration.metaRefusal.notBefore,
+          },
+        }
+      : {}),
     owner: registration.owner,
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,

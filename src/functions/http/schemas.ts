@@ -140,6 +140,15 @@ export const registrationResource = z
       .object({ send: z.enum(['unknown', 'pending', 'confirmed', 'failed']), checkedAt: timestamp.nullable(), detail: z.string().nullable() })
       .nullable(),
     acsChannel: z.object({ channelRegistrationId: z.string(), reachable: z.boolean().nullable(), checkedAt: timestamp.nullable() }).nullable(),
+    needsAttention: z
+      .object({
+        reason: z.literal('meta-request-refused'),
+        operation: z.string(),
+        since: timestamp,
+        retryNotBefore: timestamp,
+      })
+      .optional()
+      .meta({ description: 'Present while Meta refuses our requests for this registration as malformed: the service operator must look (docs/adr/0032)' }),
     owner: z.string().meta({ description: 'Caller id that created the registration (docs/design.md §5.1)' }),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -205,7 +205,7 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
         body: render(business, BUSINESS_FIELDS, requestedFields(request, BUSINESS_DEFAULT), 'Business'),
       }));
     }
-    if (state.waba(id)) return route('get_waba', id, wabaUsage(id), (request) => ({ body: getWaba(state, request, accessibleWaba(id, 'get')) }));
+    if (state.waba(id)) return route('get_waba', id, wabaUsage(id), (request) => ({ body: getWaba(ctx, request, accessibleWaba(id, 'get')) }));
     if (state.phoneNumbers.has(id)) {
       return route('get_phone_number', id, phoneUsage(id), (request) => ({
         body: render(accessiblePhone(id, 'get', false), PHONE_FIELDS, requestedFields(request, PHONE_DEFAULT), 'WhatsAppBusinessPhoneNumber'),
@@ -234,10 +234,7 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
     case 'GET subscribed_apps':
       return on('list_subscribed_apps', wabaUsage(id), () => {
         const waba = accessibleWaba(id, verb);
-        const data = waba.subscribedApp
-          ? [{ whatsapp_business_api_data: { id: '900000000000001', name: 'Meta sandbox app', link: 'https://example.invalid/app' } }]
-          : [];
-        return { body: { data } };
+        return { body: subscribedApps(ctx, waba) };
       });
     case 'POST subscribed_apps':
       return on('subscribe_app', wabaUsage(id), () => {
@@ -257,9 +254,16 @@ function resolve(ctx: GraphContext, method: string, segments: string[]): Route {
   }
 }
 
-function getWaba(state: SandboxState, request: RequestInfo, waba: SandboxWaba): Record<string, unknown> {
+/** The subscribed apps edge: the app this sandbox plays (the service's META_APP_ID), when subscribed. */
+function subscribedApps(ctx: GraphContext, waba: SandboxWaba): { data: unknown[] } {
+  const app = ctx.signups.app;
+  return { data: waba.subscribedApp ? [{ whatsapp_business_api_data: { id: app.id, name: 'Meta sandbox app', link: 'https://example.invalid/app' } }] : [] };
+}
+
+function getWaba(ctx: GraphContext, request: RequestInfo, waba: SandboxWaba): Record<string, unknown> {
+  const { state } = ctx;
   const fields = requestedFields(request, WABA_DEFAULT);
-  const plain = fields.filter((field) => field.name !== 'phone_numbers');
+  const plain = fields.filter((field) => field.name !== 'phone_numbers' && field.name !== 'subscribed_apps');
   const body = render(waba, WABA_FIELDS, plain, 'WhatsAppBusinessAccount');
   const expansion = fields.find((field) => field.name === 'phone_numbers');
   if (expansion) {
@@ -268,6 +272,10 @@ function getWaba(state: SandboxState, request: RequestInfo, waba: SandboxWaba): 
     const page = phonePage(request, waba, state, subfields, limit, expansion.modifiers.after);
     // Meta leaves an empty edge out of a field-expanded answer.
     if (page && Array.isArray(page.data) && page.data.length > 0) body.phone_numbers = page;
+  }
+  if (fields.some((field) => field.name === 'subscribed_apps')) {
+    const apps = subscribedApps(ctx, waba);
+    if (apps.data.length > 0) body.subscribed_apps = apps;
   }
   return body;
 }

@@ -67,6 +67,7 @@ describe('happy paths', () => {
       accountReviewStatus: 'APPROVED',
       businessVerificationStatus: 'verified',
       phoneNumbers: [],
+      subscribedAppIds: [],
     });
   });
 
