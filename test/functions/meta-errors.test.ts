@@ -5,7 +5,7 @@ import { startAppHarness, TEST_META_APP, type AppHarness } from '../support/app-
 import { registerUpTo, testClock } from '../support/onboarding';
 
 /**
- * Meta's errors as Meta documents them (docs/design.md §5.0): "our request was refused" is not
+ * Meta's errors as Meta documents them (docs/meta-graph.md "Errors"): "our request was refused" is not
  * "not found", an add-number retry that finds the number already there continues with it, and
  * reconcile keeps the app subscribed to each WABA. Meta is the sandbox over HTTP.
  */

@@ -269,7 +269,7 @@ const wantsWebhooks = (registration: Registration): boolean =>
   registration.stage === 'Connected' && registration.status !== 'Disconnected' && registration.status !== 'Revoked';
 
 /**
- * docs/design.md §5.0 "Subscription kept": the WABA read lists its subscribed apps; when this app is
+ * docs/meta-graph.md "Subscribed apps": the WABA read lists its subscribed apps; when this app is
  * not among them, `GET /{waba}/subscribed_apps` confirms it (an expanded edge that is empty is left
  * out of Meta's answer) and the app subscribes again. At most one check per WABA per run.
  */

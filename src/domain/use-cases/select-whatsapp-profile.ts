@@ -35,7 +35,7 @@ const liveOn = (waba: MetaWaba, registration: Registration): string | null => {
 };
 
 /**
- * Meta's refusal of an add-number that may mean "it is already there" (docs/meta-graph.md "Adding a
+ * Meta's refusal of an add-number that may mean "it is already there" (docs/meta-graph.md "Adding, verifying and registering a
  * number"): 409, or 400 with code 100 (the document's two answers), or a refusal of its own kind.
  */
 const mayBeAlreadyAdded = (error: MetaGraphError): boolean =>

@@ -84,7 +84,7 @@ export const embeddedSignupBody = z
 
 export const verificationRequestBody = z.strictObject({
   method: z.enum(['SMS', 'VOICE']),
-  // Meta's pattern for request_code's language (docs/meta-graph.md "Verification codes"): sent as given.
+  // Meta's pattern for request_code's language (docs/meta-graph.md "Adding, verifying and registering a number"): sent as given.
   language: z
     .string()
     .regex(/^[a-z]{2}_[A-Z]{2}$/, 'must be a language and region such as en_US')
