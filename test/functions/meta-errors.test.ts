@@ -97,6 +97,34 @@ describe('a request Meta refuses as malformed (code 100 without subcode)', () =>
     expect((await registration(id)).needsAttention).toBeUndefined();
     expect((await latestRun()).needsAttention).toBeUndefined();
   });
+
+  it('after a verified code, a refused WABA read defers registration with Meta by a growing wait, not every hour forever', async () => {
+    const waba = app.sandbox.state.addWaba({ name: 'Refused later' });
+    const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested', { wabaId: waba.id });
+    app.sandbox.state.failNext('get_waba', malformed, 10);
+    app.sandbox.state.resetCalls();
+    const submitted = await app.call('submitVerificationCode', { params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } });
+    expect(submitted.json.stage).toBe('CodeVerified');
+    expect(submitted.json.needsAttention).toMatchObject({ reason: 'meta-request-refused' });
+    const firstWait = Date.parse(submitted.json.metaRegistration.retryNotBefore) - clock.now().getTime();
+    expect(firstWait).toBe(60 * 60_000);
+    expect(app.sandbox.state.calls('get_waba')).toBe(1);
+
+    // Runs within the wait make no Graph call for this WABA.
+    await app.runTimer('reconcile');
+    clock.advance(30 * 60);
+    await app.runTimer('reconcile');
+    expect(app.sandbox.state.calls('get_waba')).toBe(1);
+
+    // After it, one read; refused again, the wait doubles.
+    clock.advance(31 * 60);
+    await app.runTimer('reconcile');
+    expect(app.sandbox.state.calls('get_waba')).toBe(2);
+    clock.advance(61 * 60);
+    await app.runTimer('reconcile');
+    expect(app.sandbox.state.calls('get_waba')).toBe(2);
+    expect((await registration(id)).stage).toBe('CodeVerified');
+  });
 });
 
 describe('404 with code 803 (the document’s "not found")', () => {
