@@ -7,6 +7,7 @@ import {
   businessSchema,
   createdSchema,
   debugTokenSchema,
+  expandedSubscribedAppsSchema,
   phoneNumberPageSchema,
   phoneNumberSchema,
   subscribedAppsSchema,
@@ -141,9 +142,9 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
         accountReviewStatus: waba.account_review_status ?? null,
         businessVerificationStatus: waba.business_verification_status ?? null,
         phoneNumbers,
-        // Absent means empty: Meta leaves an empty edge out of a field-expanded answer.
-        subscribedAppIds: appIdsOf(Array.isArray(waba.subscribed_apps) ? waba.subscribed_apps : (waba.subscribed_apps?.data ?? [])),
       };
+      const subscribed = expandedSubscribedApps(waba.subscribed_apps);
+      if (subscribed) result.subscribedAppIds = subscribed;
       return result;
     },
 
@@ -260,6 +261,17 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       return [...ids];
     },
   };
+}
+
+/**
+ * The app ids of an expanded `subscribed_apps`: none when absent (Meta leaves an empty edge out of a
+ * field-expanded answer), undefined when its shape is not understood (the subscription check is then skipped).
+ */
+function expandedSubscribedApps(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  const parsed = expandedSubscribedAppsSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  return appIdsOf(Array.isArray(parsed.data) ? parsed.data : parsed.data.data);
 }
 
 function appIdsOf(apps: GraphSubscribedApp[]): string[] {

@@ -73,12 +73,15 @@ export type GraphPhoneNumberPage = z.infer<typeof phoneNumberPageSchema>;
 const subscribedAppSchema = z.looseObject({
   id: z.string().optional(),
   name: text,
-  whatsapp_business_api_data: z.looseObject({ id: z.string(), name: text, link: text }).optional(),
+  whatsapp_business_api_data: z.looseObject({ id: z.string().optional(), name: text, link: text }).optional(),
 });
 export type GraphSubscribedApp = z.infer<typeof subscribedAppSchema>;
 
 /** `GET /{waba}/subscribed_apps`, and the same edge expanded on the WABA. */
 export const subscribedAppsSchema = z.looseObject({ data: z.array(subscribedAppSchema) });
+
+/** `subscribed_apps` as expanded on the WABA: an edge (`{ data }`), or the plain array of the document's schema. */
+export const expandedSubscribedAppsSchema = z.union([subscribedAppsSchema, z.array(subscribedAppSchema)]);
 
 export const wabaSchema = z.looseObject({
   id: z.string().min(1),
@@ -87,8 +90,11 @@ export const wabaSchema = z.looseObject({
   business_verification_status: text,
   /** Meta leaves an empty edge out of a field-expanded answer. */
   phone_numbers: phoneNumberPageSchema.optional(),
-  /** An edge when expanded (`{ data }`); the document's schema shows a plain array, also read. */
-  subscribed_apps: z.union([subscribedAppsSchema, z.array(subscribedAppSchema)]).optional(),
+  /**
+   * Read apart (expandedSubscribedAppsSchema), so that a shape Meta changes never fails the WABA read
+   * that everything else depends on.
+   */
+  subscribed_apps: z.unknown().optional(),
 });
 
 export const createdSchema = z.looseObject({ id: z.string().min(1) });

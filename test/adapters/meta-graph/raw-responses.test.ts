@@ -391,6 +391,11 @@ describe("errors and subscriptions as Meta's document shows them", () => {
     // Meta leaves an empty edge out of a field-expanded answer.
     responder = (_req, res) => json(res, 200, { id: '611200938475521' });
     expect((await graphWith().getWhatsAppBusinessAccount('611200938475521')).subscribedAppIds).toEqual([]);
+    // A shape not understood leaves the subscription unknown, and the rest of the WABA read stands.
+    responder = (_req, res) => json(res, 200, { id: '611200938475521', name: 'Contoso Bikes', subscribed_apps: 'surprise' });
+    const read = await graphWith().getWhatsAppBusinessAccount('611200938475521');
+    expect(read).toMatchObject({ id: '611200938475521', name: 'Contoso Bikes' });
+    expect(read.subscribedAppIds).toBeUndefined();
   });
 
   it('GET /{waba}/subscribed_apps: the ids of the subscribed apps, none when data is empty', async () => {
