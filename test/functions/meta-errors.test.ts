@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createMetaSandbox, SEED_BUSINESS, SEED_WABA, type MetaSandbox } from '../../src/local/meta-sandbox';
 import { startAppHarness, TEST_META_APP, type AppHarness } from '../support/app-harness';
+import { smsReceived, whatsAppSms } from '../support/events';
 import { registerUpTo, testClock } from '../support/onboarding';
 
 /**
@@ -96,6 +97,17 @@ describe('a request Meta refuses as malformed (code 100 without subcode)', () =>
     expect(app.sandbox.state.calls('get_waba')).toBe(3);
     expect((await registration(id)).needsAttention).toBeUndefined();
     expect((await latestRun()).needsAttention).toBeUndefined();
+  });
+
+  it('drops an SMS whose code Meta refuses to verify as malformed (no redelivery loop), with Meta’s message in the log', async () => {
+    const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested', { source: 'acs' });
+    const code = app.sandbox.state.lastCode(phoneNumber)!;
+    app.sandbox.state.failNext('verify_code', { code: 100, message: '(#100) Param code_method is not expected here' }, 1);
+    const delivery = await app.deliver('smsEvents', smsReceived(phoneNumber, whatsAppSms(code)));
+    expect(delivery.status).toBe(202);
+    expect(delivery.logs.join('\n')).toContain('Param code_method is not expected here');
+    expect(delivery.logs.join('\n')).not.toContain(code);
+    expect((await registration(id)).stage).toBe('CodeRequested');
   });
 
   it('after a verified code, a refused WABA read defers registration with Meta by a growing wait, not every hour forever', async () => {
