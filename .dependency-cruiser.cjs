@@ -30,6 +30,13 @@ module.exports = {
       to: { path: '^src/local/' },
     },
     {
+      name: 'domain-is-layered',
+      comment: 'Inside the domain a file imports only what is below it: no cycle at all, not even through type-only imports.',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/domain/', circular: true },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^src/' },

@@ -183,6 +183,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
     governor,
     credential,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    appId: config.metaAppId ?? null,
   };
   const reconcileOptions = overrides.reconcileOptions ?? { budgetMs: config.reconcile.timeBudgetSeconds * 1000, concurrency: 16 };
   const useCases: UseCases = {

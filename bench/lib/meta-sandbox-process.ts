@@ -63,7 +63,8 @@ async function serve(world: SandboxWorld): Promise<Reply> {
   const sandbox = createMetaSandbox({ latencyMs: world.latencyMs, seed: false, log: () => undefined });
   const phoneNumberIds: string[] = [];
   for (const waba of world.wabas) {
-    sandbox.state.addWaba({ id: waba.id, businessId: null, name: waba.name });
+    // Connected registrations' WABAs have the app subscribed (reconcile restores it otherwise).
+    sandbox.state.addWaba({ id: waba.id, businessId: null, name: waba.name }).subscribedApp = true;
     for (const number of waba.numbers) phoneNumberIds.push(sandbox.state.addPhoneNumber(waba.id, number.phoneNumber, number.fields).id);
   }
   const server = await sandbox.listen(0);

@@ -3,6 +3,7 @@
  * the HTTP layer; what a caller may see and do is decided here, so every use case applies the same
  * rules whichever endpoint it serves.
  */
+import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './actors';
 import { DomainError, notFound } from './errors';
 import type { RegistrationFilter } from './ports';
 import type { Registration } from './registration';
@@ -21,10 +22,7 @@ export interface Caller {
   roles: readonly Role[];
 }
 
-/** The actor of changes no caller asked for: events and the timer. */
-export const SYSTEM_ACTOR = 'system';
-/** Who every caller is when the principal header is not trusted; also the owner of rows stored before owners existed. */
-export const ANONYMOUS_CALLER_ID = 'anonymous';
+export { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './actors';
 export const UNTRUSTED_CALLER: Caller = { id: ANONYMOUS_CALLER_ID, roles: ['Registrations.Ops'] };
 
 export const hasRole = (caller: Caller, role: Role): boolean => caller.roles.includes(role);

@@ -5,6 +5,7 @@
  * `invalid-transition`.
  */
 import type { AccountFacts } from './account-status';
+import { SYSTEM_ACTOR } from './actors';
 import { DomainError, invalidTransition } from './errors';
 import type { MetaWaba } from './meta';
 import { CLAIM_LEASE_MS, released } from './meta-call';
@@ -15,6 +16,8 @@ import {
   type BusinessAccount,
   type Change,
   type ChangeContext,
+  type HistoryEntry,
+  type MetaRefusal,
   type Registration,
   type VerificationMethod,
   type WhatsAppProfile,
@@ -343,3 +346,64 @@ export function cancel(registration: Registration, context: ChangeContext): Chan
 }
 
 export { andThen };
+
+const HOUR_MS = 60 * 60_000;
+/** The wait after the first refusal; it doubles with each refusal in a row, up to the cap. */
+export const REFUSAL_FIRST_WAIT_MS = HOUR_MS;
+export const REFUSAL_MAX_WAIT_MS = 24 * HOUR_MS;
+
+export const refusalWaitMs = (count: number): number => Math.min(REFUSAL_MAX_WAIT_MS, REFUSAL_FIRST_WAIT_MS * 2 ** Math.max(0, count - 1));
+
+/** Whether an automatic retry must still wait after Meta refused a request as malformed. */
+export const heldOffByRefusal = (registration: Registration, now: Date): boolean =>
+  registration.metaRefusal != null && Date.parse(registration.metaRefusal.notBefore) > now.getTime();
+
+/** The refusal as it stands after one more; the stage and status do not move (Meta said nothing about the account). */
+export function nextRefusal(
+  previous: MetaRefusal | null | undefined,
+  refusal: { operation: string; code?: number | undefined; subcode?: number | undefined },
+  at: string,
+): MetaRefusal {
+  const count = (previous?.count ?? 0) + 1;
+  return {
+    operation: refusal.operation,
+    code: refusal.code ?? null,
+    subcode: refusal.subcode ?? null,
+    since: previous?.since ?? at,
+    lastAt: at,
+    count,
+    notBefore: new Date(Date.parse(at) + refusalWaitMs(count)).toISOString(),
+  };
+}
+
+export function recordMetaRefused(
+  registration: Registration,
+  refusal: { operation: string; code?: number | undefined; subcode?: number | undefined },
+  context: ChangeContext,
+): Change {
+  return evolve(registration, { metaRefusal: nextRefusal(registration.metaRefusal, refusal, context.at) }, context, `Meta refused ${refusal.operation}`);
+}
+
+/** A call Meta answered: whatever it refused before is over. */
+export const clearMetaRefusal = (registration: Registration): Change =>
+  registration.metaRefusal ? { next: { ...registration, metaRefusal: null }, history: [] } : { next: registration, history: [] };
+
+/**
+ * Reconcile subscribed the app to the WABA again (Meta no longer listed it, so webhooks had stopped).
+ * Nothing about the registration's stage or status moved, but it is a change of its account worth
+ * its history: one entry with from = to (docs/adr/0032). Only connected registrations receive webhooks.
+ */
+export function recordSubscriptionRestored(registration: Registration, context: ChangeContext): Change {
+  if (registration.stage !== 'Connected') return { next: registration, history: [] };
+  const state = { stage: registration.stage, status: registration.status };
+  const entry: HistoryEntry = {
+    at: context.at,
+    from: state,
+    to: state,
+    cause: context.cause,
+    actor: context.actor ?? SYSTEM_ACTOR,
+    detail: `Subscription of this app to WABA ${registration.whatsAppBusinessAccountId ?? ''} restored: Meta no longer listed it, so webhooks had stopped`,
+    ...(context.eventId ? { eventId: context.eventId } : {}),
+  };
+  return { next: { ...registration, updatedAt: context.at }, history: [entry] };
+}

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'sms-probe-cooldown'
   | 'concurrency-conflict'
   | 'meta-unavailable'
+  | 'meta-request-refused'
   | 'storage-unavailable'
   | 'acs-channel-not-found'
   | 'unsupported-media-type'
@@ -45,6 +46,8 @@ export class DomainError extends Error {
       suggestedAction?: string;
       retryAfterSeconds?: number;
       transient?: boolean;
+      /** What caused it, for the log only: never part of an answer. */
+      cause?: unknown;
     } = {},
   ) {
     super(message);

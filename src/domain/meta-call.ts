@@ -6,22 +6,10 @@
  * claim expires after a lease, so a caller that died mid-call blocks nobody for long.
  */
 import { DomainError } from './errors';
+import type { MetaCallClaim, MetaCallState, MetaStep } from './meta-call-state';
 import { evolve, unchanged, type Change, type ChangeContext, type Registration } from './registration';
 
-export type MetaStep = 'request_code' | 'verify_code' | 'register' | 'new_display_name';
-
-export interface MetaCallClaim {
-  step: MetaStep;
-  /** Who holds it: one id per use-case run, so only that run may carry on from the claim. */
-  token: string;
-  until: string;
-}
-
-export interface MetaCallState {
-  claim: MetaCallClaim | null;
-  /** The last claimed call that failed; recorded without starting any cooldown. */
-  lastFailure: { step: MetaStep; at: string; reason: string } | null;
-}
+export type { MetaCallClaim, MetaCallState, MetaStep } from './meta-call-state';
 
 /** Longer than a Meta call with its timeout and the writes around it; short enough to retry the same day. */
 export const CLAIM_LEASE_MS = 2 * 60_000;

@@ -34,6 +34,8 @@ export interface MetaWaba {
   healthStatus?: MetaHealthStatus | null;
   /** Every number on the WABA (all pages). */
   phoneNumbers: MetaPhoneNumber[];
+  /** The ids of the apps subscribed to the WABA's webhooks (`subscribed_apps`); absent when not read. */
+  subscribedAppIds?: string[];
 }
 
 /**
@@ -60,7 +62,7 @@ export interface MetaHealthError {
 }
 
 export type MetaErrorKind =
-  /** 100/33: the object does not exist or we lost permission; ambiguous, confirm before acting. */
+  /** 100/33, or 803 (HTTP 404): the object does not exist or we lost permission; ambiguous, confirm before acting. */
   | 'object-missing'
   /** 190: the access token is expired or revoked: a credential fault, never an account status. */
   | 'token'
@@ -74,7 +76,12 @@ export type MetaErrorKind =
   | 'not-ready'
   /** 1, 2, 131000, 133004, `is_transient`, 5xx, network, timeout. */
   | 'transient'
-  /** Anything else: a request Meta refused (a wrong code, a bad parameter). */
+  /**
+   * 100 without a subcode this code knows (or HTTP 400/404 without a code): Meta refused our request
+   * as malformed (an unknown field, a bad parameter). A fault of ours, never a fact about the account.
+   */
+  | 'request-refused'
+  /** Anything else: Meta refused what the request asked for (a wrong verification code, a conflict). */
   | 'rejected';
 
 export interface BusinessUseCaseUsage {

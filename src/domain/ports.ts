@@ -4,6 +4,7 @@
  */
 import type { MetaBusiness, MetaPhoneNumber, MetaWaba } from './meta';
 import type { Change, HistoryEntry, Registration, VerificationMethod } from './registration';
+import type { OutgoingEvent } from './outgoing-event';
 import type { AccountStatus, Stage } from './stages';
 
 export interface Clock {
@@ -39,6 +40,8 @@ export interface MetaGraph {
    * `new_name_status` then follows the review). A name Meta refuses throws a `rejected` MetaGraphError.
    */
   requestDisplayNameChange(phoneNumberId: string, newDisplayName: string): Promise<void>;
+  /** The ids of the apps subscribed to the WABA's webhooks (`GET /{waba}/subscribed_apps`). */
+  subscribedAppIds(wabaId: string): Promise<string[]>;
 }
 
 /** What exchanging an Embedded Signup code gave: Meta acting as the business, or a refusal. */
@@ -153,18 +156,8 @@ export interface IdempotencyStore {
   }>;
 }
 
-/** An outgoing CloudEvent (docs/design.md §6): `Registration.StageChanged` or `Registration.StatusChanged`. */
-export interface OutgoingEvent {
-  /** Deterministic: `{registrationId}:{version}:{index}`, so a re-publish carries the same id. */
-  id: string;
-  type: 'Registration.StageChanged' | 'Registration.StatusChanged';
-  source: string;
-  subject: string;
-  time: string;
-  data: { registrationId: string; from: string | null; to: string | null; cause: string; at: string };
-  /** The registration's owner: scopes `GET /api/events` to a caller's own; never published. */
-  owner?: string;
-}
+/** Defined below the registration model, which builds these events; named here with the other ports. */
+export type { OutgoingEvent } from './outgoing-event';
 
 /** The outgoing events of one committed change, and what to acknowledge once they are out. */
 export interface OutboxEntry {
@@ -251,6 +244,10 @@ export interface ReconcileRun {
   rateLimited: number;
   /** The WABA id after which this run started (the previous run's checkpoint), if any. */
   resumedFrom: string | null;
+  /** Registrations whose Meta reads Meta refused as malformed: not retried before their wait is over (docs/adr/0032). */
+  needsAttention?: number;
+  /** WABAs whose app subscription this run restored. */
+  subscriptionsRestored?: number;
   /** `completed` went through to the end; the others left a checkpoint for the next run. */
   outcome: 'completed' | 'budget-exhausted' | 'credential-broken';
 }

@@ -1,7 +1,8 @@
 import { deriveStatus, STATUS_DETAILS, type AccountFacts, type StatusDetails } from './account-status';
-import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './access';
-import type { MetaCallState } from './meta-call';
 import { deriveMessaging, type Messaging } from './messaging';
+import { ANONYMOUS_CALLER_ID, SYSTEM_ACTOR } from './actors';
+import type { MetaCallState } from './meta-call-state';
+import type { OutgoingEvent } from './outgoing-event';
 import type { AccountStatus, Cause, Stage } from './stages';
 
 export type PhoneNumberSource = 'acs' | 'byo';
@@ -47,6 +48,24 @@ export interface MetaRegistration {
   lastError: string | null;
   /** Set after 133016 (72 h) or a provisioning delay: no register call before this time. */
   notBefore: string | null;
+}
+
+/**
+ * Meta refused a read or call for this registration as malformed (`request-refused`): a fault on our
+ * side that no retry fixes by itself, so it waits (growing, capped) instead of being retried every
+ * run, and shows as "needs attention" until a call succeeds again (docs/adr/0032).
+ */
+export interface MetaRefusal {
+  /** What Meta refused, e.g. `read WABA`. */
+  operation: string;
+  code: number | null;
+  subcode: number | null;
+  since: string;
+  lastAt: string;
+  /** Refusals in a row. */
+  count: number;
+  /** No automatic retry before this time. */
+  notBefore: string;
 }
 
 export interface SmsCapability {
@@ -112,6 +131,8 @@ export interface Registration {
   metaCall?: MetaCallState | null;
   /** The last display-name change asked for by API, if any (display-name-change.ts). */
   displayNameChange?: DisplayNameChange | null;
+  /** Set while Meta refuses our requests for it as malformed; cleared by the next success. */
+  metaRefusal?: MetaRefusal | null;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every saved change; the HTTP ETag. */
@@ -233,8 +254,8 @@ export function andThen(first: Change, second: (registration: Registration) => C
 }
 
 /** The outgoing CloudEvents a history entry implies: one per moved stage, one per moved status. */
-export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): Array<import('./ports').OutgoingEvent> {
-  const events: Array<import('./ports').OutgoingEvent> = [];
+export function outgoingEventsOf(registrationId: string, version: number, entries: HistoryEntry[]): OutgoingEvent[] {
+  const events: OutgoingEvent[] = [];
   const moves = [
     ['stage', 'Registration.StageChanged'],
     ['status', 'Registration.StatusChanged'],

@@ -26,6 +26,7 @@ export const embeddedSignup = endpoint({
     'meta-waba-not-found',
     'phone-number-locked',
     'meta-unavailable',
+    'meta-request-refused',
     'concurrency-conflict',
     'embedded-signup-not-configured',
   ],

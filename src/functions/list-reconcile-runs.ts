@@ -12,6 +12,11 @@ const run = z.object({
   failed: z.number(),
   rateLimited: z.number(),
   resumedFrom: z.string().nullable().optional(),
+  needsAttention: z
+    .number()
+    .optional()
+    .meta({ description: 'Registrations whose Meta reads Meta refused as malformed; they wait (growing, capped) before the next try' }),
+  subscriptionsRestored: z.number().optional().meta({ description: 'WABAs whose app subscription this run restored' }),
   outcome: z.enum(['completed', 'budget-exhausted', 'credential-broken']),
 });
 

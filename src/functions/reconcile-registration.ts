@@ -12,7 +12,7 @@ export const reconcileRegistration = endpoint({
   summary: 'Compare one registration with Meta now and correct its status (retries a deferred registration with Meta)',
   tags: ['accounts'],
   responses: [registrationOk],
-  errors: ['not-found', 'meta-unavailable'],
+  errors: ['not-found', 'meta-unavailable', 'meta-request-refused'],
   handle: async (input, { useCases }: Services) =>
     registrationResponse(await useCases.reconcileRegistration({ id: input.params.id! }, apiTrigger(input, 'reconcile'))),
 });

@@ -13,7 +13,7 @@ export const reconnectRegistration = endpoint({
   summary: 'Redo onboarding from ProfileSelected for a Disconnected, Revoked or PhoneNumberDeleted account',
   tags: ['accounts'],
   responses: [registrationOk],
-  errors: ['not-found', 'invalid-transition', 'meta-waba-not-found', 'phone-number-locked', 'meta-unavailable', 'concurrency-conflict'],
+  errors: ['not-found', 'invalid-transition', 'meta-waba-not-found', 'phone-number-locked', 'meta-unavailable', 'meta-request-refused', 'concurrency-conflict'],
   handle: async (input, { useCases }: Services) =>
     registrationResponse(await useCases.reconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input))),
 });

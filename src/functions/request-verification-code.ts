@@ -23,6 +23,7 @@ export const requestVerificationCode = endpoint({
     'verification-code-rejected',
     'operation-in-progress',
     'meta-unavailable',
+    'meta-request-refused',
     'concurrency-conflict',
   ],
   handle: async (input, { useCases }: Services) =>

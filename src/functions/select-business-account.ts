@@ -15,7 +15,15 @@ export const selectBusinessAccount = endpoint({
   tags: ['onboarding'],
   body: businessAccountBody,
   responses: [registrationOk],
-  errors: ['validation-failed', 'not-found', 'invalid-transition', 'meta-business-not-found', 'meta-unavailable', 'concurrency-conflict'],
+  errors: [
+    'validation-failed',
+    'not-found',
+    'invalid-transition',
+    'meta-business-not-found',
+    'meta-unavailable',
+    'meta-request-refused',
+    'concurrency-conflict',
+  ],
   handle: async (input, { useCases }: Services) => {
     const choice = 'businessId' in input.body ? { businessId: input.body.businessId } : { create: input.body.create };
     return registrationResponse(await useCases.selectBusinessAccount({ id: input.params.id!, choice, ...ifMatchOf(input) }, apiTrigger(input)));

@@ -15,7 +15,16 @@ export const selectWhatsAppProfile = endpoint({
   tags: ['onboarding'],
   body: whatsAppProfileBody,
   responses: [registrationOk],
-  errors: ['validation-failed', 'not-found', 'invalid-transition', 'phone-number-locked', 'meta-waba-not-found', 'meta-unavailable', 'concurrency-conflict'],
+  errors: [
+    'validation-failed',
+    'not-found',
+    'invalid-transition',
+    'phone-number-locked',
+    'meta-waba-not-found',
+    'meta-unavailable',
+    'meta-request-refused',
+    'concurrency-conflict',
+  ],
   handle: async (input, { useCases }: Services) => {
     const { whatsAppBusinessAccountId, displayName, ...profile } = input.body;
     return registrationResponse(

@@ -24,6 +24,7 @@ export const submitVerificationCode = endpoint({
     'verification-locked',
     'operation-in-progress',
     'meta-unavailable',
+    'meta-request-refused',
     'concurrency-conflict',
   ],
   handle: async (input, { useCases }: Services) => {

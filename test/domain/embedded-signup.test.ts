@@ -106,6 +106,7 @@ function businessGraph(phones: MetaPhoneNumber[] = [phone()], failures: { regist
     verifyCode: unused('verifyCode'),
     grantedWabaIds: unused('grantedWabaIds'),
     requestDisplayNameChange: unused('requestDisplayNameChange'),
+    subscribedAppIds: unused('subscribedAppIds'),
   };
   return { graph, calls };
 }

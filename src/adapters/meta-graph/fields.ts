@@ -37,6 +37,8 @@ export const WABA_FIELD_VERSIONS: readonly FieldVersions[] = [
   { field: 'account_review_status' },
   { field: 'business_verification_status' },
   { field: 'health_status' },
+  // Listed among the WABA's fields in Meta's document: reconcile checks the subscription on the same read.
+  { field: 'subscribed_apps' },
 ];
 
 /** `v25.0` → 25; a version that does not parse is taken as the newest (config accepts only `vNN.N`). */

@@ -7,11 +7,14 @@ import {
   businessSchema,
   createdSchema,
   debugTokenSchema,
+  expandedSubscribedAppsSchema,
   phoneNumberPageSchema,
   phoneNumberSchema,
+  subscribedAppsSchema,
   successSchema,
   wabaSchema,
   type GraphPhoneNumber,
+  type GraphSubscribedApp,
   type GraphPhoneNumberPage,
 } from './schemas';
 import { phoneNumberFields, wabaFields } from './fields';
@@ -118,6 +121,8 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
         healthStatus: readHealthStatus(waba.health_status),
         phoneNumbers,
       };
+      const subscribed = expandedSubscribedApps(waba.subscribed_apps);
+      if (subscribed) result.subscribedAppIds = subscribed;
       return result;
     },
 
@@ -201,6 +206,17 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       expectSuccess('subscribeApp', answer);
     },
 
+    async subscribedAppIds(wabaId) {
+      const answer = await client.call({
+        operation: 'subscribedAppIds',
+        method: 'GET',
+        path: `/${id(wabaId, 'WhatsApp Business Account')}/subscribed_apps`,
+        schema: subscribedAppsSchema,
+        retry: 'transient',
+      });
+      return appIdsOf(answer.data);
+    },
+
     async grantedWabaIds() {
       const answer = await client.call({
         operation: 'grantedWabaIds',
@@ -236,6 +252,24 @@ export function createMetaGraph(options: MetaGraphOptions): MetaGraph {
       expectSuccess('requestDisplayNameChange', answer);
     },
   };
+}
+
+/**
+ * The app ids of an expanded `subscribed_apps`: none when absent (Meta leaves an empty edge out of a
+ * field-expanded answer), undefined when its shape is not understood (the subscription check is then skipped).
+ */
+function expandedSubscribedApps(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  const parsed = expandedSubscribedAppsSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  return appIdsOf(Array.isArray(parsed.data) ? parsed.data : parsed.data.data);
+}
+
+function appIdsOf(apps: GraphSubscribedApp[]): string[] {
+  return apps.flatMap((app) => {
+    const appId = app.whatsapp_business_api_data?.id ?? app.id;
+    return appId ? [appId] : [];
+  });
 }
 
 function toPhoneNumber(phone: GraphPhoneNumber): MetaPhoneNumber {

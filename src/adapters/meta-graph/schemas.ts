@@ -66,6 +66,24 @@ export const phoneNumberPageSchema = z.looseObject({
 });
 export type GraphPhoneNumberPage = z.infer<typeof phoneNumberPageSchema>;
 
+/**
+ * One subscribed app. Meta's document gives two shapes: its schema lists `{ id, name }`, its
+ * examples (and real Graph) wrap them as `{ whatsapp_business_api_data: { id, name, link } }`;
+ * both are read (docs/meta-graph.md "Subscribed apps").
+ */
+const subscribedAppSchema = z.looseObject({
+  id: z.string().optional(),
+  name: text,
+  whatsapp_business_api_data: z.looseObject({ id: z.string().optional(), name: text, link: text }).optional(),
+});
+export type GraphSubscribedApp = z.infer<typeof subscribedAppSchema>;
+
+/** `GET /{waba}/subscribed_apps`, and the same edge expanded on the WABA. */
+export const subscribedAppsSchema = z.looseObject({ data: z.array(subscribedAppSchema) });
+
+/** `subscribed_apps` as expanded on the WABA: an edge (`{ data }`), or the plain array of the document's schema. */
+export const expandedSubscribedAppsSchema = z.union([subscribedAppsSchema, z.array(subscribedAppSchema)]);
+
 export const wabaSchema = z.looseObject({
   id: z.string().min(1),
   name: text,
@@ -74,6 +92,11 @@ export const wabaSchema = z.looseObject({
   health_status: z.unknown().optional(),
   /** Meta leaves an empty edge out of a field-expanded answer. */
   phone_numbers: phoneNumberPageSchema.optional(),
+  /**
+   * Read apart (expandedSubscribedAppsSchema), so that a shape Meta changes never fails the WABA read
+   * that everything else depends on.
+   */
+  subscribed_apps: z.unknown().optional(),
 });
 
 export const createdSchema = z.looseObject({ id: z.string().min(1) });

@@ -42,6 +42,7 @@ export function registrationProperties(registration: Registration): Properties {
     ['acsChannel', jsonOrNull(registration.acsChannel)],
     ['metaCall', jsonOrNull(registration.metaCall)],
     ['displayNameChange', jsonOrNull(registration.displayNameChange)],
+    ['metaRefusal', jsonOrNull(registration.metaRefusal)],
   ];
   for (const [name, value] of optional) {
     if (value !== null) entity[name] = value;
@@ -89,6 +90,7 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
   const status = textOrNull(entity, 'status');
   const metaCall = jsonField<NonNullable<Registration['metaCall']>>(entity, 'metaCall');
   const displayNameChange = jsonField<NonNullable<Registration['displayNameChange']>>(entity, 'displayNameChange');
+  const metaRefusal = jsonField<NonNullable<Registration['metaRefusal']>>(entity, 'metaRefusal');
   return {
     id: text(entity, 'id'),
     phoneNumber: text(entity, 'phoneNumber'),
@@ -112,6 +114,7 @@ export function registrationFromEntity(entity: Record<string, unknown>): Registr
     // Optional: registrations that never claimed a Meta call read back exactly as they were stored.
     ...(metaCall ? { metaCall } : {}),
     ...(displayNameChange ? { displayNameChange } : {}),
+    ...(metaRefusal ? { metaRefusal } : {}),
     createdAt: text(entity, 'createdAt'),
     updatedAt: text(entity, 'updatedAt'),
     version: integer(entity, 'version'),

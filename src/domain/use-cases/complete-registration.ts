@@ -1,10 +1,10 @@
-import { recordConnected, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
+import { clearMetaRefusal, nextRefusal, recordConnected, recordMetaRefused, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError, type MetaErrorKind, type MetaGraphError } from '../meta';
 import { claimMetaCall, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
-import type { Registration } from '../registration';
+import { andThen, type Registration } from '../registration';
 import { contextOf, type Ports, type Trigger } from './dependencies';
 
 const MINUTE = 60_000;
@@ -20,8 +20,16 @@ const DEFAULT_DELAY = 60 * MINUTE;
 
 /** When a register (or a step after it) that failed with `error` may be tried again: Meta's own hint when longer. */
 export function retryNotBefore(error: MetaGraphError, now: Date): string {
-  const delay = RETRY_DELAY[error.kind] ?? DEFAULT_DELAY;
-  return new Date(now.getTime() + Math.max(delay, (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
+  return laterOfWaitAndRetryAfter(error, now.getTime() + (RETRY_DELAY[error.kind] ?? DEFAULT_DELAY), now);
+}
+
+/** A refused request waits as its growing refusal wait says, or longer when Meta asked for longer. */
+function refusalNotBefore(error: MetaGraphError, refusalWaitEnds: string, now: Date): string {
+  return laterOfWaitAndRetryAfter(error, Date.parse(refusalWaitEnds), now);
+}
+
+function laterOfWaitAndRetryAfter(error: MetaGraphError, waitEnds: number, now: Date): string {
+  return new Date(Math.max(waitEnds, now.getTime() + (error.details.retryAfterSeconds ?? 0) * 1000)).toISOString();
 }
 
 /**
@@ -66,21 +74,30 @@ export async function completeMetaRegistration(
       return true;
     } catch (error) {
       if (!isMetaError(error)) throw error;
-      const notBefore = retryNotBefore(error, deps.clock.now());
+      const now = deps.clock.now();
+      // Meta refused our request as malformed: no retry fixes that by itself, so the wait grows with
+      // each refusal in a row, up to a cap, and the registration shows it needs attention (ADR 0032).
+      const refusal = error.kind === 'request-refused' ? { operation: name, code: error.details.code, subcode: error.details.subcode } : null;
+      const notBefore = refusal
+        ? refusalNotBefore(error, nextRefusal(registration.metaRefusal, refusal, now.toISOString()).notBefore, now)
+        : retryNotBefore(error, now);
       trigger.log.warn(`${name} failed; registration with Meta deferred`, {
         registrationId: registration.id,
         phoneNumber: maskPhoneNumber(registration.phoneNumber),
         kind: error.kind,
         code: error.details.code,
         notBefore,
+        ...(refusal ? { meta: error.message } : {}),
       });
-      const deferred = await deps.registrations.update(registration.id, (fresh) =>
-        recordMetaRegistrationFailed(
+      const deferred = await deps.registrations.update(registration.id, (fresh) => {
+        const context = contextOf(trigger, deps.clock);
+        const failed = recordMetaRegistrationFailed(
           fresh,
           { reason: `${name}: ${error.kind} (${error.details.code ?? 'no code'})`, notBefore, countsAsAttempt },
-          contextOf(trigger, deps.clock),
-        ),
-      );
+          context,
+        );
+        return refusal ? andThen(failed, (next) => recordMetaRefused(next, refusal, context)) : failed;
+      });
       current = deferred.registration;
       return false;
     }
@@ -105,10 +122,13 @@ export async function completeMetaRegistration(
   const connected = await deps.registrations.update(
     registration.id,
     (fresh) =>
-      recordConnected(
-        fresh,
-        { facts: seen.facts, messagingLimit: seen.phone?.messagingLimit ?? null, qualityRating: seen.phone?.qualityRating ?? null },
-        contextOf(trigger, deps.clock),
+      andThen(
+        recordConnected(
+          fresh,
+          { facts: seen.facts, messagingLimit: seen.phone?.messagingLimit ?? null, qualityRating: seen.phone?.qualityRating ?? null },
+          contextOf(trigger, deps.clock),
+        ),
+        clearMetaRefusal,
       ),
     trigger.eventId ? { eventId: `${trigger.eventId}:connected` } : {},
   );

@@ -43,8 +43,9 @@ export const makeChangeDisplayName =
         kind: isMetaError(error) ? error.kind : error instanceof DomainError ? error.code : 'unknown',
       });
       await releaseClaim(deps, input.id, token, 'new_display_name', error, trigger);
-      if (refusedName(error)) {
-        throw new DomainError('meta-display-name-rejected', `Meta refused the new display name: ${error.message}`, {
+      const refusal = refusedName(error);
+      if (refusal) {
+        throw new DomainError('meta-display-name-rejected', `Meta refused the new display name: ${refusal.message}`, {
           suggestedAction: 'Choose a name that follows Meta’s display name guidelines (it must relate to the business), then submit it again.',
         });
       }
@@ -60,8 +61,13 @@ export const makeChangeDisplayName =
  * Meta refused the request itself: a refusal, or an invalid parameter (code 100 without the
  * subcodes of a missing object or a number not ready), which for this call is the name.
  */
-const refusedName = (error: unknown): error is MetaGraphError =>
-  isMetaError(error) && (error.kind === 'rejected' || (error.details.code === 100 && error.kind !== 'object-missing' && error.kind !== 'not-ready'));
+function refusedName(error: unknown): MetaGraphError | null {
+  // callMeta has already turned a code 100 into meta-request-refused; for this call that code is about the name.
+  const meta = isMetaError(error) ? error : error instanceof DomainError && isMetaError(error.extra.cause) ? error.extra.cause : null;
+  if (!meta) return null;
+  const refused = meta.kind === 'rejected' || (meta.details.code === 100 && meta.kind !== 'object-missing' && meta.kind !== 'not-ready');
+  return refused ? meta : null;
+}
 
 /** A failed call's claim is released at once; a storage fault here must not hide Meta's answer (the lease expires anyway). */
 async function releaseClaim(deps: Deps, id: string, token: string, step: MetaStep, error: unknown, trigger: Trigger): Promise<void> {

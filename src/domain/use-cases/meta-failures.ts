@@ -1,5 +1,5 @@
 import { DomainError } from '../errors';
-import { isMetaError } from '../meta';
+import { isMetaError, type MetaGraphError } from '../meta';
 
 /**
  * Meta failures that no use case handles itself become `meta-unavailable` (HTTP 503, transient),
@@ -8,6 +8,7 @@ import { isMetaError } from '../meta';
  */
 export function asMetaUnavailable(error: unknown): unknown {
   if (!isMetaError(error)) return error;
+  if (error.kind === 'request-refused') return requestRefused(error);
   if (error.kind === 'rejected' || error.kind === 'object-missing' || error.kind === 'permission') return error;
   const reason =
     error.kind === 'token'
@@ -18,6 +19,18 @@ export function asMetaUnavailable(error: unknown): unknown {
   return new DomainError('meta-unavailable', reason, {
     transient: error.kind !== 'token',
     ...(error.details.retryAfterSeconds ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
+  });
+}
+
+/**
+ * Meta refused our request as malformed (code 100 without a known subcode): a fault on our side that
+ * no retry fixes, so it is neither "not found" nor "unavailable" (docs/adr/0032). Meta's message
+ * goes to the log through `cause`; the answer names only the operation.
+ */
+export function requestRefused(error: MetaGraphError): DomainError {
+  return new DomainError('meta-request-refused', 'Meta refused the request this service sent it as malformed; retrying it unchanged will not help.', {
+    suggestedAction: 'The service operator should look for "Meta refused the request" in the log, which has Meta’s message.',
+    cause: error,
   });
 }
 

@@ -1,8 +1,8 @@
-import { andThen, reconcileWithMeta, type MetaReading } from '../commands';
+import { clearMetaRefusal, reconcileWithMeta, type MetaReading } from '../commands';
 import { reconcileDisplayNameChange } from '../display-name-change';
 import { isMetaError } from '../meta';
 import { maskPhoneNumber } from '../phone-number';
-import type { Registration } from '../registration';
+import { andThen, type Registration } from '../registration';
 import { probeAcsChannel } from './acs-channel';
 import { completeMetaRegistration } from './complete-registration';
 import { contextOf, loadRegistration, type Ports, type Trigger } from './dependencies';
@@ -34,8 +34,9 @@ export const makeReconcileRegistration =
     }
     const result = await deps.registrations.update(input.id, (registration) => {
       const reconciled = reconcileWithMeta(registration, reading, contextOf(trigger, deps.clock));
+      // Meta answered: a refusal recorded by an earlier run is over.
       return 'waba' in reading
-        ? andThen(reconciled, (next) => reconcileDisplayNameChange(next, reading.waba, readAt, contextOf(trigger, deps.clock)))
+        ? andThen(andThen(reconciled, clearMetaRefusal), (next) => reconcileDisplayNameChange(next, reading.waba, readAt, contextOf(trigger, deps.clock)))
         : reconciled;
     });
     const registered = await registerAgainAfterNameChange(deps, result.registration, trigger);

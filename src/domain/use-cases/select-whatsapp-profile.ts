@@ -1,11 +1,11 @@
 import { assertCanSelectProfile, selectProfile } from '../commands';
 import { DomainError } from '../errors';
-import { isMetaError, type MetaWaba } from '../meta';
+import { isMetaError, type MetaGraphError, type MetaWaba } from '../meta';
 import { findPhoneOnWaba, observeWaba, wabaLevelFacts } from '../observations';
 import { parsePhoneNumber } from '../phone-number';
 import type { Registration, WhatsAppProfile } from '../registration';
 import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
-import { callMeta } from './meta-failures';
+import { asMetaUnavailable, callMeta, requestRefused } from './meta-failures';
 
 export interface ProfileInput {
   whatsAppBusinessAccountId: string;
@@ -29,22 +29,45 @@ export async function readWaba(deps: Pick<Ports, 'meta'>, wabaId: string): Promi
   }
 }
 
-/** Finds the number on the WABA, or adds it there (Meta answers with the phone-number id). */
+const liveOn = (waba: MetaWaba, registration: Registration): string | null => {
+  const found = findPhoneOnWaba(waba, { phoneNumber: registration.phoneNumber, phoneNumberId: null });
+  return found && (found.status ?? '').toUpperCase() !== 'DELETED' ? found.id : null;
+};
+
+/**
+ * Meta's refusal of an add-number that may mean "it is already there" (docs/meta-graph.md "Adding, verifying and registering a
+ * number"): 409, or 400 with code 100 (the document's two answers), or a refusal of its own kind.
+ */
+const mayBeAlreadyAdded = (error: MetaGraphError): boolean =>
+  error.details.httpStatus === 409 ||
+  (error.details.httpStatus === 400 && error.details.code === 100 && error.details.subcode !== 33) ||
+  error.kind === 'rejected';
+
+const locked = (wabaId: string, error: MetaGraphError): DomainError =>
+  new DomainError('phone-number-locked', `Meta refused to add the number to WABA ${wabaId}, and the WABA does not list it: ${error.message}`, {
+    suggestedAction: 'The number is already shared and locked elsewhere. Delete the number and the WABA in Meta Business Suite, or contact support.',
+  });
+
+/**
+ * Finds the number on the WABA, or adds it there (Meta answers with the phone-number id). When Meta
+ * refuses the add because the number is already there (a retry of an add that went through, or an
+ * add made elsewhere), the WABA is read again and the number found there is used.
+ */
 export async function ensureNumberOnWaba(deps: Pick<Ports, 'meta'>, waba: MetaWaba, registration: Registration, verifiedName: string): Promise<string> {
-  const existing = findPhoneOnWaba(waba, { phoneNumber: registration.phoneNumber, phoneNumberId: null });
-  if (existing && (existing.status ?? '').toUpperCase() !== 'DELETED') return existing.id;
+  const existing = liveOn(waba, registration);
+  if (existing) return existing;
   const parts = parsePhoneNumber(registration.phoneNumber);
   if (!parts) throw new DomainError('validation-failed', 'The registration phone number cannot be split into country code and number.');
   try {
-    const added = await callMeta(() => deps.meta.addPhoneNumber(waba.id, { countryCode: parts.countryCode, phoneNumber: parts.nationalNumber, verifiedName }));
+    const added = await deps.meta.addPhoneNumber(waba.id, { countryCode: parts.countryCode, phoneNumber: parts.nationalNumber, verifiedName });
     return added.id;
   } catch (error) {
-    if (isMetaError(error, 'rejected')) {
-      throw new DomainError('phone-number-locked', `Meta refused to add the number to WABA ${waba.id}: ${error.message}`, {
-        suggestedAction: 'The number is already shared and locked elsewhere. Delete the number and the WABA in Meta Business Suite, or contact support.',
-      });
-    }
-    throw error;
+    if (!isMetaError(error) || !mayBeAlreadyAdded(error)) throw asMetaUnavailable(error);
+    const again = liveOn(await readWaba(deps, waba.id), registration);
+    if (again) return again;
+    // 100 without a subcode, and the number is not there: our request was malformed, nothing says it is held elsewhere.
+    if (error.kind === 'request-refused' && error.details.subcode === undefined && error.details.httpStatus !== 409) throw requestRefused(error);
+    throw locked(waba.id, error);
   }
 }
 

@@ -32,7 +32,9 @@ export function toEventGridFunction<TServices>(spec: EventFunctionSpec<TServices
         await spec.handle(parsed.event, await services(), log);
       } catch (error) {
         if (error instanceof DomainError && !error.transient) {
-          log.warn('Event refused and dropped', { function: spec.name, eventId: parsed.event.id, code: error.code, detail: error.message });
+          // Meta's own words when it refused our request as malformed (redacted by the Graph client).
+          const meta = error.code === 'meta-request-refused' && error.extra.cause instanceof Error ? { meta: error.extra.cause.message } : {};
+          log.warn('Event refused and dropped', { function: spec.name, eventId: parsed.event.id, code: error.code, detail: error.message, ...meta });
           return;
         }
         log.error('Event failed; Event Grid will redeliver it', {

@@ -175,11 +175,23 @@ function problemOf(error: unknown, log: Logger, requestId: string): HttpResponse
     });
   }
   const translated = asMetaUnavailable(error);
+  logMetaRefusal(translated, log, requestId);
   if (isMetaError(translated)) {
     // A Meta refusal no use case anticipated: report it as Meta's, without internals.
     return problem('meta-unavailable', `Meta refused the request (${translated.kind}).`);
   }
   return problemFromError(translated, log, requestId);
+}
+
+/** Meta's own words on a request it refused as malformed, once per request (they hold no secret: the client redacts them). */
+function logMetaRefusal(error: unknown, log: Logger, requestId: string): void {
+  if (!(error instanceof DomainError) || error.code !== 'meta-request-refused') return;
+  const cause = error.extra.cause;
+  log.warn('Meta refused the request as malformed', {
+    requestId,
+    meta: isMetaError(cause) ? cause.message : 'no detail',
+    ...(isMetaError(cause) ? { code: cause.details.code, subcode: cause.details.subcode, httpStatus: cause.details.httpStatus } : {}),
+  });
 }
 
 /** The problem `code` of a response this builder (or a handler) wrote as problem+json, if any. */

@@ -52,6 +52,16 @@ export function toRegistrationResource(registration: Registration): Registration
     smsCapability: registration.smsCapability ? smsCapabilityAsOf(registration.smsCapability, now) : null,
     acsChannel: registration.acsChannel,
     displayNameChange: displayNameChangeOf(registration),
+    ...(registration.metaRefusal
+      ? {
+          needsAttention: {
+            reason: 'meta-request-refused' as const,
+            operation: registration.metaRefusal.operation,
+            since: registration.metaRefusal.since,
+            retryNotBefore: registration.metaRefusal.notBefore,
+          },
+        }
+      : {}),
     owner: registration.owner,
     createdAt: registration.createdAt,
     updatedAt: registration.updatedAt,

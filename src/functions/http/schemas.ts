@@ -89,9 +89,10 @@ export const embeddedSignupBody = z
 
 export const verificationRequestBody = z.strictObject({
   method: z.enum(['SMS', 'VOICE']),
+  // Meta's pattern for request_code's language (docs/meta-graph.md "Adding, verifying and registering a number"): sent as given.
   language: z
     .string()
-    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en_US')
+    .regex(/^[a-z]{2}_[A-Z]{2}$/, 'must be a language and region such as en_US')
     .default('en_US'),
 });
 
@@ -184,6 +185,15 @@ export const registrationResource = z
       })
       .nullable()
       .meta({ description: 'The last display-name change asked for with PUT …/display-name; null when none was' }),
+    needsAttention: z
+      .object({
+        reason: z.literal('meta-request-refused'),
+        operation: z.string(),
+        since: timestamp,
+        retryNotBefore: timestamp,
+      })
+      .optional()
+      .meta({ description: 'Present while Meta refuses our requests for this registration as malformed: the service operator must look (docs/adr/0032)' }),
     owner: z.string().meta({ description: 'Caller id that created the registration (docs/design.md §5.1)' }),
     createdAt: timestamp,
     updatedAt: timestamp,

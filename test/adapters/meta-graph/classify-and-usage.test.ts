@@ -5,7 +5,13 @@ describe('classifyMetaError (docs/meta-graph.md "Errors")', () => {
   it.each([
     [{ code: 100, subcode: 33, httpStatus: 400 }, 'object-missing'],
     [{ code: 100, subcode: 2388001, httpStatus: 400 }, 'not-ready'],
-    [{ code: 100, httpStatus: 400 }, 'rejected'],
+    [{ code: 100, httpStatus: 400 }, 'request-refused'],
+    [{ code: 100, httpStatus: 422 }, 'request-refused'],
+    [{ code: 100, subcode: 2388093, httpStatus: 400 }, 'request-refused'],
+    [{ code: 100, httpStatus: 409 }, 'request-refused'],
+    [{ code: 803, httpStatus: 404 }, 'object-missing'],
+    [{ code: 803, httpStatus: 400 }, 'object-missing'],
+    [{ code: 100, subcode: 33, httpStatus: 404 }, 'object-missing'],
     [{ code: 100, subcode: 33, httpStatus: 500 }, 'object-missing'],
     [{ code: 190, subcode: 463, httpStatus: 400 }, 'token'],
     [{ code: 190, httpStatus: 401, isTransient: true }, 'token'],
@@ -31,7 +37,15 @@ describe('classifyMetaError (docs/meta-graph.md "Errors")', () => {
     [{ code: 99999, httpStatus: 503 }, 'transient'],
     [{ httpStatus: 500 }, 'transient'],
     [{ httpStatus: 429 }, 'rate-limited'],
-    [{ httpStatus: 404 }, 'rejected'],
+    [{ httpStatus: 404 }, 'request-refused'],
+    [{ httpStatus: 400 }, 'request-refused'],
+    [{ httpStatus: 401 }, 'token'],
+    [{ httpStatus: 403 }, 'permission'],
+    [{ httpStatus: 409 }, 'rejected'],
+    [{ httpStatus: 422 }, 'rejected'],
+    [{ code: 200, subcode: 1349174, httpStatus: 403 }, 'permission'],
+    [{ code: 4, subcode: 2446079, httpStatus: 429, isTransient: true }, 'rate-limited'],
+    [{ code: 190, subcode: 463, httpStatus: 401 }, 'token'],
     [{}, 'transient'],
   ] as const)('%j → %s', (facts, kind) => {
     expect(classifyMetaError(facts)).toBe(kind);
@@ -108,7 +122,7 @@ describe('fields by version (docs/meta-graph.md "Fields by version")', () => {
     expect(fields).not.toContain('platform_type');
   });
 
-  it.each(['v23.0', 'v25.0'])('%s asks the WABA for its health_status', (version) => {
-    expect(wabaFields(version)).toEqual(['id', 'name', 'account_review_status', 'business_verification_status', 'health_status']);
+  it.each(['v23.0', 'v25.0'])('%s asks the WABA for its health_status and subscribed apps', (version) => {
+    expect(wabaFields(version)).toEqual(['id', 'name', 'account_review_status', 'business_verification_status', 'health_status', 'subscribed_apps']);
   });
 });

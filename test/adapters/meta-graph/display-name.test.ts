@@ -86,10 +86,10 @@ describe('requestDisplayNameChange', () => {
     ]);
   });
 
-  it('reads an invalid parameter (code 100) as a refusal, and does not repeat it', async () => {
+  it('reads an invalid parameter (code 100) as a refused request, and does not repeat it', async () => {
     answer = (res) => json(res, 400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'x' } });
     const error = await failure(graph.requestDisplayNameChange('1234567890123456', 'Best Bikes Ever'));
-    expect(error.kind).toBe('rejected');
+    expect(error.kind).toBe('request-refused');
     expect(error.details.code).toBe(100);
     expect(requests).toHaveLength(1);
   });

@@ -71,6 +71,7 @@ describe('happy paths', () => {
         entities: expect.arrayContaining([expect.objectContaining({ entityType: 'WABA', canSendMessage: 'AVAILABLE', errors: [] })]),
       },
       phoneNumbers: [],
+      subscribedAppIds: [],
     });
   });
 
@@ -208,7 +209,7 @@ describe('error classification', () => {
     [{ code: 10 }, 'permission'],
     [{ code: 200 }, 'permission'],
     [{ code: 299 }, 'permission'],
-    [{ code: 100 }, 'rejected'],
+    [{ code: 100 }, 'request-refused'],
     [{ code: 368 }, 'rejected'],
     [{ code: 100, error_subcode: 2388001 }, 'not-ready'],
   ] as const)('%j is %s and not retried', async (error, kind) => {

@@ -160,6 +160,7 @@ describe("Meta's exact shapes", () => {
           },
         },
       ],
+      subscribedAppIds: [],
     });
     expect(requests).toHaveLength(1);
     const request = requests[0]!;
@@ -168,7 +169,7 @@ describe("Meta's exact shapes", () => {
     const requested = new URL(request.url, url);
     expect(requested.pathname).toBe('/v25.0/611200938475521');
     expect(requested.searchParams.get('fields')).toBe(
-      'id,name,account_review_status,business_verification_status,health_status,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,new_name_status,status,quality_rating,health_status,whatsapp_business_manager_messaging_limit}',
+      'id,name,account_review_status,business_verification_status,health_status,subscribed_apps,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,new_name_status,status,quality_rating,health_status,whatsapp_business_manager_messaging_limit}',
     );
   });
 
@@ -221,7 +222,7 @@ describe("Meta's exact shapes", () => {
     responder = (_req, res) => json(res, 200, { id: '1', name: 'W' });
     await graphWith({ version: 'v23.0' }).getWhatsAppBusinessAccount('1');
     expect(new URL(requests[0]!.url, url).searchParams.get('fields')).toBe(
-      'id,name,account_review_status,business_verification_status,health_status,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,status,quality_rating,health_status,messaging_limit_tier}',
+      'id,name,account_review_status,business_verification_status,health_status,subscribed_apps,phone_numbers.limit(100){id,display_phone_number,verified_name,code_verification_status,name_status,status,quality_rating,health_status,messaging_limit_tier}',
     );
   });
 
@@ -395,7 +396,10 @@ describe('faults', () => {
     responder = (_req, res) => json(res, 429, { message: 'slow down' });
     expect((await failure(graphWith().getBusiness('1'))).kind).toBe('rate-limited');
     responder = (_req, res) => json(res, 404, { message: 'nope' });
-    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('rejected');
+    // A 404 without Meta's code is not Meta saying the object is gone (a wrong URL answers it too).
+    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('request-refused');
+    responder = (_req, res) => json(res, 401, { message: 'who are you' });
+    expect((await failure(graphWith().getBusiness('1'))).kind).toBe('token');
   });
 
   it('a usage header that is not JSON is ignored', async () => {
@@ -403,6 +407,88 @@ describe('faults', () => {
     const seen: unknown[] = [];
     await expect(graphWith({ onUsage: (usage) => seen.push(usage) }).getBusiness('1')).resolves.toEqual({ id: '1', name: 'x' });
     expect(seen).toEqual([]);
+  });
+});
+
+describe("errors and subscriptions as Meta's document shows them", () => {
+  it('404 with code 803 is a missing object, asked once', async () => {
+    responder = (_req, res) =>
+      json(res, 404, {
+        error: { message: 'WhatsApp Business Account not found', type: 'GraphMethodException', code: 803, fbtrace_id: 'AXsgnV2Cm3ZMGF3dF_cfYIn' },
+      });
+    const error = await failure(graphWith().getWhatsAppBusinessAccount('1234567890123456'));
+    expect(error.kind).toBe('object-missing');
+    expect(error.details).toMatchObject({ code: 803, httpStatus: 404 });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('400 with code 100 and no subcode is a request Meta refused as malformed, asked once, its message kept', async () => {
+    responder = (_req, res) =>
+      json(res, 400, { error: { message: '(#100) Tried accessing nonexisting field (colour)', type: 'OAuthException', code: 100, fbtrace_id: 'Ab1' } });
+    const error = await failure(graphWith().getWhatsAppBusinessAccount('1234567890123456'));
+    expect(error.kind).toBe('request-refused');
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain('nonexisting field (colour)');
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reads subscribed_apps expanded on the WABA, in both of the shapes the document gives', async () => {
+    const wrapped = {
+      data: [
+        {
+          whatsapp_business_api_data: {
+            id: '1234567890123456',
+            name: 'Business Messaging App',
+            link: 'https://www.facebook.com/games/?app_id=1234567890123456',
+          },
+        },
+      ],
+    };
+    responder = (_req, res) => json(res, 200, { id: '611200938475521', subscribed_apps: wrapped });
+    expect((await graphWith().getWhatsAppBusinessAccount('611200938475521')).subscribedAppIds).toEqual(['1234567890123456']);
+    responder = (_req, res) => json(res, 200, { id: '611200938475521', subscribed_apps: [{ id: '9876543210987654', name: 'WhatsApp Integration App' }] });
+    expect((await graphWith().getWhatsAppBusinessAccount('611200938475521')).subscribedAppIds).toEqual(['9876543210987654']);
+    // Meta leaves an empty edge out of a field-expanded answer.
+    responder = (_req, res) => json(res, 200, { id: '611200938475521' });
+    expect((await graphWith().getWhatsAppBusinessAccount('611200938475521')).subscribedAppIds).toEqual([]);
+    // A shape not understood leaves the subscription unknown, and the rest of the WABA read stands.
+    responder = (_req, res) => json(res, 200, { id: '611200938475521', name: 'Contoso Bikes', subscribed_apps: 'surprise' });
+    const read = await graphWith().getWhatsAppBusinessAccount('611200938475521');
+    expect(read).toMatchObject({ id: '611200938475521', name: 'Contoso Bikes' });
+    expect(read.subscribedAppIds).toBeUndefined();
+  });
+
+  it('GET /{waba}/subscribed_apps: the ids of the subscribed apps, none when data is empty', async () => {
+    responder = (_req, res) =>
+      json(res, 200, {
+        data: [
+          {
+            whatsapp_business_api_data: {
+              id: '1234567890123456',
+              name: 'Business Messaging App',
+              link: 'https://www.facebook.com/games/?app_id=1234567890123456',
+            },
+          },
+          {
+            whatsapp_business_api_data: {
+              id: '2345678901234567',
+              name: 'Customer Support Bot',
+              link: 'https://www.facebook.com/games/?app_id=2345678901234567',
+            },
+          },
+        ],
+      });
+    await expect(graphWith().subscribedAppIds('611200938475521')).resolves.toEqual(['1234567890123456', '2345678901234567']);
+    expect(requests[0]).toMatchObject({ method: 'GET' });
+    expect(new URL(requests[0]!.url, url).pathname).toBe('/v25.0/611200938475521/subscribed_apps');
+    responder = (_req, res) => json(res, 200, { data: [] });
+    await expect(graphWith().subscribedAppIds('611200938475521')).resolves.toEqual([]);
+  });
+
+  it('request_code sends the language as given', async () => {
+    responder = (_req, res) => json(res, 200, { success: true });
+    await graphWith().requestVerificationCode('520033118845170', 'SMS', 'pt_BR');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ code_method: 'SMS', language: 'pt_BR' });
   });
 });
 
