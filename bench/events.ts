@@ -20,7 +20,7 @@ import { partitionsOf, prepareRawTransactions, type RawTransactions } from './li
 import { metric } from './lib/report';
 import { benchId, benchPhoneNumber, seededRegistration, seedRegistrations } from './lib/seed';
 import { round } from './lib/stats';
-import { operationMix, type PropertyValue, type RecordedTransaction } from './lib/transactions';
+import { entityProperties, operationMix, registrationTransactions, type RecordedTransaction } from './lib/transactions';
 
 export interface EventsOptions {
   /** Connected registrations, one per WABA (an account event then concerns one registration). */
@@ -184,15 +184,7 @@ interface Counted {
   all: number;
 }
 
-const ENTITY_ROW = ROW.entity('');
-const ownTransactions = (transactions: readonly RecordedTransaction[]): RecordedTransaction[] =>
-  transactions.filter(({ operations }) => operations.some((operation) => operation.rowKey.startsWith(ENTITY_ROW)));
 const largest = (transactions: readonly RecordedTransaction[]): number => Math.max(0, ...transactions.map(({ operations }) => operations.length));
-
-/** The registration entity's properties as an event's transaction writes them: the row a baseline with no transaction reads. */
-const entityProperties = (transactions: readonly RecordedTransaction[]): Record<string, PropertyValue> | undefined =>
-  transactions.flatMap(({ operations }) => operations).find((operation) => operation.rowKey.startsWith(ENTITY_ROW) && operation.properties)?.properties ??
-  undefined;
 
 export async function benchEvents(options: EventsOptions, context: BenchContext): Promise<BenchResult> {
   return withAzurite(async (azurite) => {
@@ -235,7 +227,7 @@ export async function benchEvents(options: EventsOptions, context: BenchContext)
         const account: Counted = {
           roundTrips: (proxy.count() - 1) / options.countedEvents,
           kinds: perEvent(proxy.byKind(), options.countedEvents),
-          own: ownTransactions(accountTransactions),
+          own: registrationTransactions(accountTransactions),
           all: accountTransactions.length,
         };
         const shardRows = Object.fromEntries(Object.entries(proxy.batchRowsByTable()).filter(([table]) => /^regs\d+$/.test(table)));
@@ -247,7 +239,7 @@ export async function benchEvents(options: EventsOptions, context: BenchContext)
         const sms: Counted = {
           roundTrips: proxy.count() / options.countedEvents,
           kinds: perEvent(proxy.byKind(), options.countedEvents),
-          own: ownTransactions(smsTransactions),
+          own: registrationTransactions(smsTransactions),
           all: smsTransactions.length,
         };
         return { account, sms, shardShare, shardRows };

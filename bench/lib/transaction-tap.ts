@@ -35,6 +35,7 @@ export function startTransactionTap(port: number): TransactionTap {
     if (String(request.getHeader('host') ?? '').endsWith(`:${port}`) && WRITES.has(request.method)) {
       if (request.path.split('?', 1)[0]?.endsWith('/$batch')) {
         const body = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+        if (body === '') return;
         const done = log.started(body);
         request.once('response', (answer) => answer.once('end', done).once('close', done));
         request.once('close', done);

@@ -1,3 +1,5 @@
+import { ROW } from '../../src/adapters/table-storage/keys';
+
 /**
  * Entity-group transactions as they went over the wire: what the counting proxy and the in-process
  * tap record of the service's `POST $batch` requests, so a baseline can replay transactions of the
@@ -134,6 +136,27 @@ export function operationMix(transactions: readonly RecordedTransaction[]): Reco
       const kind = `${method}${ifMatch === null ? '' : ifMatch === '*' ? ' If-Match *' : ' If-Match etag'}`;
       mix.set(kind, (mix.get(kind) ?? 0) + 1);
     }
+  }
+  return Object.fromEntries([...mix.entries()].sort((a, b) => b[1] - a[1]));
+}
+
+const ENTITY_ROW = ROW.entity('');
+
+/** The transactions that wrote a registration (its entity row among their operations): one per change, the outbox dispatch's left out. */
+export const registrationTransactions = (transactions: readonly RecordedTransaction[]): RecordedTransaction[] =>
+  transactions.filter(({ operations }) => operations.some((operation) => operation.rowKey.startsWith(ENTITY_ROW)));
+
+/** The registration entity's properties as a transaction wrote them, if one did. */
+export const entityProperties = (transactions: readonly RecordedTransaction[]): Record<string, PropertyValue> | undefined =>
+  transactions.flatMap(({ operations }) => operations).find((operation) => operation.rowKey.startsWith(ENTITY_ROW) && operation.properties)?.properties ??
+  undefined;
+
+/** Transactions by the table they wrote to (each is in one partition, so one table), for the details of a report. */
+export function tableMix(transactions: readonly RecordedTransaction[]): Record<string, number> {
+  const mix = new Map<string, number>();
+  for (const { operations } of transactions) {
+    const table = operations[0]?.table ?? '';
+    mix.set(table, (mix.get(table) ?? 0) + 1);
   }
   return Object.fromEntries([...mix.entries()].sort((a, b) => b[1] - a[1]));
 }
