@@ -1,11 +1,13 @@
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TransactionLog, type RecordedTransaction } from './transactions';
 
 /**
  * A pass-through HTTP proxy in front of Azurite that counts every request it forwards: the host
  * under test points its connection string at the proxy, so the count is the storage round trips
  * it made. Requests are also tallied by kind (`GET regindex (query)`, `POST $batch`, …) to show
- * where the round trips go. Listens on 127.0.0.1 only.
+ * where the round trips go, and every entity-group transaction is recorded with its operations
+ * (bench/lib/transactions.ts). Listens on 127.0.0.1 only.
  */
 export interface CountingProxy {
   port: number;
@@ -13,6 +15,8 @@ export interface CountingProxy {
   byKind(): Record<string, number>;
   /** Rows written inside entity-group transactions, by table (each shard table is one partition). */
   batchRowsByTable(): Record<string, number>;
+  /** The entity-group transactions forwarded since the last reset, in the order they were sent. */
+  transactions(): RecordedTransaction[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -34,19 +38,14 @@ export function requestKind(method: string, url: string): string {
 export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
   let total = 0;
   const kinds = new Map<string, number>();
-  const batchRows = new Map<string, number>();
-  // Each operation of a $batch body is a request line naming its table: `PUT http://…/devstoreaccount1/regs05(…) HTTP/1.1`.
-  const countBatchRows = (body: string): void => {
-    for (const match of body.matchAll(/^(?:POST|PUT|PATCH|MERGE|DELETE) \S*\/([A-Za-z0-9]+)(?:\(|\s)/gm)) {
-      const table = match[1] ?? '';
-      batchRows.set(table, (batchRows.get(table) ?? 0) + 1);
-    }
-  };
+  const log = new TransactionLog();
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const server = createServer((req: IncomingMessage, res) => {
     total += 1;
     const kind = requestKind(req.method ?? 'GET', req.url ?? '/');
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    let answered = (): void => undefined;
+    res.once('close', () => answered());
     const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -58,7 +57,7 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     if (kind.endsWith('$batch')) {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => countBatchRows(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => (answered = log.started(Buffer.concat(chunks).toString('utf8'))));
     }
     req.pipe(upstream);
   });
@@ -73,11 +72,16 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     port: (server.address() as AddressInfo).port,
     count: () => total,
     byKind: () => Object.fromEntries([...kinds.entries()].sort((a, b) => b[1] - a[1])),
-    batchRowsByTable: () => Object.fromEntries([...batchRows.entries()].sort((a, b) => b[1] - a[1])),
+    batchRowsByTable: () => {
+      const rows = new Map<string, number>();
+      for (const { operations } of log.transactions()) for (const { table } of operations) rows.set(table, (rows.get(table) ?? 0) + 1);
+      return Object.fromEntries([...rows.entries()].sort((a, b) => b[1] - a[1]));
+    },
+    transactions: () => log.transactions(),
     reset: () => {
       total = 0;
       kinds.clear();
-      batchRows.clear();
+      log.reset();
     },
     close: () =>
       new Promise<void>((resolve) => {

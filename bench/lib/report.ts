@@ -4,9 +4,12 @@ import { round } from './stats';
 
 /**
  * One row of the results table. `ratio` is value ÷ baseline when both exist; `target` says what
- * passes (`ratio >= 0.5`, `value <= 3`, …) and `pass` is null for rows reported for information.
+ * passes (`ratio >= 0.5`, `value <= 3`, …). A row of kind `info` is printed and kept but is not a
+ * target: its `pass` is null and it is not counted in "N of M targets met" (an earlier baseline
+ * kept for comparison shows the limit it had, marked as information).
  */
 export interface Metric {
+  kind: 'target' | 'info';
   benchmark: string;
   name: string;
   value: number;
@@ -29,19 +32,23 @@ export function metric(input: {
   baseline?: number | null;
   baselineUnit?: string | null;
   check?: Check;
+  /** Printed with its check for comparison, never counted as a target. */
+  info?: boolean;
   note?: string;
 }): Metric {
   const baseline = input.baseline ?? null;
   const ratio = baseline !== null && baseline !== 0 && Number.isFinite(input.value) ? input.value / baseline : null;
   const check = input.check ?? null;
+  const info = input.info === true || check === null;
   let pass: boolean | null = null;
   let target = '—';
   if (check) {
-    target = `${check.on} ${check.op} ${check.limit}`;
+    target = `${info ? 'info: was ' : ''}${check.on} ${check.op} ${check.limit}`;
     const subject = check.on === 'ratio' ? ratio : input.value;
-    pass = subject === null || !Number.isFinite(subject) ? false : check.op === '<=' ? subject <= check.limit : subject >= check.limit;
+    if (!info) pass = subject === null || !Number.isFinite(subject) ? false : check.op === '<=' ? subject <= check.limit : subject >= check.limit;
   }
   return {
+    kind: info ? 'info' : 'target',
     benchmark: input.benchmark,
     name: input.name,
     value: round(input.value),
@@ -53,6 +60,12 @@ export function metric(input: {
     pass,
     ...(input.note ? { note: input.note } : {}),
   };
+}
+
+/** The targets among `metrics` and how many of them passed; info rows are not targets. */
+export function countTargets(metrics: readonly Metric[]): { met: number; targets: number } {
+  const targets = metrics.filter((m) => m.kind === 'target');
+  return { met: targets.filter((m) => m.pass === true).length, targets: targets.length };
 }
 
 const show = (value: number | null, unit?: string | null): string => (value === null ? '—' : unit ? `${value} ${unit}` : String(value));
@@ -68,7 +81,7 @@ export function formatTable(metrics: readonly Metric[]): string {
     show(m.baseline, m.baselineUnit),
     show(m.ratio),
     m.target,
-    m.pass === null ? 'info' : m.pass ? 'PASS' : 'FAIL',
+    m.kind === 'info' ? 'info' : m.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]): string =>
