@@ -11,6 +11,7 @@ import {
   type SandboxSms,
 } from '../../src/local/acs-sandbox';
 import { eventually } from '../support/eventually';
+import { jsonCall, type JsonAnswer } from '../support/json-call';
 
 /** The ACS sandbox over HTTP, the way e2e tests and curl see it. */
 const CHANNEL = '5c0ffee0-1234-4abc-8def-0123456789ab';
@@ -21,21 +22,10 @@ let server: { url: string; close(): Promise<void> };
 let logLines: string[];
 let smsSent: SandboxSms[];
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+type Answer = JsonAnswer;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> =>
+  jsonCall(server.url, method, path, body, headers);
 
 const templates = (id: string, headers: Record<string, string> = AUTH) =>
   call('GET', `/messages/channels/${id}/templates?api-version=2024-08-30`, undefined, headers);

@@ -1,4 +1,5 @@
 import { createMetaSandbox, metaSandboxWorldSchema, SandboxState, SEED_BUSINESS, SEED_WABA, type MetaSandbox } from '../../src/local/meta-sandbox';
+import { jsonCall, type JsonAnswer } from '../support/json-call';
 
 /**
  * What the sandbox does because Meta's document (and real Graph) say so: the HTTP status of each
@@ -11,19 +12,12 @@ let server: { url: string; close(): Promise<void> };
 const APP_ID = '900000000000777';
 const AUTH = { Authorization: 'Bearer any-token' };
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+/** Status and body only: these tests compare whole answers. */
+type Answer = Omit<JsonAnswer, 'headers'>;
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const { status, body: answer } = await jsonCall(server.url, method, path, body, headers);
+  return { status, body: answer };
 }
 const get = (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers);
 const post = (path: string, body: unknown = {}) => call('POST', path, body);

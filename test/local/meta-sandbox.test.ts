@@ -10,6 +10,7 @@ import {
   type SandboxCodeMessage,
 } from '../../src/local/meta-sandbox';
 import { eventually } from '../support/eventually';
+import { jsonCall, type JsonAnswer } from '../support/json-call';
 
 /** The sandbox over HTTP, the way the adapter, e2e tests and curl see it. */
 let sandbox: MetaSandbox;
@@ -19,21 +20,10 @@ let messages: SandboxCodeMessage[];
 
 const AUTH = { Authorization: 'Bearer any-token' };
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+type Answer = JsonAnswer;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<Answer> =>
+  jsonCall(server.url, method, path, body, headers);
 
 const get = (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers);
 const post = (path: string, body: unknown = {}, headers?: Record<string, string>) => call('POST', path, body, headers);

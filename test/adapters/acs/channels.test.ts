@@ -4,6 +4,7 @@ import { createAcsChannels, type AcsChannelsOptions } from '../../../src/adapter
 import { AcsRequestError } from '../../../src/adapters/acs/sms-sender';
 import type { AcsChannels } from '../../../src/domain/ports';
 import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox } from '../../../src/local/acs-sandbox';
+import { rejectionOf } from '../../support/rejection';
 
 /** The real Messages REST client against the ACS sandbox over plain HTTP, every request recorded. */
 const CHANNEL = '3b7e1c1a-2d4f-4e5a-9b6c-7d8e9f0a1b2c';
@@ -32,15 +33,7 @@ afterEach(async () => {
 const channelsWith = (overrides: Partial<AcsChannelsOptions> = {}): AcsChannels =>
   createAcsChannels({ connectionString: acsSandboxConnectionString(baseUrl), retry: { maxRetries: 2, retryDelayInMs: 10 }, ...overrides });
 
-async function failure(promise: Promise<unknown>): Promise<AcsRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AcsRequestError);
-    return error as AcsRequestError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (promise: Promise<unknown>): Promise<AcsRequestError> => rejectionOf(promise, AcsRequestError);
 
 describe('createAcsChannels against the sandbox', () => {
   it('finds a channel that exists by listing one of its templates, signed', async () => {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { AcsRequestError, createAcsSmsSender, type AcsClientOptions } from '../../../src/adapters/acs/sms-sender';
 import type { SmsSender } from '../../../src/domain/ports';
 import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox, type SandboxSms } from '../../../src/local/acs-sandbox';
+import { rejectionOf } from '../../support/rejection';
 
 /**
  * The real SmsClient against the ACS sandbox over plain HTTP, mounted under a prefix the way the
@@ -52,15 +53,7 @@ afterEach(async () => {
 const senderWith = (overrides: Partial<AcsClientOptions> = {}): SmsSender =>
   createAcsSmsSender({ connectionString: acsSandboxConnectionString(baseUrl), retry: { maxRetries: 2, retryDelayInMs: 10 }, ...overrides });
 
-async function failure(promise: Promise<unknown>): Promise<AcsRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AcsRequestError);
-    return error as AcsRequestError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (promise: Promise<unknown>): Promise<AcsRequestError> => rejectionOf(promise, AcsRequestError);
 
 describe('createAcsSmsSender against the sandbox', () => {
   it('sends one SMS with its tag and a delivery report request, signed, to POST /sms', async () => {

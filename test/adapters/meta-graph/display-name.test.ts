@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createMetaGraph } from '../../../src/adapters/meta-graph';
 import { MetaGraphError } from '../../../src/domain/meta';
 import type { MetaGraph } from '../../../src/domain/ports';
+import { rejectionOf } from '../../support/rejection';
 
 /**
  * `requestDisplayNameChange` against a tiny HTTP server answering as Meta's document of
@@ -62,15 +63,7 @@ beforeEach(async () => {
 
 afterEach(() => close());
 
-async function failure(promise: Promise<unknown>): Promise<MetaGraphError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MetaGraphError);
-    return error as MetaGraphError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (promise: Promise<unknown>): Promise<MetaGraphError> => rejectionOf(promise, MetaGraphError);
 
 describe('requestDisplayNameChange', () => {
   it('POSTs new_display_name as JSON to the phone-number node, with the bearer token', async () => {

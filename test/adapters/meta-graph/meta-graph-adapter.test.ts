@@ -2,6 +2,7 @@ import { createMetaGraph, deriveTwoStepPin, type MetaGraphOptions } from '../../
 import { MetaGraphError, type BusinessUseCaseUsage } from '../../../src/domain/meta';
 import type { MetaGraph } from '../../../src/domain/ports';
 import { createMetaSandbox, SEED_BUSINESS, SEED_WABA, type MetaSandbox } from '../../../src/local/meta-sandbox';
+import { rejectionOf } from '../../support/rejection';
 
 /** The adapter against the Meta sandbox over real HTTP. */
 const PIN_SECRET = 'test-pin-secret';
@@ -24,15 +25,7 @@ const graphWith = (overrides: Partial<MetaGraphOptions> = {}): MetaGraph =>
     ...overrides,
   });
 
-async function failure(promise: Promise<unknown>): Promise<MetaGraphError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MetaGraphError);
-    return error as MetaGraphError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (promise: Promise<unknown>): Promise<MetaGraphError> => rejectionOf(promise, MetaGraphError);
 
 /** A number added through the Graph API and taken to the given stage. */
 async function numberAt(graph: MetaGraph, stage: 'added' | 'verified', local = '4255550123'): Promise<string> {

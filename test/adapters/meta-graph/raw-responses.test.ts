@@ -6,6 +6,7 @@ import wabaFixture from '../../fixtures/meta-graph.waba.json';
 import { createMetaGraph, deriveTwoStepPin, type MetaGraphOptions } from '../../../src/adapters/meta-graph';
 import { MetaGraphError, type BusinessUseCaseUsage } from '../../../src/domain/meta';
 import type { MetaGraph } from '../../../src/domain/ports';
+import { rejectionOf } from '../../support/rejection';
 
 /**
  * The adapter against a tiny raw HTTP server that answers with Meta's exact shapes (the shared
@@ -71,15 +72,7 @@ const graphWith = (overrides: Partial<MetaGraphOptions> = {}): MetaGraph =>
     ...overrides,
   });
 
-async function failure(promise: Promise<unknown>): Promise<MetaGraphError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MetaGraphError);
-    return error as MetaGraphError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (promise: Promise<unknown>): Promise<MetaGraphError> => rejectionOf(promise, MetaGraphError);
 
 describe("Meta's exact shapes", () => {
   it('reads the rate-limited fixture: kind, usage, retryAfterSeconds, no retry', async () => {
