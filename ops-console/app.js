@@ -33,7 +33,8 @@ function el(tag, attributes = {}, ...children) {
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
+  // Children may be nested lists (a fact is a dt and a dd; a group of facts is a list of them).
+  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
   return node;
 }
 
@@ -419,14 +420,21 @@ async function guarded(task) {
   }
 }
 
+// Each render is numbered: only the newest one may show or clear a problem, so a slow render
+// started for an earlier address never hides the error of the address now shown.
+let renders = 0;
+
 async function render() {
   syncFilterForm();
   const id = new URLSearchParams(location.hash.slice(1)).get('id');
-  await guarded(async () => {
+  const mine = ++renders;
+  try {
     await Promise.all([loadCounts(), loadList(), loadDetail(id)]);
-    showProblem(null);
-  });
-  if (id) $('#detail').focus();
+    if (mine === renders) showProblem(null);
+  } catch (error) {
+    if (mine === renders) showProblem(error);
+  }
+  if (id && mine === renders) $('#detail').focus();
 }
 
 function init() {

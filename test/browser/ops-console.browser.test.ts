@@ -168,6 +168,8 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
     const reconciled = await api('POST', `/api/registrations/${flagged.id}/reconcile`);
     expect(reconciled.messaging.canSend).toBe(false);
     await page.goto(`${host.url}/api/ops#id=${flagged.id}`);
+    // The page may still show the registration of the previous test: wait for this one's details.
+    await page.waitForFunction((phone) => document.querySelector('#detail-title')?.textContent?.includes(phone) === true, flagged.phoneNumber);
     await page.waitForSelector('#detail:not([hidden]) .messaging-reason');
     expect(await page.textContent('#detail-body .messaging-reason')).toBe(reconciled.messaging.reason);
     expect(reconciled.messaging.reason).toContain('FLAGGED');
