@@ -176,6 +176,23 @@ async function connectedRegistration(): Promise<{ id: string; phoneNumber: strin
     expect(unexpected()).toEqual([]);
   });
 
+  it('submits a new display name for a rejected one, and shows the change under review', async () => {
+    const rejected = await connectedRegistration();
+    await api('POST', `/meta-sandbox/_sandbox/phone-numbers/${rejected.phoneNumber.slice(1)}/name-status`, { nameStatus: 'DECLINED' });
+    expect((await api('POST', `/api/registrations/${rejected.id}/reconcile`)).status).toBe('DisplayNameReviewRejected');
+    await page.goto(`${host.url}/api/ops#id=${rejected.id}`);
+    await page.waitForFunction((phone) => document.querySelector('#detail-title')?.textContent?.includes(phone) === true, rejected.phoneNumber);
+    await page.waitForSelector('#display-name-form:not([hidden])');
+    await page.fill('#new-display-name', 'Contoso Cycles');
+    await page.click('#display-name-form button[type="submit"]');
+    await page.waitForSelector('#display-name-change:not([hidden])');
+    expect(await page.textContent('#display-name-change')).toContain('under review');
+    expect(await page.isHidden('#display-name-form')).toBe(true);
+    // What the page shows is what the API holds.
+    expect((await api('GET', `/api/registrations/${rejected.id}`)).displayNameChange).toMatchObject({ requested: 'Contoso Cycles', state: 'Pending' });
+    expect(unexpected()).toEqual([]);
+  });
+
   it('shows an API error in words', async () => {
     await page.goto(`${host.url}/api/ops#id=no-such-registration`);
     await page.waitForSelector('#error:not([hidden])');
