@@ -28,7 +28,9 @@ param storageAccountName string
 @description('Its dead-letter container (EVENTGRID_DEAD_LETTER_CONTAINER).')
 param deadLetterContainerName string
 
-var functionAppId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites', functionAppName)
+// The functions the subscriptions deliver to (docs/design.md §6: their names are part of the contract).
+var smsEventsFunctionId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites/functions', functionAppName, 'smsEvents')
+var accountEventsFunctionId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites/functions', functionAppName, 'accountEvents')
 var storageAccountId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Storage/storageAccounts', storageAccountName)
 
 module smsEvents 'modules/sms-events-subscription.bicep' = {
@@ -38,7 +40,7 @@ module smsEvents 'modules/sms-events-subscription.bicep' = {
     systemTopicName: systemTopicName
     // Includes the app's name so that several environments can share one ACS resource.
     subscriptionName: 'sms-to-${functionAppName}'
-    functionAppId: functionAppId
+    functionResourceId: smsEventsFunctionId
     deadLetterStorageAccountId: storageAccountId
     deadLetterContainerName: deadLetterContainerName
   }
@@ -50,7 +52,7 @@ module accountEvents 'modules/account-events-subscription.bicep' = {
   params: {
     topicName: topicName
     subscriptionName: 'whatsapp-to-${functionAppName}'
-    functionAppId: functionAppId
+    functionResourceId: accountEventsFunctionId
     deadLetterStorageAccountId: storageAccountId
     deadLetterContainerName: deadLetterContainerName
   }

@@ -6,24 +6,24 @@ targetScope = 'resourceGroup'
 param topicName string
 param subscriptionName string
 
-@description('Resource id of the Function App.')
-param functionAppId string
+@description('Resource id of the function `accountEvents` (Microsoft.Web/sites/functions).')
+param functionResourceId string
 
 param deadLetterStorageAccountId string
 param deadLetterContainerName string
 
-resource topic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
+resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: topicName
 }
 
-resource accountEventsToFunction 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15' = {
+resource accountEventsToFunction 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = {
   parent: topic
   name: subscriptionName
   properties: {
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionAppId}/functions/accountEvents'
+        resourceId: functionResourceId
         maxEventsPerBatch: 10
         preferredBatchSizeInKilobytes: 64
       }

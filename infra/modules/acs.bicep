@@ -30,7 +30,7 @@ param tags object
 // Contributor (or Owner) on the resource. Scoped to this one resource, never the group.
 var contributorRoleId = roles.contributor
 
-resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+resource acs 'Microsoft.Communication/communicationServices@2025-05-01' existing = {
   name: acsResourceName
 }
 
@@ -57,7 +57,7 @@ resource acsLock 'Microsoft.Authorization/locks@2020-05-01' = if (protectAcsReso
 // topic: if the ACS resource already has one (made in the portal, or by another environment of this
 // service), pass its name and this PUT updates it in place (it gains a system-assigned identity,
 // used only to write dead letters; its tags are replaced by these).
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName
   location: 'global'
   tags: tags

@@ -12,7 +12,8 @@ param location string
 @description('Tags put on every resource (azd-env-name at least).')
 param tags object
 
-@description('Suffix that makes the names of this environment unique.')
+@description('Suffix that makes the names of this environment unique (main.bicep: uniqueString, 13 characters).')
+@minLength(13)
 param resourceToken string
 
 @description('Object id of the principal running the deployment (azd sets it); empty to skip its role.')
@@ -76,7 +77,7 @@ var secretNames = {
 // User-assigned (not system-assigned) so that its role assignments can be created before the
 // Function App exists and the app starts with every permission already in place.
 // ---------------------------------------------------------------------------------------------
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: names.identity
   location: location
   tags: tags
@@ -86,7 +87,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 // Storage: the Functions runtime (AzureWebJobsStorage), the registration tables, the deployment
 // package and the Event Grid dead letters. Shared keys are off: Entra ID only.
 // ---------------------------------------------------------------------------------------------
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: names.storage
   location: location
   tags: tags
@@ -109,12 +110,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: storage
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobService
   name: deploymentContainerName
   properties: {
@@ -122,7 +123,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobService
   name: deadLetterContainerName
   properties: {
@@ -153,7 +154,7 @@ resource appStorageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022
 // Monitoring: Application Insights on a Log Analytics workspace, local (key) auth disabled, so
 // the app sends telemetry as its identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING below).
 // ---------------------------------------------------------------------------------------------
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   name: names.logAnalytics
   location: location
   tags: tags
@@ -193,7 +194,7 @@ resource appInsightsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-0
 // Soft delete is on (it cannot be turned off); purge protection is left off so that
 // `azd down --purge` can really remove a test environment.
 // ---------------------------------------------------------------------------------------------
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: names.keyVault
   location: location
   tags: tags
@@ -210,7 +211,7 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource metaAccessTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource metaAccessTokenSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: keyVault
   name: secretNames.metaAccessToken
   properties: {
@@ -219,7 +220,7 @@ resource metaAccessTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = 
   }
 }
 
-resource metaAppSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource metaAppSecretSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: keyVault
   name: secretNames.metaAppSecret
   properties: {
@@ -228,7 +229,7 @@ resource metaAppSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource metaWebhookVerifyTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource metaWebhookVerifyTokenSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: keyVault
   name: secretNames.metaWebhookVerifyToken
   properties: {
@@ -237,7 +238,7 @@ resource metaWebhookVerifyTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07
   }
 }
 
-resource registrationPinSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource registrationPinSecretSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: keyVault
   name: secretNames.registrationPinSecret
   properties: {
@@ -275,7 +276,7 @@ resource deployerKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@20
 // Entra ID (EventGrid Data Sender), so EVENTGRID_TOPIC_KEY stays unset in Azure.
 // Its system-assigned identity only writes dead letters.
 // ---------------------------------------------------------------------------------------------
-resource topic 'Microsoft.EventGrid/topics@2022-06-15' = {
+resource topic 'Microsoft.EventGrid/topics@2025-02-15' = {
   name: names.topic
   location: location
   tags: tags
@@ -316,7 +317,7 @@ resource topicDeadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-
 // and WEBSITE_NODE_DEFAULT_VERSION as app settings: runtime and package come from
 // functionAppConfig instead.
 // ---------------------------------------------------------------------------------------------
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: names.plan
   location: location
   tags: tags
@@ -332,7 +333,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 
 var keyVaultReference = 'VaultName=${keyVault.name};SecretName='
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: names.functionApp
   location: location
   // azd finds the deployment target of service `api` (azure.yaml) by this tag.
@@ -484,7 +485,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // Tokens are not stored: callers send a bearer token each time, the ops page keeps Easy Auth's
 // session cookie.
 // ---------------------------------------------------------------------------------------------
-resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'authsettingsV2'
   properties: {

@@ -9,17 +9,17 @@ param systemTopicName string
 @description('Event subscription name; includes the function app name so that several environments can share one ACS resource.')
 param subscriptionName string
 
-@description('Resource id of the Function App.')
-param functionAppId string
+@description('Resource id of the function `smsEvents` (Microsoft.Web/sites/functions).')
+param functionResourceId string
 
 param deadLetterStorageAccountId string
 param deadLetterContainerName string
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
 }
 
-resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: subscriptionName
   properties: {
@@ -28,7 +28,7 @@ resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionAppId}/functions/smsEvents'
+        resourceId: functionResourceId
         maxEventsPerBatch: 10
         preferredBatchSizeInKilobytes: 64
       }

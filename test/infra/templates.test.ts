@@ -1,66 +1,66 @@
 /**
- * What the deployment relies on, checked without Azure and without the Bicep CLI: the templates
- * parse with the Bicep grammar, they set every setting the code requires in Azure, the Event Grid
- * subscriptions name functions the app has, Easy Auth leaves the anonymous endpoints reachable, and
- * the postdeploy hook passes what the subscriptions template asks for (docs/design.md §5.1, §7, §9).
+ * What the deployment relies on, read from the ARM JSON the Bicep compiler builds (the templates
+ * `azd up` deploys): the compiler and the linter report nothing, the app sets every setting the code
+ * requires in Azure, the Event Grid subscriptions name functions the app has, Easy Auth leaves exactly
+ * the anonymous endpoints reachable, and the postdeploy hook passes what the subscriptions template
+ * asks for (docs/design.md §5.1, §7, §9).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/adapters/config';
 import { REQUIRED_IN_AZURE } from '../../src/adapters/required-settings';
 import { createFunctions } from '../../src/app';
 import { toManifest } from '../../src/functions/manifest';
-import { INFRA_DIR, literalString, objectProperties, propertiesNamed, readInfra, syntaxProblems, type BicepFile, type SyntaxNode } from '../support/bicep';
+import { allResources, armOf, bicepOrSkip, INFRA_DIR, lintInfra, ROOT, type ArmResource, type ArmTemplate } from '../support/bicep';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const manifest = toManifest(createFunctions(loadConfig({ REGISTRATION_PIN_SECRET: 'test' })));
+const bicep = bicepOrSkip();
+const describeCompiled = bicep ? describe : describe.skip;
 
-let files: BicepFile[];
-beforeAll(async () => {
-  files = await readInfra();
-});
-const file = (name: string): BicepFile => {
-  const found = files.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`infra/${name} is missing`);
-  return found;
+const main = (): ArmTemplate => armOf(bicep!, 'main.bicep');
+const subscriptions = (): ArmTemplate => armOf(bicep!, 'event-subscriptions.bicep');
+const resourceOfType = (template: ArmTemplate, type: string, nameEnding = ''): ArmResource => {
+  const found = allResources(template).filter(({ resource }) => resource.type === type && resource.name.includes(nameEnding));
+  expect(found).toHaveLength(1);
+  return found[0]!.resource;
 };
 
-/** Objects of an array node, as key → value node maps. */
-const arrayObjects = (array: SyntaxNode): Array<Map<string, SyntaxNode>> =>
-  array.namedChildren.filter((item) => item.type === 'object').map((item) => new Map(objectProperties(item).map(({ key, value }) => [key, value])));
-
-const stringItems = (array: SyntaxNode | undefined): string[] => (array?.namedChildren ?? []).map((item) => literalString(item) ?? `<not a literal: ${item.text}>`);
-
-const declarations = (bicep: BicepFile, type: string): SyntaxNode[] => bicep.root.namedChildren.filter((child) => child.type === type);
-
-describe('the Bicep templates', () => {
-  it('parse with the Bicep grammar, with no ERROR or MISSING node', () => {
-    expect(files.map((bicep) => bicep.name)).toEqual(expect.arrayContaining(['main.bicep', 'event-subscriptions.bicep', 'roles.bicep', 'modules/app.bicep']));
-    expect(files.flatMap(syntaxProblems)).toEqual([]);
+describeCompiled('the Bicep compiler and linter', () => {
+  it('report no error and no warning on the entry templates and every file (infra/bicepconfig.json rules)', () => {
+    expect(lintInfra.infraDiagnostics(bicep!)).toEqual([]);
   });
 
-  it('refer only to module and import files that exist', () => {
-    const missing = files.flatMap((bicep) =>
-      [...declarations(bicep, 'module_declaration'), ...declarations(bicep, 'import_functionality')]
-        .map((declaration) => literalString(declaration.namedChildren.find((child) => child.type === 'string')))
-        .filter((target): target is string => target !== undefined)
-        .filter((target) => !existsSync(path.join(INFRA_DIR, path.dirname(bicep.name), target)))
-        .map((target) => `${bicep.name} → ${target}`),
-    );
-    expect(missing).toEqual([]);
+  it('would report a warning: an unused parameter in a file linted with the same rules is caught', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bicep-lint-'));
+    try {
+      copyFileSync(path.join(INFRA_DIR, 'bicepconfig.json'), path.join(dir, 'bicepconfig.json'));
+      writeFileSync(path.join(dir, 'unused.bicep'), "param unused string = 'x'\n");
+      let output = '';
+      try {
+        output = execFileSync(bicep!, ['lint', path.join(dir, 'unused.bicep')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+      }
+      expect(output).toMatch(/\) : (Warning|Error) no-unused-params: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
-describe('the Function App settings in infra/modules/app.bicep', () => {
-  const settingNames = (): string[] => {
-    const [appSettings] = propertiesNamed(file('modules/app.bicep'), 'appSettings');
-    expect(appSettings?.type).toBe('array');
-    return arrayObjects(appSettings!).map((setting) => literalString(setting.get('name')) ?? '<computed name>');
+describeCompiled('the Function App settings', () => {
+  const appSettings = (): Array<{ name: string; value: unknown }> => {
+    const site = resourceOfType(main(), 'Microsoft.Web/sites');
+    return (site.properties as { siteConfig: { appSettings: Array<{ name: string; value: unknown }> } }).siteConfig.appSettings;
   };
+  const settingNames = (): string[] => appSettings().map((setting) => setting.name);
 
   it('set every setting the code requires in Azure', () => {
     const names = new Set(settingNames());
     const unmet = REQUIRED_IN_AZURE.filter((alternatives) => !alternatives.some((name) => names.has(name))).map((alternatives) => alternatives.join(' or '));
+    expect(names.size).toBeGreaterThan(10);
     expect(unmet).toEqual([]);
   });
 
@@ -76,48 +76,62 @@ describe('the Function App settings in infra/modules/app.bicep', () => {
     expect(settingNames()).not.toEqual(expect.arrayContaining(['EVENTGRID_TOPIC_KEY']));
   });
 
-  it('reference only Key Vault secrets the template creates', () => {
-    const app = file('modules/app.bicep');
-    const secretNames = new Set(objectProperties(app.root.namedChildren.find((child) => child.type === 'variable_declaration' && child.namedChildren[0]?.text === 'secretNames')!.namedChildren[1]!).map(({ key }) => key));
-    const referenced = [...app.source.matchAll(/@Microsoft\.KeyVault\(\$\{keyVaultReference\}\$\{secretNames\.(\w+)\}\)/g)].map(([, key]) => key!);
-    expect(referenced.length).toBeGreaterThanOrEqual(4);
-    expect(referenced.filter((key) => !secretNames.has(key))).toEqual([]);
+  it('reference only Key Vault secrets the template creates, and the secrets through Key Vault only', () => {
+    const reference = /^\[format\('@Microsoft\.KeyVault\(\{0\}\{1\}\)', variables\('keyVaultReference'\), variables\('secretNames'\)\.(\w+)\)\]$/;
+    const referenced = appSettings().flatMap((setting) => {
+      const match = typeof setting.value === 'string' ? reference.exec(setting.value) : null;
+      return match ? [{ setting: setting.name, key: match[1]! }] : [];
+    });
+    expect(referenced.map(({ setting }) => setting).sort()).toEqual(['META_ACCESS_TOKEN', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN', 'REGISTRATION_PIN_SECRET']);
+    const created = allResources(main())
+      .filter(({ resource }) => resource.type === 'Microsoft.KeyVault/vaults/secrets')
+      .map(({ resource }) => /variables\('secretNames'\)\.(\w+)\)\]$/.exec(resource.name)?.[1]);
+    expect(referenced.filter(({ key }) => !created.includes(key))).toEqual([]);
   });
 });
 
-describe('the Event Grid subscriptions', () => {
-  const destinations = (): Array<{ file: string; functionName: string }> =>
-    files.flatMap((bicep) =>
-      bicep.root
-        .descendantsOfType('string')
-        .flatMap((node) => [...node.text.matchAll(/\/functions\/([A-Za-z0-9_-]+)/g)])
-        .map(([, functionName]) => ({ file: bicep.name, functionName: functionName! })),
-    );
+describeCompiled('the Event Grid subscriptions', () => {
+  /** The function each subscription module delivers to, from the resource id the entry template gives it. */
+  const destinations = (): string[] =>
+    allResources(subscriptions())
+      .filter(({ resource }) => resource.type === 'Microsoft.Resources/deployments')
+      .map(({ resource, template }) => {
+        const given = (resource.properties as { parameters: Record<string, { value: string }> }).parameters.functionResourceId?.value ?? '';
+        const variable = /^\[variables\('(\w+)'\)\]$/.exec(given)?.[1];
+        const id = String(variable ? template.variables?.[variable] : given);
+        return /'Microsoft\.Web\/sites\/functions', [^,]+, '([A-Za-z0-9_-]+)'\)\]$/.exec(id)?.[1] ?? `<not a function id: ${id}>`;
+      });
+
+  it('deliver to AzureFunction destinations given as function resource ids', () => {
+    const subscribed = allResources(subscriptions()).filter(({ resource }) => resource.type.endsWith('/eventSubscriptions'));
+    expect(subscribed).toHaveLength(2);
+    for (const { resource } of subscribed) {
+      const destination = (resource.properties as { destination: { endpointType: string; properties: { resourceId: string } } }).destination;
+      expect(destination).toMatchObject({ endpointType: 'AzureFunction', properties: { resourceId: "[parameters('functionResourceId')]" } });
+    }
+  });
 
   it('name Event Grid functions the app has', () => {
     const eventGridFunctions = manifest.filter((entry) => entry.kind === 'eventGrid').map((entry) => entry.name);
-    const named = destinations();
-    expect(named.map((destination) => destination.functionName).sort()).toEqual(['accountEvents', 'smsEvents']);
-    expect(named.filter((destination) => !eventGridFunctions.includes(destination.functionName))).toEqual([]);
+    expect(destinations().sort()).toEqual(['accountEvents', 'smsEvents']);
+    expect(destinations().filter((name) => !eventGridFunctions.includes(name))).toEqual([]);
   });
 
   it('are deployed by infra/event-subscriptions.bicep, not by main.bicep (the functions exist only after deploy)', () => {
-    const modulesOf = (bicep: BicepFile) => declarations(bicep, 'module_declaration').map((declaration) => literalString(declaration.namedChildren.find((child) => child.type === 'string')));
-    expect(modulesOf(file('event-subscriptions.bicep')).sort()).toEqual(['modules/account-events-subscription.bicep', 'modules/sms-events-subscription.bicep']);
-    expect(modulesOf(file('main.bicep'))).not.toEqual(expect.arrayContaining(['modules/sms-events-subscription.bicep']));
+    expect(allResources(main()).filter(({ resource }) => resource.type.endsWith('/eventSubscriptions'))).toEqual([]);
   });
 
   describe.each(['create-event-subscriptions.sh', 'create-event-subscriptions.ps1'])('the postdeploy hook scripts/%s', (script) => {
     const text = () => readFileSync(path.join(ROOT, 'scripts', script), 'utf8');
 
     it('passes every parameter of infra/event-subscriptions.bicep', () => {
-      const parameters = declarations(file('event-subscriptions.bicep'), 'parameter_declaration').map((declaration) => declaration.namedChildren[0]!.text);
+      const parameters = Object.keys(subscriptions().parameters ?? {});
       expect(parameters.length).toBeGreaterThan(0);
       expect(parameters.filter((name) => !new RegExp(`\\b${name}=`).test(text()))).toEqual([]);
     });
 
     it('requires only values azd has: its own, or outputs of main.bicep', () => {
-      const outputs = new Set(declarations(file('main.bicep'), 'output_declaration').map((declaration) => declaration.namedChildren[0]!.text));
+      const outputs = new Set(Object.keys(main().outputs ?? {}));
       const fromAzd = new Set(['AZURE_SUBSCRIPTION_ID', 'AZURE_ENV_NAME', 'AZURE_LOCATION']);
       // sh: `: "${NAME:?…}"`; PowerShell: `$required = 'NAME', …`.
       const required = script.endsWith('.sh')
@@ -129,41 +143,47 @@ describe('the Event Grid subscriptions', () => {
   });
 });
 
-describe('App Service Authentication (Easy Auth) in infra/modules/app.bicep', () => {
-  const authSettings = () => {
-    const app = file('modules/app.bicep');
-    const resource = declarations(app, 'resource_declaration').find((declaration) => declaration.text.includes("'Microsoft.Web/sites/config@") && declaration.text.includes("'authsettingsV2'"));
-    expect(resource).toBeDefined();
-    const [globalValidation] = resource!.descendantsOfType('object_property').filter((property) => property.namedChildren[0]?.text === 'globalValidation');
-    const validation = new Map(objectProperties(globalValidation!.namedChildren[1]!).map(({ key, value }) => [key, value]));
-    return { resource: resource!, validation };
-  };
+describeCompiled('the outputs azd keeps', () => {
+  it('include what the README and the hooks read back (azd env get-value)', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readBack = [...readme.matchAll(/azd env get-value ([A-Z0-9_]+)/g)].map(([, name]) => name!);
+    expect(readBack.length).toBeGreaterThan(0);
+    const outputs = Object.keys(main().outputs ?? {});
+    expect([...readBack, 'AZURE_FUNCTION_APP_NAME', 'API_BASE_URL', 'META_WEBHOOK_URL', 'AZURE_KEY_VAULT_NAME'].filter((name) => !outputs.includes(name))).toEqual([]);
+  });
+});
+
+describeCompiled('App Service Authentication (Easy Auth)', () => {
+  interface AuthSettings {
+    globalValidation: { requireAuthentication: boolean; unauthenticatedClientAction: string; excludedPaths: string[] };
+    identityProviders: { azureActiveDirectory: { registration: { clientId: string }; validation: { allowedAudiences: string[] } } };
+  }
+  const auth = (): AuthSettings => resourceOfType(main(), 'Microsoft.Web/sites/config', 'authsettingsV2').properties as unknown as AuthSettings;
 
   it('answers 401 to unauthenticated calls', () => {
-    const { validation } = authSettings();
-    expect(validation.get('requireAuthentication')?.text).toBe('true');
-    expect(literalString(validation.get('unauthenticatedClientAction'))).toBe('Return401');
+    expect(auth().globalValidation).toMatchObject({ requireAuthentication: true, unauthenticatedClientAction: 'Return401' });
   });
 
-  it('excludes health, OpenAPI, the Meta webhook, Event Grid deliveries and the ops console files', () => {
-    const excluded = stringItems(authSettings().validation.get('excludedPaths'));
-    expect(excluded).toEqual(
-      expect.arrayContaining(['/api/health', '/api/openapi.json', '/api/meta/webhook', '/runtime/webhooks/eventgrid', '/api/ops', '/api/ops/*']),
+  it('excludes exactly health, OpenAPI, the Meta webhook, Event Grid deliveries, the host admin API and the ops console files', () => {
+    expect([...auth().globalValidation.excludedPaths].sort()).toEqual(
+      ['/admin/functions/*', '/api/health', '/api/meta/webhook', '/api/openapi.json', '/api/ops', '/api/ops/*', '/runtime/webhooks/eventgrid'].sort(),
     );
-    expect(excluded.filter((excludedPath) => excludedPath.startsWith('/api/registrations') || excludedPath === '/api/events' || excludedPath === '/api/*')).toEqual([]);
   });
 
   it('lets every anonymous HTTP function through (it needs no principal)', () => {
-    const excluded = stringItems(authSettings().validation.get('excludedPaths'));
+    const excluded = auth().globalValidation.excludedPaths;
     const reachable = (route: string) => excluded.some((excludedPath) => excludedPath === route || (excludedPath.endsWith('/*') && route.startsWith(excludedPath.slice(0, -1))));
-    const blocked = manifest.filter((entry) => entry.kind === 'http' && entry.authLevel === 'anonymous').map((entry) => `/api/${(entry as { route: string }).route}`).filter((route) => !reachable(route));
+    const blocked = manifest
+      .filter((entry) => entry.kind === 'http' && entry.authLevel === 'anonymous')
+      .map((entry) => `/api/${(entry as { route: string }).route}`)
+      .filter((route) => !reachable(route));
     expect(blocked).toEqual([]);
   });
 
   it('validates Entra ID tokens for the API app registration given as a parameter', () => {
-    const { resource } = authSettings();
-    expect(resource.text).toMatch(/clientId: apiClientId/);
-    expect(resource.text).toMatch(/'api:\/\/\$\{apiClientId\}'/);
+    const { registration, validation } = auth().identityProviders.azureActiveDirectory;
+    expect(registration.clientId).toBe("[parameters('apiClientId')]");
+    expect(validation.allowedAudiences).toContain("[format('api://{0}', parameters('apiClientId'))]");
     const parameters = JSON.parse(readFileSync(path.join(INFRA_DIR, 'main.parameters.json'), 'utf8')).parameters;
     expect(parameters.apiClientId).toEqual({ value: '${API_CLIENT_ID}' });
   });

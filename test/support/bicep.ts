@@ -1,98 +1,91 @@
 /**
- * Reads the Bicep templates with the real Bicep grammar (tree-sitter-bicep, compiled to WebAssembly
- * and shipped in its npm package), so infrastructure tests run offline without the Bicep CLI.
+ * The infrastructure as the Bicep compiler builds it: the ARM JSON of `bicep build --stdout`, the
+ * same templates `azd up` deploys. The CLI is the one `npm run lint:infra` uses
+ * (scripts/install-bicep.sh, or BICEP_PATH); without it the infra tests skip and say so, except
+ * where BICEP_REQUIRED=true (CI), where a missing CLI fails them.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Parser from 'web-tree-sitter';
 
-export const INFRA_DIR = path.resolve(__dirname, '..', '..', 'infra');
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const INFRA_DIR = path.join(ROOT, 'infra');
 
-export type SyntaxNode = Parser.SyntaxNode;
+interface LintInfraModule {
+  bicepPath(): string | null;
+  bicepRequired(): boolean;
+  bicepFiles(): string[];
+  compile(bicep: string, entry: string): ArmTemplate;
+  infraDiagnostics(bicep: string): string[];
+}
+export const lintInfra = jest.requireActual<LintInfraModule>(path.join(ROOT, 'scripts', 'lint-infra.js'));
 
-export interface BicepFile {
-  /** Path relative to infra/, with forward slashes. */
+/** An ARM template (or a module's nested one): ARM expressions stay strings such as "[parameters('x')]". */
+export interface ArmTemplate {
+  parameters?: Record<string, { type: string; defaultValue?: unknown }>;
+  variables?: Record<string, unknown>;
+  resources: ArmResource[] | Record<string, ArmResource>;
+  outputs?: Record<string, { type: string; value: unknown }>;
+}
+
+export interface ArmResource {
+  type: string;
+  apiVersion: string;
   name: string;
-  source: string;
-  root: SyntaxNode;
+  copy?: { name: string; count: unknown };
+  properties?: Record<string, unknown> & { template?: ArmTemplate };
+  [key: string]: unknown;
 }
 
-let parser: Promise<Parser> | undefined;
-
-function bicepParser(): Promise<Parser> {
-  parser ??= (async () => {
-    await Parser.init();
-    const language = await Parser.Language.load(require.resolve('tree-sitter-bicep/tree-sitter-bicep.wasm'));
-    const created = new Parser();
-    created.setLanguage(language);
-    return created;
-  })();
-  return parser;
+/** The CLI, or null when the tests must skip; throws where it is required and missing. */
+export function bicepOrSkip(): string | null {
+  const bicep = lintInfra.bicepPath();
+  if (bicep) return bicep;
+  if (lintInfra.bicepRequired()) throw new Error('BICEP_REQUIRED=true but there is no Bicep CLI: run scripts/install-bicep.sh');
+  process.stdout.write('\nSKIPPED the Bicep compiler tests: no Bicep CLI. Run scripts/install-bicep.sh (needs dotnet), or set BICEP_PATH.\n');
+  return null;
 }
 
-export async function parseBicep(name: string, source: string): Promise<BicepFile> {
-  return { name, source, root: (await bicepParser()).parse(source).rootNode };
+const compiled = new Map<string, ArmTemplate>();
+/** The compiled ARM JSON of an entry template under infra/. */
+export function armOf(bicep: string, entry: string): ArmTemplate {
+  let template = compiled.get(entry);
+  if (!template) {
+    template = lintInfra.compile(bicep, entry);
+    compiled.set(entry, template);
+  }
+  return template;
 }
 
-function bicepFileNames(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return bicepFileNames(full);
-    return entry.name.endsWith('.bicep') ? [full] : [];
+export const resourcesOf = (template: ArmTemplate): ArmResource[] =>
+  Array.isArray(template.resources) ? template.resources : Object.values(template.resources);
+
+/** Every resource with the template that declares it, modules' nested templates included. */
+export function allResources(template: ArmTemplate): Array<{ resource: ArmResource; template: ArmTemplate }> {
+  return resourcesOf(template).flatMap((resource) => {
+    const nested = resource.type === 'Microsoft.Resources/deployments' ? resource.properties?.template : undefined;
+    return [{ resource, template }, ...(nested ? allResources(nested) : [])];
   });
 }
 
-/** Every .bicep file under infra/, parsed. */
-export async function readInfra(): Promise<BicepFile[]> {
-  return Promise.all(
-    bicepFileNames(INFRA_DIR)
-      .sort()
-      .map((file) => parseBicep(path.relative(INFRA_DIR, file).split(path.sep).join('/'), readFileSync(file, 'utf8'))),
-  );
-}
-
-/** Where the grammar could not make sense of the text: ERROR nodes and tokens it had to invent. */
-export function syntaxProblems(file: BicepFile): string[] {
-  const problems: string[] = [];
-  const visit = (node: SyntaxNode): void => {
-    if (node.isError || node.isMissing) {
-      problems.push(
-        `${file.name}:${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `cannot parse "${node.text.slice(0, 60)}"`}`,
-      );
-    }
-    if (node.hasError) node.children.forEach(visit);
-  };
-  visit(file.root);
-  return problems;
-}
-
-/** The value of a string literal without interpolation, else undefined. */
-export function literalString(node: SyntaxNode | null | undefined): string | undefined {
-  if (!node || node.type !== 'string') return undefined;
-  if (node.namedChildren.some((child) => child.type !== 'string_content' && child.type !== 'escape_sequence')) return undefined;
-  return node.namedChildren.map((child) => child.text).join('');
-}
-
-/** `key: value` pairs of an object node. */
-export function objectProperties(node: SyntaxNode): Array<{ key: string; value: SyntaxNode }> {
-  return node.namedChildren
-    .filter((child) => child.type === 'object_property')
-    .flatMap((property) => {
-      const [key, value] = property.namedChildren;
-      return key && value ? [{ key: literalString(key) ?? key.text, value }] : [];
+/**
+ * The literal values an ARM expression can take, for the few shapes the templates use:
+ * a literal, `variables('x')` followed by `.member` or `[copyIndex()]` steps, or a string that is no
+ * expression. Anything else (parameters, references) has no value before deployment: undefined.
+ */
+export function literalValues(expression: unknown, template: ArmTemplate): unknown[] | undefined {
+  if (typeof expression !== 'string') return [expression];
+  if (!expression.startsWith('[') || expression.startsWith('[[')) return [expression];
+  const inner = expression.slice(1, -1).trim();
+  const literal = /^'((?:[^']|'')*)'$/.exec(inner);
+  if (literal) return [literal[1]!.replace(/''/g, "'")];
+  const variable = /^variables\('([^']+)'\)((?:\.[A-Za-z0-9_]+|\[copyIndex\(\)\])*)$/.exec(inner);
+  if (!variable) return undefined;
+  let values: unknown[] = [template.variables?.[variable[1]!]];
+  for (const step of variable[2]!.match(/\.[A-Za-z0-9_]+|\[copyIndex\(\)\]/g) ?? []) {
+    values = values.flatMap((value) => {
+      if (step === '[copyIndex()]') return Array.isArray(value) ? value : [undefined];
+      return [value && typeof value === 'object' ? (value as Record<string, unknown>)[step.slice(1)] : undefined];
     });
-}
-
-/** Every `name: value` object property, anywhere in the file, whose key is `key`. */
-export function propertiesNamed(file: BicepFile, key: string): SyntaxNode[] {
-  return file.root
-    .descendantsOfType('object_property')
-    .filter((property) => property.namedChildren[0]?.text === key)
-    .flatMap((property) => (property.namedChildren[1] ? [property.namedChildren[1]] : []));
-}
-
-/** The value of the top-level `var name = …` declaration. */
-export function variable(file: BicepFile, name: string): SyntaxNode | undefined {
-  const declaration = file.root.namedChildren.find((child) => child.type === 'variable_declaration' && child.namedChildren[0]?.text === name);
-  return declaration?.namedChildren[1];
+  }
+  const resolved = values.map((value) => literalValues(value, template));
+  return resolved.some((value) => value === undefined) ? undefined : resolved.flat();
 }
