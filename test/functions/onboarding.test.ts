@@ -220,6 +220,21 @@ describe('connected accounts', () => {
     expect(response.json.code).toBe('meta-unavailable');
     expect((await app.call('getRegistration', { params: { id } })).json.status).toBe('DisplayNameReviewPending');
   });
+
+  // Every 503 says when to come back (design §11: no 5xx but 503 with Retry-After outside a storage outage).
+  it.each([
+    ['a passing fault', { code: 2, is_transient: true, message: 'unexpected' }, 500],
+    ['a throughput limit', { code: 130429, message: 'Rate limit hit' }, 429],
+    ['an expired token', { code: 190, error_subcode: 463, message: 'expired' }, 401],
+  ])('answers 503 meta-unavailable with Retry-After on %s', async (_what, error, httpStatus) => {
+    const { id } = await registerUpTo(app, 'SignupStarted');
+    app.sandbox.state.failNext('get_business', error, { times: 5, httpStatus }); // more than the adapter's retries of a passing fault
+    const response = await app.call('selectBusinessAccount', { params: { id }, body: { businessId: '100000000000001' } });
+    expect(response.status).toBe(503);
+    expect(response.json.code).toBe('meta-unavailable');
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    app.sandbox.state.clearFailures();
+  });
 });
 
 describe('queries for ops', () => {

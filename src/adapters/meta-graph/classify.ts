@@ -8,7 +8,8 @@ import type { MetaErrorKind } from '../../domain/meta';
  * that is not Graph's): Meta's document answers 401/403/404/409/422/429 by case, but always
  * with a code in the body, and the code is what says what happened.
  */
-const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80007, 80008]);
+// 130429: the Cloud API's throughput limit (HTTP 429), found by the soak answering 422 "business not found".
+const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80007, 80008, 130429]);
 const TRANSIENT_CODES = new Set([1, 2, 131000, 133004]);
 /** Meta's "object does not exist" of the published document (HTTP 404). */
 const OBJECT_NOT_FOUND_CODE = 803;
@@ -28,7 +29,8 @@ export function classifyMetaError(facts: MetaErrorFacts): MetaErrorKind {
   if (code !== undefined) {
     const kind = classifyCode(code, subcode, isTransient);
     if (kind) return kind;
-    // A code this service does not know: a server-side failure stays transient, anything else is a refusal.
+    // A code this service does not know: a server-side failure stays transient, a 429 is a limit, anything else is a refusal.
+    if (httpStatus === 429) return 'rate-limited';
     return httpStatus === undefined || httpStatus >= 500 ? 'transient' : 'rejected';
   }
   if (isTransient === true) return 'transient';

@@ -2,9 +2,16 @@ import { DomainError } from '../errors';
 import { isMetaError, type MetaGraphError } from '../meta';
 
 /**
+ * When a client may try again after `meta-unavailable`, when Meta gave no hint of its own: every 503
+ * says when to come back (a client that retries at once only adds to the fault). A broken token
+ * waits for the operator, so its wait is the longest.
+ */
+const RETRY_AFTER_SECONDS = { transient: 30, 'rate-limited': 60, 'not-ready': 600, 'registration-limit': 3600, token: 300 } as const;
+
+/**
  * Meta failures that no use case handles itself become `meta-unavailable` (HTTP 503, transient),
- * with Meta's own retry hint when it gave one. A token fault is reported as such, never as an
- * account problem (docs/design.md §2.2).
+ * with Meta's own retry hint when it gave one, else the wait of its kind. A token fault is reported
+ * as such, never as an account problem (docs/design.md §2.2).
  */
 export function asMetaUnavailable(error: unknown): unknown {
   if (!isMetaError(error)) return error;
@@ -18,7 +25,7 @@ export function asMetaUnavailable(error: unknown): unknown {
         : 'Meta did not answer in time or failed.';
   return new DomainError('meta-unavailable', reason, {
     transient: error.kind !== 'token',
-    ...(error.details.retryAfterSeconds ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
+    retryAfterSeconds: error.details.retryAfterSeconds || (RETRY_AFTER_SECONDS[error.kind as keyof typeof RETRY_AFTER_SECONDS] ?? RETRY_AFTER_SECONDS.transient),
   });
 }
 
