@@ -134,3 +134,157 @@ describe('messaging: Meta’s own answer to "can this number send"', () => {
     expect(limited.messaging).toMatchObject({ canSend: true, limited: true, reason: expect.stringContaining(review) });
   });
 });
+
+/** Meta refusing our request as malformed: code 100 without subcode (an unknown field, a bad parameter). */
+const MALFORMED = {
+  code: 100,
+  message: '(#100) Tried accessing nonexisting field (bogus_field) on node type (WhatsAppBusinessAccount)',
+  type: 'OAuthException',
+};
+
+describe('code 100 without subcode: Meta refused our request, nothing is missing', () => {
+  it('PUT …/business-account answers 502 meta-request-refused as problem+json and changes nothing', async () => {
+    const created = await api('POST', '/api/registrations', { phoneNumber: uniquePhoneNumber(), phoneNumberSource: 'byo' });
+    const id = created.json.id as string;
+    const before = await api('GET', `/api/registrations/${id}`);
+    const historyBefore = await history(id);
+    await sandbox('POST', '/fail-next', { operation: 'get_business', error: MALFORMED });
+
+    const refused = await api('PUT', `/api/registrations/${id}/business-account`, { businessId: SEED_BUSINESS.id });
+    expect(refused.status).toBe(502);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ status: 502, code: 'meta-request-refused' });
+    expect(refused.json.code).not.toBe('meta-business-not-found');
+    // Meta's message goes to the log, not to the caller.
+    expect(refused.text).not.toContain('bogus_field');
+    await until(
+      async () => host.output(),
+      (output) => output.includes('Meta refused the request as malformed'),
+      "Meta's refusal logged",
+    );
+
+    const after = await api('GET', `/api/registrations/${id}`);
+    expect(after.json.stage).toBe('SignupStarted');
+    expect(after.json.businessAccount).toEqual(before.json.businessAccount);
+    expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
+    expect(await history(id)).toEqual(historyBefore);
+  });
+
+  it('on the reconcile timer it revokes nothing, and the next run does not read that WABA again', async () => {
+    const { id, wabaId } = await connectedNumber();
+    const before = await read(id);
+    const historyBefore = await history(id);
+    const wabaReads = async (): Promise<number> => (await graphCalls()).get_waba ?? 0;
+
+    // A run with nothing injected: how many WABA reads a run of this host makes, this WABA's included.
+    let reads = await wabaReads();
+    await host.reconcileNow();
+    const readsPerRun = (await wabaReads()) - reads;
+    expect(readsPerRun).toBeGreaterThanOrEqual(1);
+
+    await sandbox('POST', '/fail-next', { pathPattern: `^/${wabaId}$`, error: MALFORMED });
+    reads = await wabaReads();
+    const [refusedRun] = await host.reconcileNow();
+    expect((await wabaReads()) - reads).toBe(readsPerRun);
+    expect(refusedRun).toMatchObject({ outcome: 'completed' });
+    const refused = await read(id);
+    expect(refused).toMatchObject({
+      stage: 'Connected',
+      status: before.status,
+      needsAttention: { reason: 'meta-request-refused', retryNotBefore: expect.any(String) },
+    });
+    expect(refused.status).not.toBe('Revoked');
+    expect((await history(id)).filter((entry) => entry.to.status !== entry.from.status)).toEqual(
+      historyBefore.filter((entry) => entry.to.status !== entry.from.status),
+    );
+
+    // The next run leaves this WABA alone: one WABA read fewer than a run that reads it.
+    reads = await wabaReads();
+    await host.reconcileNow();
+    expect((await wabaReads()) - reads).toBe(readsPerRun - 1);
+    expect((await read(id)).status).toBe(before.status);
+  });
+});
+
+describe('an object missing, in either of Meta’s styles', () => {
+  it.each([
+    ['document-404-803', 'HTTP 404 with code 803'],
+    ['graph-100-33', 'HTTP 400 with 100/33'],
+  ])('a WABA Meta answers missing as %s (%s) is Revoked by the reconcile timer, confirmed before it is', async (style) => {
+    const { id, wabaId } = await connectedNumber();
+    await sandbox('POST', '/missing-objects', { style });
+    try {
+      await sandbox('POST', `/wabas/${wabaId}/unshare`);
+      const confirmationsBefore = (await graphCalls()).debug_token ?? 0;
+      await host.reconcileNow();
+      const first = (await read(id)).status;
+      // Revoked after one miss only when debug_token confirmed the WABA is no longer shared; else a second miss does.
+      if (first === 'Revoked') expect((await graphCalls()).debug_token ?? 0).toBeGreaterThan(confirmationsBefore);
+      else {
+        expect(first).toBe('Active');
+        await host.reconcileNow();
+      }
+      expect(await read(id)).toMatchObject({ stage: 'Connected', status: 'Revoked', messaging: { canSend: false } });
+      expect((await history(id)).at(-1)).toMatchObject({ from: { status: 'Active' }, to: { status: 'Revoked' }, cause: 'reconcile', actor: 'system' });
+    } finally {
+      await sandbox('POST', '/missing-objects', { style: 'graph-100-33' });
+    }
+  });
+});
+
+describe('the app’s subscription to the WABA is kept', () => {
+  it.each([
+    ['the sandbox’s control route', (wabaId: string) => sandbox('POST', `/wabas/${wabaId}/unsubscribe-app`)],
+    [
+      'Graph DELETE /{waba}/subscribed_apps',
+      (wabaId: string) => api('DELETE', `/meta-sandbox/v25.0/${wabaId}/subscribed_apps`, undefined, { authorization: 'Bearer e2e' }),
+    ],
+  ])('unsubscribed by %s, the next reconcile run subscribes the app again and the history says so', async (_how, unsubscribe) => {
+    const { id, wabaId } = await connectedNumber();
+    const subscribed = async () => (await api('GET', `/meta-sandbox/v25.0/${wabaId}/subscribed_apps`, undefined, { authorization: 'Bearer e2e' })).json.data;
+    expect(await subscribed()).toHaveLength(1);
+    await unsubscribe(wabaId);
+    expect(await subscribed()).toEqual([]);
+    const historyBefore = await history(id);
+
+    const [run] = await host.reconcileNow();
+    expect(run).toMatchObject({ subscriptionsRestored: 1 });
+    expect(await subscribed()).toHaveLength(1);
+    const restored = (await history(id)).slice(historyBefore.length);
+    expect(restored).toEqual([
+      expect.objectContaining({
+        from: { stage: 'Connected', status: 'Active' },
+        to: { stage: 'Connected', status: 'Active' },
+        cause: 'reconcile',
+        actor: 'system',
+        detail: expect.stringContaining('restored'),
+      }),
+    ]);
+
+    // Subscribed again, the next run has nothing to restore.
+    const [next] = await host.reconcileNow();
+    expect(next?.subscriptionsRestored ?? 0).toBe(0);
+    expect(await history(id)).toHaveLength(historyBefore.length + 1);
+  });
+});
+
+describe('request_code’s language as Meta’s xx_XX', () => {
+  it('refuses "en" with 400 before calling Meta, and sends en_US by default', async () => {
+    const phoneNumber = uniquePhoneNumber();
+    const wabaId = await newWaba();
+    const id = (await api('POST', '/api/registrations', { phoneNumber, phoneNumberSource: 'byo' })).json.id as string;
+    await api('PUT', `/api/registrations/${id}/business-account`, { businessId: SEED_BUSINESS.id });
+    await api('PUT', `/api/registrations/${id}/whatsapp-profile`, { whatsAppBusinessAccountId: wabaId, displayName: 'Contoso Bikes' });
+    const requestsBefore = (await graphCalls()).request_code ?? 0;
+
+    const refused = await api('POST', `/api/registrations/${id}/verification`, { method: 'SMS', language: 'en' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ code: 'validation-failed', errors: [expect.objectContaining({ path: 'language' })] });
+    expect((await graphCalls()).request_code ?? 0).toBe(requestsBefore);
+    expect((await read(id)).stage).toBe('ProfileSelected');
+
+    expect((await api('POST', `/api/registrations/${id}/verification`, { method: 'SMS' })).status).toBe(202);
+    expect(await sandbox('GET', `/codes/${phoneNumber.slice(1)}`)).toMatchObject({ method: 'SMS', language: 'en_US' });
+  });
+});
