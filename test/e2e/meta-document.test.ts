@@ -288,3 +288,102 @@ describe('request_code’s language as Meta’s xx_XX', () => {
     expect(await sandbox('GET', `/codes/${phoneNumber.slice(1)}`)).toMatchObject({ method: 'SMS', language: 'en_US' });
   });
 });
+
+describe('a new display name by API, as Meta takes it (POST /{phone-number-id} new_display_name)', () => {
+  /** A connected number whose display name Meta declined, as reconcile reads it. */
+  async function rejectedName() {
+    const connected = await connectedNumber('PENDING_REVIEW');
+    await sandbox('POST', `/phone-numbers/${connected.phoneNumberId}/name-status`, { nameStatus: 'DECLINED' });
+    await host.reconcileNow();
+    expect((await read(connected.id)).status).toBe('DisplayNameReviewRejected');
+    return connected;
+  }
+
+  /** Asks for `name`; Meta has the request pending review, and a second request is refused meanwhile. */
+  async function requestName(id: string, phoneNumberId: string, name: string) {
+    const accepted = await api('PUT', `/api/registrations/${id}/display-name`, { displayName: name });
+    expect(accepted.status).toBe(202);
+    expect(accepted.json).toMatchObject({
+      displayName: 'Contoso Bikes',
+      displayNameChange: { requested: name, requestedAt: expect.any(String), state: 'Pending' },
+    });
+    expect(await phoneInSandbox(phoneNumberId)).toMatchObject({ requestedDisplayName: name, newNameStatus: 'PENDING_REVIEW', verifiedName: 'Contoso Bikes' });
+
+    const again = await api('PUT', `/api/registrations/${id}/display-name`, { displayName: 'Contoso Wheels' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toBe('application/problem+json');
+    expect(again.json.code).toBe('operation-in-progress');
+    expect((await phoneInSandbox(phoneNumberId)).requestedDisplayName).toBe(name);
+  }
+
+  const registerCalls = async (phoneNumberId: string): Promise<number> => (await phoneInSandbox(phoneNumberId)).registerCalls as number;
+
+  it('approved in Meta, the reconcile timer takes the new name and registers the number again exactly once', async () => {
+    const { id, phoneNumberId } = await rejectedName();
+    await requestName(id, phoneNumberId, 'Contoso Cycles');
+    const registersBefore = await registerCalls(phoneNumberId);
+
+    await sandbox('POST', `/phone-numbers/${phoneNumberId}/new-name-status`, { newNameStatus: 'APPROVED' });
+    await host.reconcileNow();
+    expect(await read(id)).toMatchObject({
+      status: 'Active',
+      displayName: 'Contoso Cycles',
+      displayNameChange: { requested: 'Contoso Cycles', state: 'Approved', registeredAgain: { registeredAt: expect.any(String), lastError: null } },
+    });
+    expect(await registerCalls(phoneNumberId)).toBe(registersBefore + 1);
+
+    await host.reconcileNow();
+    expect(await registerCalls(phoneNumberId)).toBe(registersBefore + 1);
+    expect((await read(id)).displayName).toBe('Contoso Cycles');
+  });
+
+  it('approved by a signed phone_number_name_update webhook, the same happens once; a redelivery and the timer register nothing more', async () => {
+    const { id, wabaId, phoneNumber, phoneNumberId } = await rejectedName();
+    await requestName(id, phoneNumberId, 'Contoso Cycles');
+    const registersBefore = await registerCalls(phoneNumberId);
+
+    // Meta decides, then tells the app by webhook.
+    await sandbox('POST', `/phone-numbers/${phoneNumberId}/new-name-status`, { newNameStatus: 'APPROVED' });
+    const approval = signedWebhook(
+      webhookEnvelope(wabaId, [
+        {
+          field: 'phone_number_name_update',
+          value: { display_phone_number: phoneNumber.slice(1), decision: 'APPROVED', requested_verified_name: 'Contoso Cycles' },
+        },
+      ]),
+      APP_SECRET,
+    );
+    const executions = () => host.output().split("Executed 'Functions.accountEvents'").length - 1;
+    const executedBefore = executions();
+    expect((await api('POST', '/api/meta/webhook', approval.body, approval.headers)).status).toBe(200);
+    const approved = await until(
+      () => read(id),
+      (registration) => registration.displayNameChange?.registeredAgain?.registeredAt != null,
+      'the change approved and the number registered again',
+    );
+    expect(approved).toMatchObject({ status: 'Active', displayName: 'Contoso Cycles', displayNameChange: { state: 'Approved' } });
+    expect(await registerCalls(phoneNumberId)).toBe(registersBefore + 1);
+
+    const historyAfter = await history(id);
+    expect(historyAfter.filter((entry) => entry.cause === 'account-event').map((entry) => entry.detail)).toEqual(
+      expect.arrayContaining([expect.stringContaining('approved'), expect.stringContaining('registered again')]),
+    );
+
+    // Meta redelivers the webhook: it reaches accountEvents again and changes nothing.
+    await until(
+      async () => executions(),
+      (count) => count > executedBefore,
+      'the approval handled',
+    );
+    const handled = executions();
+    expect((await api('POST', '/api/meta/webhook', approval.body, approval.headers)).status).toBe(200);
+    await until(
+      async () => executions(),
+      (count) => count > handled,
+      'the redelivery handled',
+    );
+    await host.reconcileNow();
+    expect(await registerCalls(phoneNumberId)).toBe(registersBefore + 1);
+    expect(await history(id)).toEqual(historyAfter);
+  });
+});
