@@ -207,28 +207,47 @@ describe('code 100 without subcode: Meta refused our request, nothing is missing
 });
 
 describe('an object missing, in either of Meta’s styles', () => {
-  it.each([
+  const STYLES = [
     ['document-404-803', 'HTTP 404 with code 803'],
     ['graph-100-33', 'HTTP 400 with 100/33'],
-  ])('a WABA Meta answers missing as %s (%s) is Revoked by the reconcile timer, confirmed before it is', async (style) => {
-    const { id, wabaId } = await connectedNumber();
+  ] as const;
+
+  /** A connected number whose WABA is then unshared, Meta answering missing objects in `style`. */
+  async function unsharedWaba(style: string) {
+    const connected = await connectedNumber();
     await sandbox('POST', '/missing-objects', { style });
-    try {
-      await sandbox('POST', `/wabas/${wabaId}/unshare`);
-      const confirmationsBefore = (await graphCalls()).debug_token ?? 0;
-      await host.reconcileNow();
-      const first = (await read(id)).status;
-      // Revoked after one miss only when debug_token confirmed the WABA is no longer shared; else a second miss does.
-      if (first === 'Revoked') expect((await graphCalls()).debug_token ?? 0).toBeGreaterThan(confirmationsBefore);
-      else {
-        expect(first).toBe('Active');
-        await host.reconcileNow();
-      }
-      expect(await read(id)).toMatchObject({ stage: 'Connected', status: 'Revoked', messaging: { canSend: false } });
-      expect((await history(id)).at(-1)).toMatchObject({ from: { status: 'Active' }, to: { status: 'Revoked' }, cause: 'reconcile', actor: 'system' });
-    } finally {
-      await sandbox('POST', '/missing-objects', { style: 'graph-100-33' });
-    }
+    await sandbox('POST', `/wabas/${connected.wabaId}/unshare`);
+    return connected;
+  }
+  afterEach(() => sandbox('POST', '/missing-objects', { style: 'graph-100-33' }));
+
+  const expectRevokedByReconcile = async (id: string) => {
+    expect(await read(id)).toMatchObject({ stage: 'Connected', status: 'Revoked', messaging: { canSend: false } });
+    expect((await history(id)).at(-1)).toMatchObject({ from: { status: 'Active' }, to: { status: 'Revoked' }, cause: 'reconcile', actor: 'system' });
+  };
+
+  it.each(STYLES)('a WABA missing as %s (%s) and absent from debug_token’s scopes is Revoked by one reconcile run', async (style) => {
+    const { id } = await unsharedWaba(style);
+    const confirmationsBefore = (await graphCalls()).debug_token ?? 0;
+    await host.reconcileNow();
+    expect((await graphCalls()).debug_token ?? 0).toBeGreaterThan(confirmationsBefore);
+    await expectRevokedByReconcile(id);
+  });
+
+  it.each(STYLES)('a WABA missing as %s (%s) that debug_token cannot confirm is Revoked only on the second run in a row', async (style) => {
+    const { id } = await unsharedWaba(style);
+    // debug_token is refused in both runs (a permission error, not retried), so only the repeated miss can decide.
+    await sandbox('POST', '/fail-next', {
+      operation: 'debug_token',
+      error: { code: 10, message: '(#10) Application does not have permission for this action' },
+      times: 2,
+    });
+    await host.reconcileNow();
+    expect((await read(id)).status).toBe('Active');
+    await host.reconcileNow();
+    // Both runs asked debug_token (and were refused): the second miss decided, not a confirmation.
+    expect((await sandbox('GET', '/state')).pendingFailures).toBe(0);
+    await expectRevokedByReconcile(id);
   });
 });
 
