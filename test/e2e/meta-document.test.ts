@@ -38,6 +38,12 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
+// What one test injects into Meta never reaches the next, even when it fails before consuming it.
+afterEach(async () => {
+  await sandbox('DELETE', '/fail-next');
+  await sandbox('POST', '/missing-objects', { style: 'graph-100-33' });
+});
+
 const api: E2eApi = (...args) => host.api(...args);
 const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => untilReached(read, done, what, () => host.output());
 
@@ -85,6 +91,9 @@ describe('messaging: Meta’s own answer to "can this number send"', () => {
     await host.reconcileNow();
     const flagged = await read(id);
     expect(STATUSES).toContain(flagged.status);
+    // The status keeps its meaning (nothing happened to the account); its wording says the number cannot send.
+    expect(flagged.status).toBe('Active');
+    expect(flagged.statusDetails.meaning).toContain('cannot send');
     expect(flagged.messaging).toMatchObject({
       canSend: false,
       reason: expect.stringContaining('FLAGGED'),
@@ -219,7 +228,6 @@ describe('an object missing, in either of Meta’s styles', () => {
     await sandbox('POST', `/wabas/${connected.wabaId}/unshare`);
     return connected;
   }
-  afterEach(() => sandbox('POST', '/missing-objects', { style: 'graph-100-33' }));
 
   const expectRevokedByReconcile = async (id: string) => {
     expect(await read(id)).toMatchObject({ stage: 'Connected', status: 'Revoked', messaging: { canSend: false } });
