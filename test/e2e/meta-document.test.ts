@@ -158,8 +158,11 @@ describe('code 100 without subcode: Meta refused our request, nothing is missing
     const before = await api('GET', `/api/registrations/${id}`);
     const historyBefore = await history(id);
     await sandbox('POST', '/fail-next', { operation: 'get_business', error: MALFORMED });
+    const readsBefore = (await graphCalls()).get_business ?? 0;
 
     const refused = await api('PUT', `/api/registrations/${id}/business-account`, { businessId: SEED_BUSINESS.id });
+    // Asked once: a refused request is not tried again in a loop.
+    expect((await graphCalls()).get_business ?? 0).toBe(readsBefore + 1);
     expect(refused.status).toBe(502);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(refused.json).toMatchObject({ status: 502, code: 'meta-request-refused' });
@@ -344,6 +347,23 @@ describe('a new display name by API, as Meta takes it (POST /{phone-number-id} n
   }
 
   const registerCalls = async (phoneNumberId: string): Promise<number> => (await phoneInSandbox(phoneNumberId)).registerCalls as number;
+
+  it('Meta refusing the new name answers 422 meta-display-name-rejected and changes nothing; another name can be asked at once', async () => {
+    const { id, phoneNumberId } = await rejectedName();
+    const before = await api('GET', `/api/registrations/${id}`);
+    const historyBefore = await history(id);
+    await sandbox('POST', '/fail-next', { operation: 'update_phone_number', error: { code: 100, message: '(#100) Invalid parameter new_display_name' } });
+
+    const refused = await api('PUT', `/api/registrations/${id}/display-name`, { displayName: 'Best Bikes Ever' });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ code: 'meta-display-name-rejected', status: 422 });
+    expect(await read(id)).toMatchObject({ displayName: before.json.displayName, displayNameChange: null, status: 'DisplayNameReviewRejected' });
+    expect(await history(id)).toEqual(historyBefore);
+    expect((await phoneInSandbox(phoneNumberId)).requestedDisplayName).toBeNull();
+
+    await requestName(id, phoneNumberId, 'Contoso Bikes Seattle');
+  });
 
   it('approved in Meta, the reconcile timer takes the new name and registers the number again exactly once', async () => {
     const { id, phoneNumberId } = await rejectedName();
