@@ -1,5 +1,5 @@
 /**
- * Meta as Meta documents it (docs/design.md §5.0, docs/meta-graph.md), black-box: the built local
+ * Meta as Meta documents it (docs/meta-graph.md, docs/adr/0031 to 0034), black-box: the built local
  * host as a child process, its Meta sandbox driven through its control routes, the service through
  * its API, its webhook and the reconcile timer's admin URL. Nothing is read but what HTTP answers.
  *
