@@ -5,14 +5,12 @@
 import { startAppHarness, type AppHarness } from '../support/app-harness';
 import { signedWebhook, webhookEnvelope } from '../support/events';
 import type { CallOptions } from '../support/http';
-import { displayNameRequests } from '../support/meta-display-name';
 import { registerUpTo, testClock } from '../support/onboarding';
 import { as, OPS, WRITE } from '../support/principal';
 
 const clock = testClock();
-const meta = displayNameRequests();
 let app: AppHarness;
-beforeAll(async () => (app = await startAppHarness({ services: { clock }, metaInFront: meta.inFront, env: { AUTH_TRUST_PRINCIPAL_HEADER: 'true' } })));
+beforeAll(async () => (app = await startAppHarness({ services: { clock }, env: { AUTH_TRUST_PRINCIPAL_HEADER: 'true' } })));
 afterAll(() => app.close());
 
 const OWNER = as('client-app-owner', WRITE);
@@ -25,7 +23,22 @@ const changeName = (id: string, displayName: string, headers = OWNER) => call('c
 const read = async (id: string) => (await call('getRegistration', { params: { id } })).json;
 const history = async (id: string) => (await call('getRegistrationHistory', { params: { id } })).json.items as Array<Record<string, unknown>>;
 const registers = () => app.sandbox.state.calls('register');
-const renameCalls = () => meta.requests.length;
+/** `POST /{phone-number-id}` calls Meta received: the rename requests (the service sets no PIN this way). */
+const renameCalls = () => app.sandbox.state.calls('update_phone_number');
+
+/** What reconcile recorded: who, what it moved to, and why. */
+const reconcileEntries = (entries: Array<Record<string, unknown>>) =>
+  entries.filter((entry) => entry.cause === 'reconcile').map((entry) => [entry.actor, (entry.to as { status: string }).status, entry.detail]);
+
+/**
+ * Meta's approval makes the new name the verified one (`name_status` APPROVED), so reconcile moves the
+ * status to Active, then records the approval and the number registered again, all as `actor`.
+ */
+const approvalEntries = (actor: string) => [
+  [actor, 'Active', expect.any(String)],
+  [actor, 'Active', expect.stringContaining('approved')],
+  [actor, 'Active', expect.stringContaining('registered again')],
+];
 
 /** A signed `phone_number_name_update` about the number, timed now (Meta's whole seconds). */
 function nameUpdate(wabaId: string, phoneNumber: string, value: Record<string, unknown>) {
@@ -60,8 +73,12 @@ describe('PUT …/display-name', () => {
       displayName: 'Contoso Bikes',
       displayNameChange: { requested: 'Contoso Cycles', requestedAt: clock.now().toISOString(), state: 'Pending', decidedAt: null, registeredAgain: null },
     });
-    expect(meta.requests.slice(before)).toEqual([{ phoneNumberId: response.json.phoneNumberId, body: { new_display_name: 'Contoso Cycles' } }]);
-    expect(app.sandbox.state.phoneNumber(phoneNumber)?.newNameStatus).toBe('PENDING_REVIEW');
+    expect(renameCalls() - before).toBe(1);
+    expect(app.sandbox.state.phoneNumber(response.json.phoneNumberId)).toMatchObject({
+      e164: phoneNumber,
+      requestedDisplayName: 'Contoso Cycles',
+      newNameStatus: 'PENDING_REVIEW',
+    });
     expect((await history(id)).at(-1)).toMatchObject({ cause: 'api', actor: 'client-app-owner', detail: expect.stringContaining('Contoso Cycles') });
   });
 
@@ -104,7 +121,7 @@ describe('PUT …/display-name', () => {
   it('answers 422 meta-display-name-rejected when Meta refuses the name, and changes nothing', async () => {
     const { id } = await connected();
     const historyBefore = await history(id);
-    meta.refuseNext({ code: 100, message: 'Invalid parameter: new_display_name' });
+    app.sandbox.state.failNext('update_phone_number', { code: 100, message: 'Invalid parameter: new_display_name' });
     const refused = await changeName(id, 'Best Bikes Ever');
     expect(refused.status).toBe(422);
     expect(refused.headers['content-type']).toBe('application/problem+json');
@@ -210,14 +227,14 @@ describe('Meta’s decision', () => {
   it('an approval by reconcile (new_name_status APPROVED) does the same, once', async () => {
     const { id, phoneNumber } = await pendingChange('Contoso Wheels');
     const registersBefore = registers();
-    app.sandbox.state.updatePhoneNumber(phoneNumber, { newNameStatus: 'APPROVED', verifiedName: 'Contoso Wheels' });
+    app.sandbox.state.decideNewName(phoneNumber, 'APPROVED');
     const reconciled = await call('reconcileRegistration', { params: { id } });
     expect(reconciled.json).toMatchObject({
       displayName: 'Contoso Wheels',
       displayNameChange: { state: 'Approved', registeredAgain: { registeredAt: expect.any(String) } },
     });
     expect(registers() - registersBefore).toBe(1);
-    expect((await history(id)).filter((entry) => entry.cause === 'reconcile').map((entry) => entry.actor)).toEqual(['ops-tool', 'ops-tool']);
+    expect(reconcileEntries(await history(id))).toEqual(approvalEntries('ops-tool'));
     clock.advance(1);
     await call('reconcileRegistration', { params: { id } });
     await app.runTimer('reconcile');
@@ -227,11 +244,11 @@ describe('Meta’s decision', () => {
   it('the reconcile timer finds an approval too, and records it as the system', async () => {
     const { id, phoneNumber } = await pendingChange('Contoso Timers');
     const registersBefore = registers();
-    app.sandbox.state.updatePhoneNumber(phoneNumber, { newNameStatus: 'APPROVED' });
+    app.sandbox.state.decideNewName(phoneNumber, 'APPROVED');
     await app.runTimer('reconcile');
     expect(await read(id)).toMatchObject({ displayName: 'Contoso Timers', displayNameChange: { state: 'Approved' } });
     expect(registers() - registersBefore).toBe(1);
-    expect((await history(id)).filter((entry) => entry.cause === 'reconcile').map((entry) => entry.actor)).toEqual(['system', 'system']);
+    expect(reconcileEntries(await history(id))).toEqual(approvalEntries('system'));
   });
 
   it('a rejection sets Rejected with Meta’s reason, keeps the old name, and lets another name be submitted', async () => {
@@ -298,7 +315,7 @@ describe('Meta’s decision', () => {
   it('after 133016 the number is left alone for 72 hours', async () => {
     const { id, phoneNumber } = await pendingChange('Contoso Limit');
     app.sandbox.state.failNext('register', { code: 133016, message: 'Account register deregister rate limit exceeded' });
-    app.sandbox.state.updatePhoneNumber(phoneNumber, { newNameStatus: 'APPROVED' });
+    app.sandbox.state.decideNewName(phoneNumber, 'APPROVED');
     const registersBefore = registers();
     const reconciled = await call('reconcileRegistration', { params: { id } });
     const wait = Date.parse(reconciled.json.displayNameChange.registeredAgain.retryNotBefore) - clock.now().getTime();

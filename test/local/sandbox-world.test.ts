@@ -27,7 +27,7 @@ describe('persistWorld', () => {
     const phone = first.addPendingPhoneNumber(SEED_WABA.id, '+14255550123', 'Contoso Bikes');
     first.deletePhoneNumber('+14255550123', 'remove');
     const again = first.addPhoneNumber(SEED_WABA.id, '+14255550123', { nameStatus: 'PENDING_REVIEW' });
-    again.lastCode = { code: '314159', method: 'SMS', requestedAt: new Date().toISOString() };
+    again.lastCode = { code: '314159', method: 'SMS', language: 'en_US', requestedAt: new Date().toISOString() };
     first.unshareWaba(SEED_WABA.id);
     saver.save();
     expect(readFileSync(file, 'utf8')).not.toContain('314159');

@@ -2,7 +2,6 @@ import { loadConfig } from '../../src/adapters/config';
 import { createApp, type AppOptions } from '../../src/app';
 import { acsSandboxConnectionString, createAcsSandbox, type AcsSandbox } from '../../src/local/acs-sandbox';
 import { createMetaSandbox, type MetaSandbox } from '../../src/local/meta-sandbox';
-import { listenLocally } from '../../src/local/meta-sandbox/http';
 import { eventDeliverer, httpCaller, testContext } from './http';
 import { testStorageConnectionString, uniqueTablePrefix } from './storage';
 
@@ -32,12 +31,10 @@ export async function startAppHarness(
   options: AppOptions & {
     env?: Record<string, string>;
     metaNow?: () => number;
-    /** Graph routes served in front of the sandbox (a test's own imitation of a Meta call); the rest reach the sandbox. */
-    metaInFront?: (sandbox: MetaSandbox) => MetaSandbox['handle'];
   } = {},
 ): Promise<AppHarness> {
   const sandbox = createMetaSandbox({ log: () => undefined, app: TEST_META_APP, ...(options.metaNow ? { now: options.metaNow } : {}) });
-  const server = await (options.metaInFront ? listenLocally(options.metaInFront(sandbox)) : sandbox.listen(0));
+  const server = await sandbox.listen(0);
   const acs = createAcsSandbox({ log: () => undefined });
   const acsServer = await acs.listen(0);
   const config = loadConfig({

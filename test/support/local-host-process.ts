@@ -69,18 +69,20 @@ export async function startLocalHostProcess(env: Record<string, string> = {}, op
   }
   const api = e2eApi(url);
   const finishedRuns = async (): Promise<Array<Record<string, unknown>>> =>
-    ((await api('GET', '/api/reconcile/runs')).json.items as Array<Record<string, unknown>>).filter((run) => run.finishedAt !== null);
+    ((await api('GET', '/api/reconcile/runs?limit=100')).json.items as Array<Record<string, unknown>>).filter((run) => run.finishedAt !== null);
+  // The list is capped (newest first), so a new run is one not seen before, not one more in the count.
+  const runKey = (run: Record<string, unknown>): string => `${String(run.startedAt)}|${String(run.finishedAt)}`;
   return {
     url,
     api,
     output: () => output,
     reconcileNow: async () => {
-      const before = (await finishedRuns()).length;
+      const before = new Set((await finishedRuns()).map(runKey));
       const admin = await fetch(`${url}/admin/functions/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
       if (admin.status !== 202) throw new Error(`POST /admin/functions/reconcile answered ${admin.status}`);
       return until(
         finishedRuns,
-        (runs) => runs.length > before,
+        (runs) => runs.some((run) => !before.has(runKey(run))),
         'a finished reconcile run',
         () => output,
       );

@@ -377,7 +377,7 @@ function requestCode(ctx: GraphContext, phone: SandboxPhoneNumber, request: Requ
     throw graphErrors.invalidParameter('Param language must be a locale such as en_US');
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  phone.lastCode = { code, method, requestedAt: new Date().toISOString() };
+  phone.lastCode = { code, method, language, requestedAt: new Date().toISOString() };
   phone.codeRequests += 1;
   // The sandbox shares the service's output (npm start), where no code may appear: it says where to read it.
   ctx.log(`WhatsApp code for ${maskPhoneNumber(phone.e164)} sent by ${method}; read it at _sandbox/codes/${phone.id}`);

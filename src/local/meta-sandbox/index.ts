@@ -80,7 +80,7 @@
  *                                                                APPROVED → it becomes verified_name, name_status APPROVED;
  *                                                                DECLINED (or another) → the name stays; 409 if none pending
  *   POST   /_sandbox/phone-numbers/{id or digits}/update      { any of the phone fields above }
- *   GET    /_sandbox/codes/{E.164 digits or id}              { phoneNumber, phoneNumberId, code, method, requestedAt }
+ *   GET    /_sandbox/codes/{E.164 digits or id}              { phoneNumber, phoneNumberId, code, method, language, requestedAt }
  *   POST   /_sandbox/fail-next   { operation | pathPattern, error: { code, error_subcode?, message?, type?,
  *                                  is_transient? }, times?, httpStatus?, estimatedTimeToRegainAccess? }
  *   DELETE /_sandbox/fail-next                               clear injected failures

@@ -61,7 +61,8 @@ export interface SandboxPhoneNumber {
   platformType: string;
   /** Deleted and gone from the WABA's list: the node answers 100/33. */
   removed: boolean;
-  lastCode: { code: string; method: 'SMS' | 'VOICE'; requestedAt: string } | null;
+  /** The last code requested, with the `language` the request gave (for tests: what Meta received). */
+  lastCode: { code: string; method: 'SMS' | 'VOICE'; language: string; requestedAt: string } | null;
   codeRequests: number;
   registered: boolean;
   /** SHA-256 of the two-step PIN set by the first successful register (the sandbox keeps no PIN). */
