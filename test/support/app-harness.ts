@@ -11,6 +11,8 @@ export interface AppHarness {
   runTimer(name: string): Promise<string[]>;
   functions: ReturnType<typeof createApp>['functions'];
   sandbox: MetaSandbox;
+  /** Where the Meta sandbox listens (for a test that builds its own Graph client). */
+  metaUrl: string;
   acs: AcsSandbox;
   /** Prefix of this app's tables, for tests that read what was stored. */
   tablePrefix: string;
@@ -67,6 +69,7 @@ export async function startAppHarness(
     runTimer,
     functions,
     sandbox,
+    metaUrl: server.url,
     acs,
     tablePrefix,
     shutdown,

@@ -104,7 +104,12 @@ export async function completeMetaRegistration(
   };
 
   if (!progress?.registeredAt) {
-    if (!(await step('register', () => deps.meta.registerPhoneNumber(phoneNumberId), true))) return current;
+    // An earlier register whose outcome is unknown (its answer lost, or its caller gone with the claim)
+    // may have registered the number: Meta says so on the number, and a second call would spend one of
+    // the 10 register calls a number has in 72 hours for nothing.
+    const unknownOutcome = (progress?.attempts ?? 0) > 0 || progress?.lastError != null || loaded.metaCall?.claim?.step === 'register';
+    const alreadyRegistered = unknownOutcome && (await registeredAtMeta(deps, phoneNumberId));
+    if (!alreadyRegistered && !(await step('register', () => deps.meta.registerPhoneNumber(phoneNumberId), true))) return current;
     current = (await deps.registrations.update(registration.id, (fresh) => recordRegisteredWithMeta(fresh, contextOf(trigger, deps.clock)))).registration;
   }
   if (!(await step('subscribed_apps', () => deps.meta.subscribeApp(wabaId), false))) return current;
@@ -133,4 +138,13 @@ export async function completeMetaRegistration(
     trigger.eventId ? { eventId: `${trigger.eventId}:connected` } : {},
   );
   return connected.registration;
+}
+
+/** Whether Meta reports the number registered on the Cloud API (`CONNECTED`); a failed read answers no, and register is tried. */
+async function registeredAtMeta(deps: Pick<Ports, 'meta'>, phoneNumberId: string): Promise<boolean> {
+  try {
+    return (await deps.meta.getPhoneNumber(phoneNumberId)).status?.toUpperCase() === 'CONNECTED';
+  } catch {
+    return false;
+  }
 }
