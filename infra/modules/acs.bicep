@@ -23,7 +23,7 @@ param appPrincipalId string
 @description('Put a CanNotDelete lock on the ACS resource.')
 param protectAcsResource bool = true
 
-param tags object
+param tags { *: string }
 
 // Contributor. ACS has no narrower built-in role for its data plane: with Entra ID, the SMS and
 // Advanced Messaging APIs (capability probe, channel templates) authorize any principal holding

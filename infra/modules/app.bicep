@@ -10,7 +10,7 @@ import { roles } from '../roles.bicep'
 param location string
 
 @description('Tags put on every resource (azd-env-name at least).')
-param tags object
+param tags { *: string }
 
 @description('Suffix that makes the names of this environment unique (main.bicep: uniqueString, 13 characters).')
 @minLength(13)
