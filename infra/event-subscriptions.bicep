@@ -28,31 +28,34 @@ param storageAccountName string
 @description('Its dead-letter container (EVENTGRID_DEAD_LETTER_CONTAINER).')
 param deadLetterContainerName string
 
-// The functions the subscriptions deliver to (docs/design.md §6: their names are part of the contract).
-var smsEventsFunctionId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites/functions', functionAppName, 'smsEvents')
-var accountEventsFunctionId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Web/sites/functions', functionAppName, 'accountEvents')
+@description('The dead-letter storage account, in the environment\'s group.')
 var storageAccountId = resourceId(subscription().subscriptionId, resourceGroupName, 'Microsoft.Storage/storageAccounts', storageAccountName)
 
+// No explicit module names: Bicep derives them from this deployment's name, which the hook makes
+// unique per Function App (event-subscriptions-<app>), so environments sharing the ACS resource
+// group never overwrite each other's deployment records.
 module smsEvents 'modules/sms-events-subscription.bicep' = {
-  name: 'sms-events-${functionAppName}'
   scope: resourceGroup(acsResourceGroupName)
   params: {
     systemTopicName: systemTopicName
     // Includes the app's name so that several environments can share one ACS resource.
     subscriptionName: 'sms-to-${functionAppName}'
-    functionResourceId: smsEventsFunctionId
+    functionAppResourceGroupName: resourceGroupName
+    functionAppName: functionAppName
+    // Function names are a contract (docs/design.md §6); test/infra checks them against the code.
+    functionName: 'smsEvents'
     deadLetterStorageAccountId: storageAccountId
     deadLetterContainerName: deadLetterContainerName
   }
 }
 
 module accountEvents 'modules/account-events-subscription.bicep' = {
-  name: 'account-events-${functionAppName}'
   scope: resourceGroup(resourceGroupName)
   params: {
     topicName: topicName
     subscriptionName: 'whatsapp-to-${functionAppName}'
-    functionResourceId: accountEventsFunctionId
+    functionAppName: functionAppName
+    functionName: 'accountEvents'
     deadLetterStorageAccountId: storageAccountId
     deadLetterContainerName: deadLetterContainerName
   }

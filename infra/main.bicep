@@ -126,12 +126,17 @@ param maximumInstanceCount int = 40
 @description('Flex Consumption instance memory size.')
 param instanceMemoryMB int = 2048
 
+@description('Suffix of every resource name: stable for one subscription, environment and location.')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+@description('Tags put on every resource; azd finds the environment\'s resources by azd-env-name.')
 var tags = {
   'azd-env-name': environmentName
 }
+@description('The environment\'s resource group.')
 var rgName = empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+@description('The ACS resource\'s group.')
 var acsRgName = empty(acsResourceGroupName) ? rgName : acsResourceGroupName
+@description('The ACS resource\'s Event Grid system topic: the one given, or <acsResourceName>-events.')
 var systemTopicName = empty(acsSystemTopicName) ? '${acsResourceName}-events' : acsSystemTopicName
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -146,8 +151,9 @@ resource acs 'Microsoft.Communication/communicationServices@2025-05-01' existing
   scope: resourceGroup(acsRgName)
 }
 
+// No explicit module names: Bicep derives them from this deployment's name, which azd makes
+// unique per environment and run.
 module app 'modules/app.bicep' = {
-  name: 'app-${resourceToken}'
   scope: rg
   params: {
     location: location
@@ -171,13 +177,10 @@ module app 'modules/app.bicep' = {
 }
 
 module acsAccess 'modules/acs.bicep' = {
-  name: 'acs-${resourceToken}'
   scope: resourceGroup(acsRgName)
   params: {
     acsResourceName: acsResourceName
     systemTopicName: systemTopicName
-    // What-If cannot know an identity's principal id before the app module deploys: it shows this role assignment as unknown, nothing worse.
-    #disable-next-line what-if-short-circuiting
     appPrincipalId: app.outputs.identityPrincipalId
     protectAcsResource: protectAcsResource
     tags: tags
@@ -185,34 +188,43 @@ module acsAccess 'modules/acs.bicep' = {
 }
 
 module systemTopicDeadLetterAccess 'modules/dead-letter-access.bicep' = {
-  name: 'acs-dead-letter-${resourceToken}'
   scope: rg
   params: {
-    // Outputs of the modules that create them (the topic's identity exists only once it is deployed),
-    // so What-If shows this one role assignment as unknown; the deployment itself is exact.
-    #disable-next-line what-if-short-circuiting
     storageAccountName: app.outputs.storageAccountName
-    #disable-next-line what-if-short-circuiting
     containerName: app.outputs.deadLetterContainerName
-    #disable-next-line what-if-short-circuiting
     principalId: acsAccess.outputs.systemTopicPrincipalId
   }
 }
 
 // Outputs become azd environment values (.azure/<env>/.env).
+@description('Location of the resources.')
 output AZURE_LOCATION string = location
+@description('Entra ID tenant of the subscription (the API\'s app registration lives there).')
 output AZURE_TENANT_ID string = tenant().tenantId
+@description('The environment\'s resource group.')
 output AZURE_RESOURCE_GROUP string = rg.name
+@description('The Function App; azd deploys service api to it, the postdeploy hook lists its functions.')
 output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
+@description('Key Vault with the four secrets; main.parameters.json reads two back from it.')
 output AZURE_KEY_VAULT_NAME string = app.outputs.keyVaultName
+@description('Storage account: tables, runtime, deployment package, dead letters.')
 output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
+@description('Client id of the app\'s user-assigned identity.')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
+@description('Base URL of the HTTP API.')
 output API_BASE_URL string = 'https://${app.outputs.functionAppHostName}/api'
+@description('Callback URL to register in the Meta app dashboard (Webhooks).')
 output META_WEBHOOK_URL string = 'https://${app.outputs.functionAppHostName}/api/meta/webhook'
+@description('The custom Event Grid topic (WhatsApp.* and Registration.* events).')
 output EVENTGRID_TOPIC_NAME string = app.outputs.topicName
+@description('Its endpoint, where client apps subscribe to Registration.* events.')
 output EVENTGRID_TOPIC_ENDPOINT string = app.outputs.topicEndpoint
+@description('Endpoint of the ACS resource.')
 output ACS_ENDPOINT string = 'https://${acs.properties.hostName}/'
+@description('The ACS resource\'s Event Grid system topic.')
 output ACS_SYSTEM_TOPIC_NAME string = acsAccess.outputs.systemTopicName
 // Read by the postdeploy hook (scripts/create-event-subscriptions.sh).
+@description('Resource group of the ACS resource and its system topic.')
 output ACS_RESOURCE_GROUP_NAME string = acsRgName
+@description('Blob container for events Event Grid gives up on.')
 output EVENTGRID_DEAD_LETTER_CONTAINER string = app.outputs.deadLetterContainerName

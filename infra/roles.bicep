@@ -5,6 +5,7 @@
 // Keys are the role names in camelCase ("Storage Blob Data Owner" -> storageBlobDataOwner).
 
 @export()
+@description('Built-in role definition ids, by role name in camelCase.')
 var roles = {
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'

@@ -1,19 +1,38 @@
-// Event subscription: custom topic -> function `accountEvents`, for the WhatsApp.* account-change
+// Event subscription: custom topic -> function `accountEvents` (functionName), for the WhatsApp.* account-change
 // CloudEvents only (Registration.* events on the same topic are for client apps, not for us).
 // Created only once the code is deployed (infra/event-subscriptions.bicep).
 targetScope = 'resourceGroup'
 
+@description('The custom topic for WhatsApp.* and Registration.* events, in this resource group.')
 param topicName string
+
+@description('Event subscription name; includes the function app name.')
 param subscriptionName string
 
-@description('Resource id of the function `accountEvents` (Microsoft.Web/sites/functions).')
-param functionResourceId string
+@description('Name of the Function App, in this resource group.')
+param functionAppName string
 
+@description('The Event Grid function of the app that receives the WhatsApp.* events.')
+param functionName string
+
+@description('Resource id of the storage account that receives the events Event Grid gives up on.')
 param deadLetterStorageAccountId string
+
+@description('Its dead-letter blob container.')
 param deadLetterContainerName string
 
 resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: topicName
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' existing = {
+  name: functionAppName
+}
+
+// The destination, by its resource id (…/sites/<app>/functions/<name>): Event Grid checks that it exists.
+resource targetFunction 'Microsoft.Web/sites/functions@2025-03-01' existing = {
+  parent: functionApp
+  name: functionName
 }
 
 resource accountEventsToFunction 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = {
@@ -23,7 +42,7 @@ resource accountEventsToFunction 'Microsoft.EventGrid/topics/eventSubscriptions@
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: functionResourceId
+        resourceId: targetFunction.id
         maxEventsPerBatch: 10
         preferredBatchSizeInKilobytes: 64
       }

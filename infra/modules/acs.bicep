@@ -23,11 +23,15 @@ param appPrincipalId string
 @description('Put a CanNotDelete lock on the ACS resource.')
 param protectAcsResource bool = true
 
-param tags { *: string }
+@description('Tags put on the system topic (azd-env-name at least).')
+param tags {
+  *: string
+}
 
 // Contributor. ACS has no narrower built-in role for its data plane: with Entra ID, the SMS and
 // Advanced Messaging APIs (capability probe, channel templates) authorize any principal holding
 // Contributor (or Owner) on the resource. Scoped to this one resource, never the group.
+@description('The one role that opens the ACS data plane to an Entra ID principal.')
 var contributorRoleId = roles.contributor
 
 resource acs 'Microsoft.Communication/communicationServices@2025-05-01' existing = {
@@ -70,5 +74,7 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
+@description('The system topic, created or updated here.')
 output systemTopicName string = systemTopic.name
+@description('Its system-assigned identity, which writes dead letters.')
 output systemTopicPrincipalId string = systemTopic.identity.principalId

@@ -10,10 +10,15 @@ import { roles } from '../roles.bicep'
 param location string
 
 @description('Tags put on every resource (azd-env-name at least).')
-param tags { *: string }
+param tags {
+  *: string
+}
 
-@description('Suffix that makes the names of this environment unique (main.bicep: uniqueString, 13 characters).')
+// uniqueString() is always 13 characters; saying so lets the compiler check every name built on it
+// against its resource type's length limits (storage accounts: 3 to 24).
 @minLength(13)
+@maxLength(13)
+@description('Suffix that makes the names of this environment unique: uniqueString() of subscription, environment and location.')
 param resourceToken string
 
 @description('Object id of the principal running the deployment (azd sets it); empty to skip its role.')
@@ -23,15 +28,19 @@ param deployerPrincipalId string = ''
 param acsEndpoint string
 
 @secure()
+@description('Meta system-user access token; stored as a Key Vault secret only.')
 param metaAccessToken string
 
 @secure()
+@description('Meta app secret; stored as a Key Vault secret only.')
 param metaAppSecret string
 
 @secure()
+@description('Token Meta echoes in the webhook handshake; stored as a Key Vault secret only.')
 param metaWebhookVerifyToken string
 
 @secure()
+@description('Secret the two-step PINs are derived from; stored as a Key Vault secret only.')
 param registrationPinSecret string
 
 @description('The Meta app\'s id (META_APP_ID), for the Embedded Signup code exchange; not a secret.')
@@ -40,13 +49,25 @@ param metaAppId string
 @description('Application (client) id of the API\'s Entra ID app registration, which declares the app roles Registrations.Write and Registrations.Ops (README, "Deploy").')
 param apiClientId string
 
+@description('META_GRAPH_URL.')
 param metaGraphUrl string
+
+@description('META_GRAPH_VERSION.')
 param metaGraphVersion string
+
+@description('RECONCILE_SCHEDULE, NCRONTAB of the reconcile timer.')
 param reconcileSchedule string
+
+@description('RECONCILE_TIME_BUDGET_SECONDS.')
 param reconcileTimeBudgetSeconds int
+
+@description('Flex Consumption scale-out limit.')
 param maximumInstanceCount int
+
+@description('Flex Consumption instance memory size.')
 param instanceMemoryMB int
 
+@description('Resource names: a prefix for the type, then the resource token.')
 var names = {
   identity: 'id-${resourceToken}'
   storage: 'st${resourceToken}'
@@ -58,13 +79,14 @@ var names = {
   functionApp: 'func-${resourceToken}'
 }
 
-// Flex Consumption reads the deployment package from this container (written by `azd deploy`).
+@description('Flex Consumption reads the deployment package from this container (written by `azd deploy`).')
 var deploymentContainerName = 'app-package'
-// Events Event Grid gave up on (30 attempts over 24 h) land here instead of vanishing.
+@description('Events Event Grid gave up on (30 attempts over 24 h) land here instead of vanishing.')
 var deadLetterContainerName = 'eventgrid-deadletter'
 
 // Key Vault secret names. main.parameters.json reads two of them back by name
 // (secretOrRandomPassword), so renaming one here means renaming it there too.
+@description('Key Vault secret names, by the parameter each holds.')
 var secretNames = {
   metaAccessToken: 'meta-access-token'
   metaAppSecret: 'meta-app-secret'
@@ -134,6 +156,7 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 // Blob Data Owner: the Functions host keeps its keys and timer leases in blobs, and Flex
 // Consumption reads the deployment package with this identity. Queue Data Contributor: the host's
 // own bookkeeping. Table Data Contributor: the registration tables (REGISTRATION_STORAGE).
+@description('The app identity\'s roles on the storage account.')
 var appStorageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor
@@ -331,6 +354,7 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   }
 }
 
+@description('Start of every Key Vault reference in the app settings; the secret name follows.')
 var keyVaultReference = 'VaultName=${keyVault.name};SecretName='
 
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
@@ -351,8 +375,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     // Key Vault references are resolved with the user-assigned identity (the default would be a
-    // system-assigned identity, which this app does not have). This is a site property, not a
-    // siteConfig one.
+    // system-assigned identity, which this app does not have). Set on the site, where Microsoft
+    // documents it; the Web API also lists a siteConfig field of the same name.
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
       minTlsVersion: '1.2'
@@ -532,15 +556,27 @@ resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   }
 }
 
+@description('Resource id of the app\'s user-assigned identity.')
 output identityId string = identity.id
+@description('Its principal (object) id, for role assignments.')
 output identityPrincipalId string = identity.properties.principalId
+@description('Its client id.')
 output identityClientId string = identity.properties.clientId
+@description('The storage account.')
 output storageAccountName string = storage.name
+@description('Its resource id.')
 output storageAccountId string = storage.id
+@description('Its dead-letter container.')
 output deadLetterContainerName string = deadLetterContainer.name
+@description('The Key Vault.')
 output keyVaultName string = keyVault.name
+@description('The custom Event Grid topic.')
 output topicName string = topic.name
+@description('Its endpoint (EVENTGRID_TOPIC_ENDPOINT).')
 output topicEndpoint string = topic.properties.endpoint
+@description('The Function App.')
 output functionAppName string = functionApp.name
+@description('Its resource id.')
 output functionAppId string = functionApp.id
+@description('Its default host name.')
 output functionAppHostName string = functionApp.properties.defaultHostName

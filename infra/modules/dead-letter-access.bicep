@@ -5,12 +5,15 @@ targetScope = 'resourceGroup'
 
 import { roles } from '../roles.bicep'
 
+@description('The environment\'s storage account.')
 param storageAccountName string
+@description('Its dead-letter container.')
 param containerName string
 
 @description('Principal id of the topic\'s system-assigned identity.')
 param principalId string
 
+@description('Write access to blobs, granted on the container only.')
 var storageBlobDataContributor = roles.storageBlobDataContributor
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {

@@ -1,22 +1,43 @@
-// Event subscription: ACS system topic -> function `smsEvents`, for the two SMS event types.
+// Event subscription: ACS system topic -> function `smsEvents` (functionName), for the two SMS event types.
 // Deployed into the ACS resource group (where the system topic is), and only once the code is
 // deployed: an AzureFunction destination is validated against the function, which exists only
 // after `azd deploy` (infra/event-subscriptions.bicep).
 targetScope = 'resourceGroup'
 
+@description('The ACS resource\'s Event Grid system topic, in this resource group.')
 param systemTopicName string
 
 @description('Event subscription name; includes the function app name so that several environments can share one ACS resource.')
 param subscriptionName string
 
-@description('Resource id of the function `smsEvents` (Microsoft.Web/sites/functions).')
-param functionResourceId string
+@description('Resource group of the Function App (the environment\'s group, not this one).')
+param functionAppResourceGroupName string
 
+@description('Name of the Function App.')
+param functionAppName string
+
+@description('The Event Grid function of the app that receives the SMS events.')
+param functionName string
+
+@description('Resource id of the storage account that receives the events Event Grid gives up on.')
 param deadLetterStorageAccountId string
+
+@description('Its dead-letter blob container.')
 param deadLetterContainerName string
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' existing = {
+  name: functionAppName
+  scope: resourceGroup(functionAppResourceGroupName)
+}
+
+// The destination, by its resource id (…/sites/<app>/functions/<name>): Event Grid checks that it exists.
+resource targetFunction 'Microsoft.Web/sites/functions@2025-03-01' existing = {
+  parent: functionApp
+  name: functionName
 }
 
 resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
@@ -28,7 +49,7 @@ resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: functionResourceId
+        resourceId: targetFunction.id
         maxEventsPerBatch: 10
         preferredBatchSizeInKilobytes: 64
       }
