@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     generation: () => generation,
     tracked: [],
     deadline,
-    counts: { onboarded: 0, embedded: 0, idempotentRetries: 0, webhooks: 0, worldChanges: 0, reads: 0 },
+    counts: { onboarded: 0, embedded: 0, idempotentRetries: 0, idempotencyMismatches: 0, webhooks: 0, worldChanges: 0, reads: 0 },
     secrets: new Set(),
     stops: new Map(),
   };
@@ -249,7 +249,8 @@ async function main(): Promise<void> {
     ctx.counts.onboarded > 0 && ctx.counts.embedded > 0,
   );
   figure('webhooks sent (signed) / world changes in Meta', `${ctx.counts.webhooks} / ${ctx.counts.worldChanges}`, '> 0', ctx.counts.webhooks > 0);
-  figure('Idempotency-Key retries (same key, one registration)', ctx.counts.idempotentRetries, '> 0', ctx.counts.idempotentRetries > 0);
+  figure('Idempotency-Key retries (same key, same body)', ctx.counts.idempotentRetries, '> 0', ctx.counts.idempotentRetries > 0);
+  figure('audit: Idempotency-Key retries answering another registration', ctx.counts.idempotencyMismatches, '0', ctx.counts.idempotencyMismatches === 0);
   const wanted = new Map<FaultKind, number>();
   for (const kind of plan) wanted.set(kind, (wanted.get(kind) ?? 0) + 1);
   for (const [kind, count] of wanted) {
