@@ -1,28 +1,17 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Metric, RunReport } from '../../bench/lib/report';
+import { ROOT, runBuiltScript, type ScriptRun } from '../support/built-script';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER = path.join(ROOT, 'dist', 'bench', 'run.js');
 
 /** The built benchmark runner in quick mode, its results in a directory of its own (never bench/results). */
-function runQuick(only: string, results: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, '--quick', `--only=${only}`, `--results=${results}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runQuick = (only: string, results: string): Promise<ScriptRun> => runBuiltScript(RUNNER, ['--quick', `--only=${only}`, `--results=${results}`]);
 
 describe('npm run bench --quick (events and reconcile)', () => {
   let results: string;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: ScriptRun;
   let report: RunReport;
   const row = (benchmark: string, pattern: RegExp): Metric[] => report.metrics.filter((m) => m.benchmark === benchmark && pattern.test(m.name));
 

@@ -3,13 +3,12 @@
  * happens once, audits, prints each figure and writes its results. No timing is asserted: the
  * figures are counts and the audit, and the test checks that the run met them.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Figure } from '../../bench/soak/run';
+import { ROOT, runBuiltScript, type ScriptRun } from '../support/built-script';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const SOAK = path.join(ROOT, 'dist', 'bench', 'soak', 'run.js');
 
 interface SoakResults {
@@ -21,21 +20,13 @@ interface SoakResults {
 
 describe('npm run soak -- --quick', () => {
   let results: string;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: ScriptRun;
   let report: SoakResults;
 
   beforeAll(async () => {
     if (!existsSync(SOAK)) throw new Error(`${SOAK} is missing: run npm run build first (npm test does)`);
     results = mkdtempSync(path.join(tmpdir(), 'soak-results-'));
-    run = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [SOAK, '--quick', `--results=${results}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    run = await runBuiltScript(SOAK, ['--quick', `--results=${results}`]);
     report = JSON.parse(readFileSync(path.join(results, 'latest.json'), 'utf8')) as SoakResults;
   }, 600_000);
 

@@ -13,19 +13,10 @@ import type { E2eApi, E2eResponse } from '../support/e2e-api';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 import { until as untilReached } from '../support/eventually';
 import { uniquePhoneNumber } from '../support/onboarding';
+import { ACCOUNT_STATUSES as STATUSES } from '../../src/domain/stages';
 
 const APP_SECRET = 'e2e-meta-document-secret';
 const SANDBOX = '/meta-sandbox/_sandbox';
-const STATUSES = [
-  'Active',
-  'Revoked',
-  'Disconnected',
-  'PhoneNumberDeleted',
-  'BusinessAccountReviewRejected',
-  'DisplayNameReviewNotStarted',
-  'DisplayNameReviewPending',
-  'DisplayNameReviewRejected',
-];
 
 let azurite: RunningAzurite;
 let host: LocalHostProcess;
