@@ -35,7 +35,15 @@ export interface TrafficContext {
   generation: () => number;
   tracked: Tracked[];
   deadline: number;
-  counts: { onboarded: number; embedded: number; idempotentRetries: number; idempotencyMismatches: number; webhooks: number; worldChanges: number; reads: number };
+  counts: {
+    onboarded: number;
+    embedded: number;
+    idempotentRetries: number;
+    idempotencyMismatches: number;
+    webhooks: number;
+    worldChanges: number;
+    reads: number;
+  };
   /** Every verification and Embedded Signup code handed out, for the secrets scan of the service's log. */
   secrets: Set<string>;
   /** Why flows stopped short: `<step>: <status> <code>` → count (shown with the figures). */

@@ -25,7 +25,8 @@ export function asMetaUnavailable(error: unknown): unknown {
         : 'Meta did not answer in time or failed.';
   return new DomainError('meta-unavailable', reason, {
     transient: error.kind !== 'token',
-    retryAfterSeconds: error.details.retryAfterSeconds || (RETRY_AFTER_SECONDS[error.kind as keyof typeof RETRY_AFTER_SECONDS] ?? RETRY_AFTER_SECONDS.transient),
+    retryAfterSeconds:
+      error.details.retryAfterSeconds || (RETRY_AFTER_SECONDS[error.kind as keyof typeof RETRY_AFTER_SECONDS] ?? RETRY_AFTER_SECONDS.transient),
   });
 }
 
