@@ -12,7 +12,7 @@ import { maskPhoneNumber } from '../phone-number';
 import { unchanged, type Registration } from '../registration';
 import { retryNotBefore } from './complete-registration';
 import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
-import { callMeta } from './meta-failures';
+import { asMetaUnavailable } from './meta-failures';
 
 type Deps = Pick<Ports, 'registrations' | 'meta' | 'clock' | 'ids'>;
 
@@ -35,21 +35,21 @@ export const makeChangeDisplayName =
     );
     const phoneNumberId = claimed.registration.phoneNumberId!;
     try {
-      await callMeta(() => deps.meta.requestDisplayNameChange(phoneNumberId, input.displayName));
+      await deps.meta.requestDisplayNameChange(phoneNumberId, input.displayName);
     } catch (error) {
       trigger.log.warn('new_display_name failed', {
         registrationId: input.id,
         phoneNumber: maskPhoneNumber(current.phoneNumber),
-        kind: isMetaError(error) ? error.kind : error instanceof DomainError ? error.code : 'unknown',
+        kind: isMetaError(error) ? error.kind : 'unknown',
       });
       await releaseClaim(deps, input.id, token, 'new_display_name', error, trigger);
-      const refusal = refusedName(error);
-      if (refusal) {
-        throw new DomainError('meta-display-name-rejected', `Meta refused the new display name: ${refusal.message}`, {
+      // For this call, Meta refusing the request is refusing the name: read before the general translation.
+      if (refusedName(error)) {
+        throw new DomainError('meta-display-name-rejected', `Meta refused the new display name: ${error.message}`, {
           suggestedAction: 'Choose a name that follows Meta’s display name guidelines (it must relate to the business), then submit it again.',
         });
       }
-      throw error;
+      throw asMetaUnavailable(error);
     }
     const requested = await deps.registrations.update(input.id, (registration) =>
       recordDisplayNameRequested(registration, input.displayName, contextOf(trigger, deps.clock), token),
@@ -61,13 +61,8 @@ export const makeChangeDisplayName =
  * Meta refused the request itself: a refusal, or an invalid parameter (code 100 without the
  * subcodes of a missing object or a number not ready), which for this call is the name.
  */
-function refusedName(error: unknown): MetaGraphError | null {
-  // callMeta has already turned a code 100 into meta-request-refused; for this call that code is about the name.
-  const meta = isMetaError(error) ? error : error instanceof DomainError && isMetaError(error.extra.cause) ? error.extra.cause : null;
-  if (!meta) return null;
-  const refused = meta.kind === 'rejected' || (meta.details.code === 100 && meta.kind !== 'object-missing' && meta.kind !== 'not-ready');
-  return refused ? meta : null;
-}
+const refusedName = (error: unknown): error is MetaGraphError =>
+  isMetaError(error) && (error.kind === 'rejected' || (error.details.code === 100 && error.kind !== 'object-missing' && error.kind !== 'not-ready'));
 
 /** A failed call's claim is released at once; a storage fault here must not hide Meta's answer (the lease expires anyway). */
 async function releaseClaim(deps: Deps, id: string, token: string, step: MetaStep, error: unknown, trigger: Trigger): Promise<void> {
