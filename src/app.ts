@@ -215,6 +215,7 @@ async function buildServices(config: Config, options: AppOptions): Promise<Servi
 
   return {
     useCases,
+    clock,
     dispatcher,
     metaWebhook: { appSecret: config.metaAppSecret, verifyToken: config.metaWebhookVerifyToken },
     healthChecks: [

@@ -24,9 +24,10 @@ export const changeDisplayName = endpoint({
     'meta-unavailable',
     'concurrency-conflict',
   ],
-  handle: async (input, { useCases }: Services) =>
+  handle: async (input, { useCases, clock }: Services) =>
     registrationResponse(
       await useCases.changeDisplayName({ id: input.params.id!, displayName: input.body.displayName, ...ifMatchOf(input) }, apiTrigger(input)),
+      clock.now(),
       202,
     ),
 });

@@ -18,10 +18,10 @@ export const createRegistration = endpoint({
     { status: 200, description: 'A retry with the same Idempotency-Key: the first result', schema: registrationResource },
   ],
   errors: ['validation-failed', 'phone-number-in-use', 'unsupported-media-type', 'payload-too-large'],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     // Stored by its hash, whole: two keys that differ anywhere are two keys.
     const key = input.headers.get('idempotency-key')?.trim();
     const { registration, created } = await useCases.createRegistration({ ...input.body, ...(key ? { idempotencyKey: key } : {}) }, apiTrigger(input));
-    return registrationResponse(registration, created ? 201 : 200, { location: `/api/registrations/${registration.id}` });
+    return registrationResponse(registration, clock.now(), created ? 201 : 200, { location: `/api/registrations/${registration.id}` });
   },
 });

@@ -14,6 +14,6 @@ export const disconnectRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'invalid-transition', 'concurrency-conflict'],
-  handle: async (input, { useCases }: Services) =>
-    registrationResponse(await useCases.disconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input))),
+  handle: async (input, { useCases, clock }: Services) =>
+    registrationResponse(await useCases.disconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input)), clock.now()),
 });

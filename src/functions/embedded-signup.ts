@@ -30,12 +30,12 @@ export const embeddedSignup = endpoint({
     'concurrency-conflict',
     'embedded-signup-not-configured',
   ],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     const { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName } = input.body;
     const registration = await useCases.completeEmbeddedSignup(
       { id: input.params.id!, request: { code, businessId, whatsAppBusinessAccountId, phoneNumberId, displayName }, ...ifMatchOf(input) },
       apiTrigger(input),
     );
-    return registrationResponse(registration);
+    return registrationResponse(registration, clock.now());
   },
 });

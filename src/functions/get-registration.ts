@@ -14,5 +14,5 @@ export const getRegistration = endpoint({
   tags: ['registrations'],
   responses: [{ status: 200, description: 'The registration', schema: registrationResource }],
   errors: ['not-found'],
-  handle: async (input, { useCases }: Services) => registrationResponse(await useCases.getRegistration(input.params.id!, input.caller)),
+  handle: async (input, { useCases, clock }: Services) => registrationResponse(await useCases.getRegistration(input.params.id!, input.caller), clock.now()),
 });

@@ -16,8 +16,9 @@ export const linkAcsChannel = endpoint({
   body: z.strictObject({ channelRegistrationId: z.uuid({ error: 'must be the channel registration GUID' }) }),
   responses: [registrationOk],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'acs-channel-not-found', 'concurrency-conflict'],
-  handle: async (input, { useCases }: Services) =>
+  handle: async (input, { useCases, clock }: Services) =>
     registrationResponse(
       await useCases.linkAcsChannel({ id: input.params.id!, channelRegistrationId: input.body.channelRegistrationId, ...ifMatchOf(input) }, apiTrigger(input)),
+      clock.now(),
     ),
 });

@@ -21,10 +21,11 @@ export const listRegistrations = endpoint({
     },
   ],
   errors: ['validation-failed'],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     const { limit, cursor, ...filters } = input.query;
     const filter: RegistrationFilter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
     const page = await useCases.listRegistrations(filter, { limit, ...(cursor ? { cursor } : {}) }, input.caller);
-    return jsonResponse({ items: page.items.map(toRegistrationResource), nextCursor: page.nextCursor });
+    const now = clock.now();
+    return jsonResponse({ items: page.items.map((registration) => toRegistrationResource(registration, now)), nextCursor: page.nextCursor });
   },
 });

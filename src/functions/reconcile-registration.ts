@@ -13,6 +13,6 @@ export const reconcileRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'meta-unavailable', 'meta-request-refused'],
-  handle: async (input, { useCases }: Services) =>
-    registrationResponse(await useCases.reconcileRegistration({ id: input.params.id! }, apiTrigger(input, 'reconcile'))),
+  handle: async (input, { useCases, clock }: Services) =>
+    registrationResponse(await useCases.reconcileRegistration({ id: input.params.id! }, apiTrigger(input, 'reconcile')), clock.now()),
 });

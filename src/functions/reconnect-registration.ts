@@ -14,6 +14,6 @@ export const reconnectRegistration = endpoint({
   tags: ['accounts'],
   responses: [registrationOk],
   errors: ['not-found', 'invalid-transition', 'meta-waba-not-found', 'phone-number-locked', 'meta-unavailable', 'meta-request-refused', 'concurrency-conflict'],
-  handle: async (input, { useCases }: Services) =>
-    registrationResponse(await useCases.reconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input))),
+  handle: async (input, { useCases, clock }: Services) =>
+    registrationResponse(await useCases.reconnectRegistration({ id: input.params.id!, ...ifMatchOf(input) }, apiTrigger(input)), clock.now()),
 });

@@ -17,6 +17,10 @@ export const requestSmsProbe = endpoint({
   bodyOptional: true,
   responses: [{ status: 202, description: 'Probe sent; smsCapability.send is pending', schema: registrationResource }],
   errors: ['validation-failed', 'not-found', 'invalid-transition', 'sms-probe-cooldown'],
-  handle: async (input, { useCases }: Services) =>
-    registrationResponse(await useCases.requestSmsProbe({ id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)), 202),
+  handle: async (input, { useCases, clock }: Services) =>
+    registrationResponse(
+      await useCases.requestSmsProbe({ id: input.params.id!, ...(input.body.to ? { to: input.body.to } : {}) }, apiTrigger(input)),
+      clock.now(),
+      202,
+    ),
 });

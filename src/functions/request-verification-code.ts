@@ -26,12 +26,13 @@ export const requestVerificationCode = endpoint({
     'meta-request-refused',
     'concurrency-conflict',
   ],
-  handle: async (input, { useCases }: Services) =>
+  handle: async (input, { useCases, clock }: Services) =>
     registrationResponse(
       await useCases.requestVerificationCode(
         { id: input.params.id!, method: input.body.method, language: input.body.language, ...ifMatchOf(input) },
         apiTrigger(input),
       ),
+      clock.now(),
       202,
     ),
 });

@@ -24,8 +24,8 @@ export const selectBusinessAccount = endpoint({
     'meta-request-refused',
     'concurrency-conflict',
   ],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     const choice = 'businessId' in input.body ? { businessId: input.body.businessId } : { create: input.body.create };
-    return registrationResponse(await useCases.selectBusinessAccount({ id: input.params.id!, choice, ...ifMatchOf(input) }, apiTrigger(input)));
+    return registrationResponse(await useCases.selectBusinessAccount({ id: input.params.id!, choice, ...ifMatchOf(input) }, apiTrigger(input)), clock.now());
   },
 });

@@ -25,13 +25,14 @@ export const selectWhatsAppProfile = endpoint({
     'meta-request-refused',
     'concurrency-conflict',
   ],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     const { whatsAppBusinessAccountId, displayName, ...profile } = input.body;
     return registrationResponse(
       await useCases.selectWhatsAppProfile(
         { id: input.params.id!, profile: { whatsAppBusinessAccountId, displayName, profile }, ...ifMatchOf(input) },
         apiTrigger(input),
       ),
+      clock.now(),
     );
   },
 });

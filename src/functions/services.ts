@@ -1,4 +1,4 @@
-import type { Logger, ReconcileRun } from '../domain/ports';
+import type { Clock, Logger, ReconcileRun } from '../domain/ports';
 import type { makeCancelRegistration, makeDisconnectRegistration, makeReconnectRegistration } from '../domain/use-cases/account-actions';
 import type { makeApplyAccountEvent, makePublishAccountChanges } from '../domain/use-cases/account-events';
 import type { makeLinkAcsChannel } from '../domain/use-cases/acs-channel';
@@ -49,9 +49,11 @@ export interface UseCases {
   changeDisplayName: ReturnType<typeof makeChangeDisplayName>;
 }
 
-/** What handlers receive: bound use cases and the few parts that are not one, never ports or adapters. */
+/** What handlers receive: bound use cases and the few parts that are not one, never adapters. */
 export interface Services {
   useCases: UseCases;
+  /** The app's clock: what an answer derives from the time of reading (an SMS probe past its wait) is read as of it. */
+  clock: Clock;
   /** Dispatches what this process committed (before a read of the feed or the counts) and sweeps what a crash left. */
   dispatcher: Pick<OutboxDispatcher, 'flush' | 'sweep'>;
   healthChecks: HealthCheck[];

@@ -27,9 +27,9 @@ export const submitVerificationCode = endpoint({
     'meta-request-refused',
     'concurrency-conflict',
   ],
-  handle: async (input, { useCases }: Services) => {
+  handle: async (input, { useCases, clock }: Services) => {
     // The schema already guarantees the shape; the domain function owns the normal form.
     const code = normaliseSubmittedCode(input.body.code)!;
-    return registrationResponse(await useCases.submitVerificationCode({ id: input.params.id!, code, ...ifMatchOf(input) }, apiTrigger(input)));
+    return registrationResponse(await useCases.submitVerificationCode({ id: input.params.id!, code, ...ifMatchOf(input) }, apiTrigger(input)), clock.now());
   },
 });

@@ -10,15 +10,14 @@ export type RegistrationResource = z.infer<typeof registrationResource>;
 
 /**
  * The registration as the API shows it (docs/design.md §5): derived fields in, internals (facts,
- * version) out. What depends on the time of reading (an SMS probe past its wait) is read at the
- * wall clock, when the answer is made.
+ * version) out. What depends on the time of reading (an SMS probe past its wait) is read as of `now`,
+ * the app's clock when the answer is made, so a test that moves the clock sees what a caller would.
  */
-export function toRegistrationResource(registration: Registration): RegistrationResource {
+export function toRegistrationResource(registration: Registration, now: Date): RegistrationResource {
   const answer = messagingOf(registration);
   // The suggested action goes into statusDetails (describeStatus), not into messaging.
   const { suggestedAction: _action, ...messaging } = answer;
   const details = registration.status ? describeStatus(registration.status, answer) : null;
-  const now = new Date();
   const business = registration.businessAccount;
   return {
     id: registration.id,
@@ -82,11 +81,11 @@ function displayNameChangeOf(registration: Registration): RegistrationResource['
   };
 }
 
-export function registrationResponse(registration: Registration, status = 200, headers: Record<string, string> = {}): HttpResponseInit {
+export function registrationResponse(registration: Registration, now: Date, status = 200, headers: Record<string, string> = {}): HttpResponseInit {
   return {
     status,
     headers: { 'content-type': 'application/json', etag: etagOf(registration.version), ...headers },
-    body: JSON.stringify(toRegistrationResource(registration)),
+    body: JSON.stringify(toRegistrationResource(registration, now)),
   };
 }
 
