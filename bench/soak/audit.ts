@@ -70,8 +70,36 @@ export interface AuditCounts {
   historyWithoutEvent: number;
   eventsWithoutHistory: number;
   duplicatedSideEffects: string[];
+  /** Embedded Signup codes exchanged by a call that failed afterwards, then refused to its retry (hashes). */
+  signupCodesSpentByAFailedCall: string[];
   secretsInLog: string[];
   waitingForMeta: number;
+}
+
+/**
+ * A code is good for one exchange. Two exchanges that both succeeded are two tokens for one code.
+ * A second, refused exchange after the call that spent the code failed later (Meta or storage down
+ * before the outcome was written) is how the service learns the code is gone: it answers 422 and
+ * the business runs the popup again. It is a duplicate only when the call succeeded: a retry of a
+ * success must answer from the stored outcome without exchanging (design §5.2), and the only way
+ * such a retry ends in 200 after a refused exchange is by finding that outcome.
+ */
+export function judgeSignupExchanges(
+  calls: readonly GraphCall[],
+  signupAnswers: ReadonlyMap<string, number>,
+): { duplicated: string[]; spentByAFailedCall: string[] } {
+  const exchanges = new Map<string, GraphCall[]>();
+  for (const call of calls.filter((candidate) => !candidate.injected && candidate.codeHash))
+    exchanges.set(call.codeHash!, [...(exchanges.get(call.codeHash!) ?? []), call]);
+  const duplicated: string[] = [];
+  const spentByAFailedCall: string[] = [];
+  for (const [hash, tries] of exchanges) {
+    if (tries.length < 2) continue;
+    const accepted = tries.filter((call) => call.status >= 200 && call.status < 300).length;
+    if (accepted > 1 || signupAnswers.get(hash) === 200) duplicated.push(`code exchanged ${tries.length} times, ${accepted} accepted (code ${hash})`);
+    else spentByAFailedCall.push(hash);
+  }
+  return { duplicated, spentByAFailedCall };
 }
 
 export async function audit(input: {
@@ -81,6 +109,8 @@ export async function audit(input: {
   tracked: Tracked[];
   generation: number;
   calls: GraphCall[];
+  /** The last answer to each Embedded Signup code, by its hash. */
+  signupAnswers: ReadonlyMap<string, number>;
   logFile: string;
   secrets: string[];
 }): Promise<AuditCounts> {
@@ -155,10 +185,9 @@ export async function audit(input: {
   }
   for (const [id, times] of byPhone('/verify_code')) if (times.length > 1) duplicatedSideEffects.push(`verify_code ${times.length} times for ${id}`);
   for (const [id, times] of byPhone('/register')) if (times.length > 1) duplicatedSideEffects.push(`register ${times.length} times for ${id}`);
-  const exchanges = new Map<string, number>();
-  for (const call of input.calls.filter((candidate) => !candidate.injected && candidate.codeHash))
-    exchanges.set(call.codeHash!, (exchanges.get(call.codeHash!) ?? 0) + 1);
-  for (const [hash, count] of exchanges) if (count > 1) duplicatedSideEffects.push(`code exchanged ${count} times (code ${hash})`);
+  const signups = judgeSignupExchanges(input.calls, input.signupAnswers);
+  duplicatedSideEffects.push(...signups.duplicated);
+  const signupCodesSpentByAFailedCall = signups.spentByAFailedCall;
 
   // The service's log holds none of the secrets, and no number unmasked.
   const log = readFileSync(input.logFile, 'utf8');
@@ -179,6 +208,7 @@ export async function audit(input: {
     historyWithoutEvent,
     eventsWithoutHistory,
     duplicatedSideEffects,
+    signupCodesSpentByAFailedCall,
     secretsInLog,
     waitingForMeta,
   };

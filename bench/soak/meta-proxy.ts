@@ -31,6 +31,9 @@ export interface MetaProxy {
   close(): Promise<void>;
 }
 
+/** How the call log names an Embedded Signup code: a short hash, never the code. */
+export const codeHashOf = (code: string): string => createHash('sha256').update(code).digest('hex').slice(0, 16);
+
 const GRAPH_PATH = /^\/v\d+\.\d+(\/.*)$/;
 
 function faultAnswer(fault: MetaFault, sequence: number): { status: number; body: unknown; headers?: Record<string, string> } | null {
@@ -106,7 +109,7 @@ export async function startMetaProxy(target: string): Promise<MetaProxy> {
     const call: GraphCall | null = graph ? { at: Date.now(), method: req.method ?? 'GET', path: graph[1]!, status: 0, injected: false } : null;
     if (call?.path === '/oauth/access_token') {
       const code = url.searchParams.get('code');
-      if (code) call.codeHash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+      if (code) call.codeHash = codeHashOf(code);
     }
     if (call?.path.endsWith('/register')) {
       const pin = pinOf(body);

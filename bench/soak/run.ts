@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     deadline,
     counts: { onboarded: 0, embedded: 0, idempotentRetries: 0, idempotencyMismatches: 0, webhooks: 0, worldChanges: 0, reads: 0 },
     secrets: new Set(),
+    signupAnswers: new Map(),
     stops: new Map(),
   };
 
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
     tracked: ctx.tracked,
     generation,
     calls: proxy.calls,
+    signupAnswers: ctx.signupAnswers,
     logFile,
     secrets: [secrets.token, secrets.appSecret, secrets.pinSecret, secrets.verifyToken, ...ctx.secrets],
   });
@@ -285,6 +287,7 @@ async function main(): Promise<void> {
   figure('audit: history entries without exactly one event', counts.historyWithoutEvent, '0', counts.historyWithoutEvent === 0);
   figure('audit: events without their history entry', counts.eventsWithoutHistory, '0', counts.eventsWithoutHistory === 0);
   figure('audit: duplicated side effects at Meta', counts.duplicatedSideEffects.length, '0', counts.duplicatedSideEffects.length === 0);
+  figure('Embedded Signup codes spent by a call that failed after the exchange (popup run again)', counts.signupCodesSpentByAFailedCall.length, 'info', true);
   figure('audit: 5xx outside a storage outage, other than 503 + Retry-After', client.unexpected.length, '0', client.unexpected.length === 0);
   figure('Event Grid deliveries answered 500 (redelivery asked; not counted above)', client.redeliveriesAsked, 'info', true);
   figure('audit: secrets or unmasked numbers in the service log', counts.secretsInLog.length, '0', counts.secretsInLog.length === 0);
@@ -296,6 +299,7 @@ async function main(): Promise<void> {
     statusMismatches: counts.statusMismatches.slice(0, 50),
     lostRegistrations: counts.lostRegistrations.slice(0, 50),
     duplicatedSideEffects: counts.duplicatedSideEffects.slice(0, 50),
+    signupCodesSpentByAFailedCall: counts.signupCodesSpentByAFailedCall.slice(0, 50),
     unexpectedServerErrors: client.unexpected.slice(0, 50),
     secretsInLog: counts.secretsInLog,
     waitingForMeta: counts.waitingForMeta,

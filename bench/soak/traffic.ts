@@ -9,6 +9,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Caller, SoakClient, Answer } from './client';
 import { EventGridEmulator, smsReceivedEvent } from './event-grid';
+import { codeHashOf } from './meta-proxy';
 
 export const SEED_BUSINESS = '100000000000001';
 export const SEED_WABA = '200000000000001';
@@ -46,6 +47,8 @@ export interface TrafficContext {
   };
   /** Every verification and Embedded Signup code handed out, for the secrets scan of the service's log. */
   secrets: Set<string>;
+  /** The last answer (HTTP status, 0 for none) to each Embedded Signup code, by the hash the Meta proxy logs it under. */
+  signupAnswers: Map<string, number>;
   /** Why flows stopped short: `<step>: <status> <code>` → count (shown with the figures). */
   stops: Map<string, number>;
 }
@@ -94,8 +97,14 @@ const sandbox = async (ctx: TrafficContext, method: string, path: string, body?:
 
 const digits = (phoneNumber: string) => phoneNumber.slice(1);
 
-/** Creates a registration, sometimes retrying the same request with the same Idempotency-Key as a client does after a lost answer. */
-async function create(ctx: TrafficContext, caller: Caller, phoneNumber: string, source: 'acs' | 'byo'): Promise<string | null> {
+/**
+ * Creates a registration, sometimes retrying the same request with the same Idempotency-Key as a
+ * client does after a lost answer. The generation is the storage's when the first request left: a
+ * registration acknowledged before storage restarted empty was lost with it, however long the
+ * retry that follows took.
+ */
+async function create(ctx: TrafficContext, caller: Caller, phoneNumber: string, source: 'acs' | 'byo'): Promise<{ id: string; generation: number } | null> {
+  const generation = ctx.generation();
   const key = randomUUID();
   const send = () =>
     ctx.client.call('POST', '/api/registrations', { caller, body: { phoneNumber, phoneNumberSource: source }, headers: { 'idempotency-key': key } });
@@ -103,12 +112,11 @@ async function create(ctx: TrafficContext, caller: Caller, phoneNumber: string, 
   if (!first || (first.status !== 201 && first.status !== 200)) return null;
   if (Math.random() < 0.3) {
     ctx.counts.idempotentRetries += 1;
-    const generation = ctx.generation();
     const again = await persist(send, (answer) => answer.status === 201 || answer.status === 200, ctx.deadline);
     // A storage restarted empty in between forgot the key along with the registration: not the service's doing.
     if (again?.json?.id && again.json.id !== first.json.id && generation === ctx.generation()) ctx.counts.idempotencyMismatches += 1;
   }
-  return first.json.id as string;
+  return { id: first.json.id as string, generation };
 }
 
 async function waitForStage(ctx: TrafficContext, tracked: Tracked, stages: string[], ms: number): Promise<Answer | null> {
@@ -151,9 +159,10 @@ async function deliverCode(ctx: TrafficContext, tracked: Tracked): Promise<boole
 
 async function onboardByApi(ctx: TrafficContext, caller: Caller, source: 'acs' | 'byo'): Promise<void> {
   const phoneNumber = newPhoneNumber();
-  const id = await create(ctx, caller, phoneNumber, source);
-  if (!id) return;
-  const tracked: Tracked = { id, phoneNumber, source, flow: 'api', caller, generation: ctx.generation(), wabaId: SEED_WABA, connected: false };
+  const created = await create(ctx, caller, phoneNumber, source);
+  if (!created) return;
+  const { id, generation } = created;
+  const tracked: Tracked = { id, phoneNumber, source, flow: 'api', caller, generation, wabaId: SEED_WABA, connected: false };
   ctx.tracked.push(tracked);
   const put = (path: string, body: unknown) =>
     persist(
@@ -177,9 +186,10 @@ async function onboardByApi(ctx: TrafficContext, caller: Caller, source: 'acs' |
 
 async function onboardByEmbeddedSignup(ctx: TrafficContext, caller: Caller): Promise<void> {
   const phoneNumber = newPhoneNumber();
-  const id = await create(ctx, caller, phoneNumber, 'byo');
-  if (!id) return;
-  const tracked: Tracked = { id, phoneNumber, source: 'byo', flow: 'embedded', caller, generation: ctx.generation(), wabaId: '', connected: false };
+  const created = await create(ctx, caller, phoneNumber, 'byo');
+  if (!created) return;
+  const { id, generation } = created;
+  const tracked: Tracked = { id, phoneNumber, source: 'byo', flow: 'embedded', caller, generation, wabaId: '', connected: false };
   ctx.tracked.push(tracked);
   for (let popup = 0; popup < 3; popup += 1) {
     const session = await sandbox(ctx, 'POST', '/_sandbox/embedded-signup', { phoneNumber, verifiedName: 'Soak Cycles' });
@@ -199,6 +209,7 @@ async function onboardByEmbeddedSignup(ctx: TrafficContext, caller: Caller): Pro
       ctx.deadline,
       6,
     );
+    ctx.signupAnswers.set(codeHashOf(session.json.code), answer?.status ?? 0);
     if (answer?.status === 200) {
       tracked.connected = answer.json.stage === 'Connected' || (await waitForStage(ctx, tracked, ['Connected'], 30_000))?.json?.stage === 'Connected';
       if (tracked.connected) ctx.counts.embedded += 1;
