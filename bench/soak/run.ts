@@ -299,7 +299,12 @@ async function main(): Promise<void> {
     statusMismatches: counts.statusMismatches.slice(0, 50),
     lostRegistrations: counts.lostRegistrations.slice(0, 50),
     duplicatedSideEffects: counts.duplicatedSideEffects.slice(0, 50),
-    signupCodesSpentByAFailedCall: counts.signupCodesSpentByAFailedCall.slice(0, 50),
+    // Each with the faults under way when its code was first exchanged: which fault costs a popup.
+    signupCodesSpentByAFailedCall: counts.signupCodesSpentByAFailedCall.slice(0, 50).map((hash) => {
+      const at = proxy.calls.find((call) => call.codeHash === hash && !call.injected)?.at ?? 0;
+      const during = faults.filter((record) => record.startedAt <= at && at <= (record.endedAt || Infinity) + 2_000).map((record) => record.kind);
+      return `${hash} (${during.length > 0 ? during.join(', ') : 'no fault'})`;
+    }),
     unexpectedServerErrors: client.unexpected.slice(0, 50),
     secretsInLog: counts.secretsInLog,
     waitingForMeta: counts.waitingForMeta,
