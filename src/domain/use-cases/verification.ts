@@ -89,20 +89,13 @@ export const makeSubmitVerificationCode =
       throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
     }
     assertCanSubmitCode(current, deps.clock.now());
+    // An earlier verify_code whose outcome is unknown (it failed without Meta's refusal, or its
+    // caller died with the claim) may have verified the number: Meta says so on the number, and a
+    // second call would be a second verification Meta counts against the number.
+    const unknownOutcome = current.metaCall?.lastFailure?.step === 'verify_code' || current.metaCall?.claim?.step === 'verify_code';
     const token = await claimStep(deps, input, 'verify_code', assertCanSubmitCode, trigger);
-    try {
-      await callMeta(() => deps.meta.verifyCode(current.phoneNumberId!, input.code));
-    } catch (error) {
-      if (isMetaError(error, 'rejected')) {
-        const after = await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock), token));
-        assertCanSubmitCode(after.registration, deps.clock.now());
-        throw new DomainError('verification-code-rejected', 'Meta rejected the verification code.', {
-          suggestedAction: 'Check the code in the latest SMS or call, or request a new code after the cooldown.',
-        });
-      }
-      await releaseAfterFailure(deps, input.id, token, 'verify_code', error, trigger);
-      throw error;
-    }
+    const verifiedEarlier = unknownOutcome && (await verifiedAtMeta(deps, current.phoneNumberId!));
+    if (!verifiedEarlier) await verifyWithMeta(deps, input, current.phoneNumberId!, token, trigger);
     const verified = await deps.registrations.update(
       input.id,
       (registration) => recordCodeVerified(registration, contextOf(trigger, deps.clock), token),
@@ -110,3 +103,29 @@ export const makeSubmitVerificationCode =
     );
     return completeMetaRegistration(deps, verified.registration, trigger, token);
   };
+
+/** Whether Meta shows the number's code verified; a failed read answers no, and verify_code is tried. */
+async function verifiedAtMeta(deps: Pick<Ports, 'meta'>, phoneNumberId: string): Promise<boolean> {
+  try {
+    return (await deps.meta.getPhoneNumber(phoneNumberId)).codeVerificationStatus?.toUpperCase() === 'VERIFIED';
+  } catch {
+    return false;
+  }
+}
+
+/** verify_code under the claim `token`: a rejected code is counted, any other failure releases the claim. */
+async function verifyWithMeta(deps: Deps, input: { id: string; code: string }, phoneNumberId: string, token: string, trigger: Trigger): Promise<void> {
+  try {
+    await callMeta(() => deps.meta.verifyCode(phoneNumberId, input.code));
+  } catch (error) {
+    if (isMetaError(error, 'rejected')) {
+      const after = await deps.registrations.update(input.id, (registration) => recordCodeRejected(registration, contextOf(trigger, deps.clock), token));
+      assertCanSubmitCode(after.registration, deps.clock.now());
+      throw new DomainError('verification-code-rejected', 'Meta rejected the verification code.', {
+        suggestedAction: 'Check the code in the latest SMS or call, or request a new code after the cooldown.',
+      });
+    }
+    await releaseAfterFailure(deps, input.id, token, 'verify_code', error, trigger);
+    throw error;
+  }
+}
