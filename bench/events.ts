@@ -314,6 +314,9 @@ export async function benchEvents(options: EventsOptions, context: BenchContext)
 
     context.log(`events: baselines again, after the host`);
     const after = await measureBaselines();
+    const rates = (measured: typeof before) =>
+      `account ${Math.round(measured.account)}/s, SMS ${Math.round(measured.sms)}/s, earlier ${Math.round(measured.earlier)}/s`;
+    context.log(`events: baselines before the host ${rates(before)}; after ${rates(after)}`);
     const baseline = {
       account: (before.account + after.account) / 2,
       sms: (before.sms + after.sms) / 2,
