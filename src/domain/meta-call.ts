@@ -49,6 +49,14 @@ export function claimMetaCall(
   return evolve(registration, { metaCall: { claim, lastFailure: registration.metaCall?.lastFailure ?? null } }, context, `Meta ${step} claimed`);
 }
 
+/**
+ * Whether an earlier call of `step` may have acted at Meta without the registration knowing: it
+ * failed without Meta's refusal (its answer lost), or its caller died holding the claim. Meta's view
+ * of the number then says what happened, and a second call would repeat an effect Meta counts.
+ */
+export const earlierCallMayHaveActed = (registration: Registration, step: MetaStep): boolean =>
+  registration.metaCall?.lastFailure?.step === step || registration.metaCall?.claim?.step === step;
+
 /** The claim state once `token`'s claim is over (another run's claim is left alone). */
 export function released(registration: Registration, token?: string): MetaCallState | null {
   const state = registration.metaCall;

@@ -4,40 +4,23 @@
  * 10 register calls Meta allows a number in 72 hours for nothing, so the retry reads the number first
  * (found by the soak, docs/soak.md).
  */
-import { createMetaGraph } from '../../src/adapters/meta-graph';
-import { MetaGraphError } from '../../src/domain/meta';
-import type { MetaGraph } from '../../src/domain/ports';
 import { startAppHarness, type AppHarness } from '../support/app-harness';
+import { metaLosingAnswersOf } from '../support/meta';
 import { registerUpTo, testClock } from '../support/onboarding';
 
 const clock = testClock();
 let app: AppHarness;
-let graph: MetaGraph;
-let loseNextRegisterAnswer = false;
-
-// The real Graph client over HTTP, with one change: the answer of a register call can be lost after Meta acted on it.
-const meta = new Proxy({} as MetaGraph, {
-  get: (_target, name: keyof MetaGraph) => {
-    if (name !== 'registerPhoneNumber') return graph[name];
-    return async (phoneNumberId: string) => {
-      await graph.registerPhoneNumber(phoneNumberId);
-      if (loseNextRegisterAnswer) {
-        loseNextRegisterAnswer = false;
-        throw new MetaGraphError('transient', 'Meta Graph registerPhoneNumber timed out');
-      }
-    };
-  },
-});
+const lossy = metaLosingAnswersOf('registerPhoneNumber');
 
 beforeAll(async () => {
-  app = await startAppHarness({ services: { clock, meta } });
-  graph = createMetaGraph({ graphUrl: app.metaUrl, version: 'v25.0', accessToken: 'test-token', pinSecret: 'test-pin-secret', timeoutMs: 3000 });
+  app = await startAppHarness({ services: { clock, meta: lossy.meta } });
+  lossy.connect(app.metaUrl);
 });
 afterAll(() => app.close());
 
 it('does not register a second time when the first register went through but its answer was lost', async () => {
   const { id, phoneNumber } = await registerUpTo(app, 'CodeRequested');
-  loseNextRegisterAnswer = true;
+  lossy.loseNextAnswer();
   const verified = await app.call('submitVerificationCode', { params: { id }, body: { code: app.sandbox.state.lastCode(phoneNumber)! } });
   expect(verified.status).toBe(200);
   expect(verified.json.stage).toBe('CodeVerified');

@@ -1,7 +1,7 @@
 import { clearMetaRefusal, nextRefusal, recordConnected, recordMetaRefused, recordMetaRegistrationFailed, recordRegisteredWithMeta } from '../commands';
 import { DomainError } from '../errors';
-import { isMetaError, type MetaErrorKind, type MetaGraphError } from '../meta';
-import { claimMetaCall, holdsClaim } from '../meta-call';
+import { isMetaError, type MetaErrorKind, type MetaGraphError, type MetaPhoneNumber } from '../meta';
+import { claimMetaCall, earlierCallMayHaveActed, holdsClaim } from '../meta-call';
 import { observeWaba } from '../observations';
 import { maskPhoneNumber } from '../phone-number';
 import { andThen, type Registration } from '../registration';
@@ -107,8 +107,8 @@ export async function completeMetaRegistration(
     // An earlier register whose outcome is unknown (its answer lost, or its caller gone with the claim)
     // may have registered the number: Meta says so on the number, and a second call would spend one of
     // the 10 register calls a number has in 72 hours for nothing.
-    const unknownOutcome = (progress?.attempts ?? 0) > 0 || progress?.lastError != null || loaded.metaCall?.claim?.step === 'register';
-    const alreadyRegistered = unknownOutcome && (await registeredAtMeta(deps, phoneNumberId));
+    const unknownOutcome = (progress?.attempts ?? 0) > 0 || progress?.lastError != null || earlierCallMayHaveActed(loaded, 'register');
+    const alreadyRegistered = unknownOutcome && (await numberAtMeta(deps, phoneNumberId))?.status?.toUpperCase() === 'CONNECTED';
     if (!alreadyRegistered && !(await step('register', () => deps.meta.registerPhoneNumber(phoneNumberId), true))) return current;
     current = (await deps.registrations.update(registration.id, (fresh) => recordRegisteredWithMeta(fresh, contextOf(trigger, deps.clock)))).registration;
   }
@@ -140,11 +140,14 @@ export async function completeMetaRegistration(
   return connected.registration;
 }
 
-/** Whether Meta reports the number registered on the Cloud API (`CONNECTED`); a failed read answers no, and register is tried. */
-async function registeredAtMeta(deps: Pick<Ports, 'meta'>, phoneNumberId: string): Promise<boolean> {
+/**
+ * The number as Meta has it, read to learn what an earlier call of unknown outcome did; null when
+ * the read fails, and the caller then makes its call as if nothing had happened.
+ */
+export async function numberAtMeta(deps: Pick<Ports, 'meta'>, phoneNumberId: string): Promise<MetaPhoneNumber | null> {
   try {
-    return (await deps.meta.getPhoneNumber(phoneNumberId)).status?.toUpperCase() === 'CONNECTED';
+    return await deps.meta.getPhoneNumber(phoneNumberId);
   } catch {
-    return false;
+    return null;
   }
 }

@@ -1,10 +1,10 @@
 import { assertCanRequestCode, assertCanSubmitCode, recordCodeRejected, recordCodeRequested, recordCodeVerified } from '../commands';
 import { DomainError } from '../errors';
 import { isMetaError } from '../meta';
-import { claimMetaCall, recordMetaCallFailed, type MetaStep } from '../meta-call';
+import { claimMetaCall, earlierCallMayHaveActed, recordMetaCallFailed, type MetaStep } from '../meta-call';
 import { maskPhoneNumber } from '../phone-number';
 import type { Registration, VerificationMethod } from '../registration';
-import { completeMetaRegistration } from './complete-registration';
+import { completeMetaRegistration, numberAtMeta } from './complete-registration';
 import { contextOf, ifMatchOf, loadRegistration, type Ports, type Trigger } from './dependencies';
 import { callMeta } from './meta-failures';
 
@@ -89,12 +89,11 @@ export const makeSubmitVerificationCode =
       throw new DomainError('concurrency-conflict', 'The registration changed since it was read (If-Match).');
     }
     assertCanSubmitCode(current, deps.clock.now());
-    // An earlier verify_code whose outcome is unknown (it failed without Meta's refusal, or its
-    // caller died with the claim) may have verified the number: Meta says so on the number, and a
-    // second call would be a second verification Meta counts against the number.
-    const unknownOutcome = current.metaCall?.lastFailure?.step === 'verify_code' || current.metaCall?.claim?.step === 'verify_code';
+    // An earlier verify_code may have verified the number already: a second one would be a second
+    // verification Meta counts against the number.
+    const unknownOutcome = earlierCallMayHaveActed(current, 'verify_code');
     const token = await claimStep(deps, input, 'verify_code', assertCanSubmitCode, trigger);
-    const verifiedEarlier = unknownOutcome && (await verifiedAtMeta(deps, current.phoneNumberId!));
+    const verifiedEarlier = unknownOutcome && (await numberAtMeta(deps, current.phoneNumberId!))?.codeVerificationStatus?.toUpperCase() === 'VERIFIED';
     if (!verifiedEarlier) await verifyWithMeta(deps, input, current.phoneNumberId!, token, trigger);
     const verified = await deps.registrations.update(
       input.id,
@@ -103,15 +102,6 @@ export const makeSubmitVerificationCode =
     );
     return completeMetaRegistration(deps, verified.registration, trigger, token);
   };
-
-/** Whether Meta shows the number's code verified; a failed read answers no, and verify_code is tried. */
-async function verifiedAtMeta(deps: Pick<Ports, 'meta'>, phoneNumberId: string): Promise<boolean> {
-  try {
-    return (await deps.meta.getPhoneNumber(phoneNumberId)).codeVerificationStatus?.toUpperCase() === 'VERIFIED';
-  } catch {
-    return false;
-  }
-}
 
 /** verify_code under the claim `token`: a rejected code is counted, any other failure releases the claim. */
 async function verifyWithMeta(deps: Deps, input: { id: string; code: string }, phoneNumberId: string, token: string, trigger: Trigger): Promise<void> {
