@@ -153,14 +153,12 @@ async function sendAccountPasses(
   source: ReturnType<typeof accountEventSource>,
   send: (batch: unknown[]) => Promise<void>,
 ): Promise<{ perSecond: number; ms: number }> {
-  let left = count;
-  const started = process.hrtime.bigint();
-  while (left > 0) {
+  let ms = 0;
+  for (let left = count; left > 0;) {
     const chunk = Math.min(left, source.leftInPass());
-    await sendAll(chunk, options, () => source.next(), send);
+    ms += (await sendAll(chunk, options, () => source.next(), send)).ms;
     left -= chunk;
   }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
   return { perSecond: (count / ms) * 1000, ms };
 }
 

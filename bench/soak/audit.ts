@@ -187,7 +187,6 @@ export async function audit(input: {
   for (const [id, times] of byPhone('/register')) if (times.length > 1) duplicatedSideEffects.push(`register ${times.length} times for ${id}`);
   const signups = judgeSignupExchanges(input.calls, input.signupAnswers);
   duplicatedSideEffects.push(...signups.duplicated);
-  const signupCodesSpentByAFailedCall = signups.spentByAFailedCall;
 
   // The service's log holds none of the secrets, and no number unmasked.
   const log = readFileSync(input.logFile, 'utf8');
@@ -208,7 +207,7 @@ export async function audit(input: {
     historyWithoutEvent,
     eventsWithoutHistory,
     duplicatedSideEffects,
-    signupCodesSpentByAFailedCall,
+    signupCodesSpentByAFailedCall: signups.spentByAFailedCall,
     secretsInLog,
     waitingForMeta,
   };
